@@ -1,0 +1,453 @@
+package builder
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"nixpass/builder/runner"
+)
+
+// Project is one build request: what to build and where the image goes.
+// The project need not be registered.
+type Project struct {
+	// Dir is the project folder (absolute).
+	Dir string
+	// File is the Nix file, relative to Dir; used when Flake is empty.
+	File string
+	// Flake is a flake reference such as ".#image".
+	Flake string
+	// Attr selects an attribute of File (-A).
+	Attr string
+	// Args are extra "--arg NAME EXPR" / "--argstr NAME VALUE" triples.
+	Args []string
+	// Output is the image's file name inside Dir.
+	Output string
+	// DockerLoad loads the image into Docker after a successful build.
+	DockerLoad bool
+}
+
+// Script exit statuses with a meaning of their own (see nixpass-build.sh).
+const (
+	exitUsage       = 65
+	exitDirMissing  = 66
+	exitNixMissing  = 69
+	exitNotAFile    = 70
+	exitCopyFailed  = 71
+	exitDiskFull    = 72
+	exitCancelled   = 130
+	maxLogKeepBytes = 2 << 20
+)
+
+// DefaultTimeout bounds a build when the config says nothing.
+const DefaultTimeout = 2 * time.Hour
+
+// Builder runs builds of projects on one Machine, one at a time across
+// processes, and records their results.
+type Builder struct {
+	Machine Machine
+	Store   *Store
+	// LockPath is the file locked for the duration of a build, so the CLI
+	// and a running app never build in the same VM at once.
+	LockPath string
+	// Timeout bounds each build; zero means DefaultTimeout.
+	Timeout time.Duration
+	// Runner runs host commands such as `docker load`; nil means runner.Exec.
+	Runner runner.Runner
+	// Emit receives the build's events; nil discards them.
+	Emit func(Event)
+}
+
+// ErrTimeout is the cause of a build context that ran out of time.
+var ErrTimeout = errors.New("build timed out")
+
+// oomAdvisor is implemented by machines that can tell the user how to give
+// builds more memory.
+type oomAdvisor interface {
+	OOMHint(ctx context.Context) string
+}
+
+func (b *Builder) emit(e Event) {
+	if b.Emit != nil {
+		b.Emit(e)
+	}
+}
+
+// run holds the state of one build while it runs.
+type run struct {
+	b       *Builder
+	p       Project
+	res     *Result
+	log     *os.File
+	mu      sync.Mutex
+	nixLog  strings.Builder
+	report  scriptReport
+	phase   string
+	started time.Time
+}
+
+// scriptReport is what the script said on its "@nixpass" protocol lines.
+type scriptReport struct {
+	uptime    float64
+	storePath string
+	upToDate  bool
+	copied    int64
+	signal    int
+	kmsg      []string
+	errCode   string
+	errMsg    string
+}
+
+// Build builds p and returns its result; it never returns nil. The result
+// is also recorded in the Store and announced with a BuildFinished event.
+func (b *Builder) Build(ctx context.Context, p Project) *Result {
+	now := time.Now()
+	r := &run{b: b, p: p, started: now, res: &Result{
+		Project: p.Dir,
+		Status:  StatusFailed,
+		Output:  filepath.Join(p.Dir, p.Output),
+		Started: now,
+	}}
+	good := r.execute(ctx)
+	res := r.res
+	res.Finished = time.Now()
+	res.DurationMS = res.Finished.Sub(res.Started).Milliseconds()
+	if res.Kind == "" {
+		res.Kind = KindOK
+	}
+	if r.log != nil {
+		fmt.Fprintf(r.log, "\n# nixpass: %s (%s) %s\n", res.Status, res.Kind, res.Message)
+		if res.Hint != "" {
+			fmt.Fprintf(r.log, "# hint: %s\n", res.Hint)
+		}
+		r.log.Close()
+	}
+	if b.Store != nil {
+		if err := b.Store.record(res, good); err != nil && res.Warning == "" {
+			res.Warning = err.Error()
+		}
+	}
+	b.emit(BuildFinished{At: At{time.Now()}, Result: *res})
+	return res
+}
+
+func (r *run) fail(err error) *goodOutput {
+	var be *Error
+	if !errors.As(err, &be) {
+		be = &Error{Kind: KindBuild, Message: err.Error()}
+	}
+	r.res.Status = StatusFailed
+	r.res.Kind = be.Kind
+	r.res.Message = be.Message
+	r.res.Hint = be.Hint
+	return nil
+}
+
+func (r *run) setPhase(ph string) {
+	r.mu.Lock()
+	if r.phase == ph {
+		r.mu.Unlock()
+		return
+	}
+	r.phase = ph
+	r.mu.Unlock()
+	r.b.emit(BuildPhase{At: At{time.Now()}, Project: r.p.Dir, Phase: ph})
+}
+
+func (r *run) execute(parent context.Context) *goodOutput {
+	p, b := r.p, r.b
+	if err := validate(p); err != nil {
+		return r.fail(err)
+	}
+	if b.Store != nil {
+		f, err := b.Store.newLog(p.Dir, r.started)
+		if err != nil {
+			return r.fail(&Error{Kind: KindConfig, Message: err.Error(), Hint: "check that the log folder " + b.Store.LogDir + " is writable", Err: err})
+		}
+		r.log = f
+		r.res.Log = f.Name()
+	}
+	b.emit(BuildStarted{At: At{r.started}, Project: p.Dir, Log: r.res.Log})
+
+	timeout := b.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(parent, timeout, ErrTimeout)
+	defer cancel()
+
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return r.fail(r.interrupted(ctx, err))
+	}
+	defer unlock()
+
+	r.setPhase("preparing")
+	guestDir, err := b.Machine.Prepare(ctx, p.Dir, func(msg string) { r.logLine("# " + msg) })
+	if err != nil {
+		return r.fail(r.interrupted(ctx, err))
+	}
+
+	token := newToken()
+	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}
+	if b.Store != nil {
+		if g := b.Store.intactGood(p.Dir); g != nil && g.Output == r.res.Output {
+			args = append(args, "--last", g.StorePath)
+		}
+	}
+	if p.Flake != "" {
+		args = append(args, "--flake", p.Flake)
+	} else {
+		args = append(args, "--file", p.File)
+		if p.Attr != "" {
+			args = append(args, "--attr", p.Attr)
+		}
+	}
+	for _, a := range p.Args {
+		args = append(args, "--nix-arg", a)
+	}
+
+	stdout := &lineWriter{fn: r.protocolLine}
+	stderr := &lineWriter{fn: r.nixLine}
+	code, runErr := b.Machine.RunScript(ctx, token, args, stdout, stderr)
+	stdout.flush()
+	stderr.flush()
+
+	if ctx.Err() != nil {
+		return r.fail(r.interrupted(ctx, ctx.Err()))
+	}
+	if runErr != nil {
+		return r.fail(runErr)
+	}
+	if code != 0 {
+		return r.fail(r.classify(ctx, code))
+	}
+	return r.succeed(ctx)
+}
+
+// interrupted classifies err as a timeout or a cancellation when ctx ended.
+func (r *run) interrupted(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	if errors.Is(context.Cause(ctx), ErrTimeout) {
+		t := r.b.Timeout
+		if t <= 0 {
+			t = DefaultTimeout
+		}
+		return &Error{Kind: KindTimeout, Err: ErrTimeout,
+			Message: fmt.Sprintf("the build did not finish within %s and was stopped", t),
+			Hint:    "raise [builder] timeout in the config if the build is just slow, or see what it was doing: nixpass logs " + r.p.Dir}
+	}
+	return &Error{Kind: KindCancelled, Err: context.Canceled,
+		Message: "the build was cancelled",
+		Hint:    "nothing was changed: the last good image is untouched"}
+}
+
+func (r *run) lock(ctx context.Context) (func(), error) {
+	if r.b.LockPath == "" {
+		return func() {}, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(r.b.LockPath), 0o755); err != nil {
+		return nil, fmt.Errorf("lock builder: %w", err)
+	}
+	fl := flock.New(r.b.LockPath)
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock builder: %w", err)
+	}
+	if !ok {
+		r.setPhase("waiting")
+		r.logLine("# waiting for another nixpass build on this builder to finish")
+		if _, err := fl.TryLockContext(ctx, 200*time.Millisecond); err != nil {
+			return nil, fmt.Errorf("lock builder: %w", err)
+		}
+	}
+	return func() { _ = fl.Unlock() }, nil
+}
+
+func (r *run) logLine(line string) {
+	if r.log != nil {
+		r.mu.Lock()
+		r.log.WriteString(line + "\n")
+		r.mu.Unlock()
+	}
+}
+
+// nixLine handles one line of Nix's log.
+func (r *run) nixLine(line string) {
+	r.logLine(line)
+	r.mu.Lock()
+	r.nixLog.WriteString(line)
+	r.nixLog.WriteByte('\n')
+	if r.nixLog.Len() > 2*maxLogKeepBytes {
+		// Keep the tail: the error is at the end of the log.
+		s := r.nixLog.String()
+		r.nixLog.Reset()
+		r.nixLog.WriteString(s[len(s)-maxLogKeepBytes:])
+	}
+	r.mu.Unlock()
+	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
+		r.setPhase("building")
+	}
+	r.b.emit(BuildLog{At: At{time.Now()}, Project: r.p.Dir, Line: line})
+}
+
+// protocolLine handles one "@nixpass" line of the script's stdout.
+func (r *run) protocolLine(line string) {
+	rest, ok := strings.CutPrefix(line, "@nixpass ")
+	if !ok {
+		r.logLine(line)
+		return
+	}
+	key, val, _ := strings.Cut(rest, " ")
+	r.mu.Lock()
+	rep := &r.report
+	switch key {
+	case "uptime":
+		rep.uptime, _ = strconv.ParseFloat(val, 64)
+	case "store-path":
+		rep.storePath = val
+	case "up-to-date":
+		rep.upToDate = true
+	case "copied":
+		rep.copied, _ = strconv.ParseInt(val, 10, 64)
+	case "signal":
+		rep.signal, _ = strconv.Atoi(val)
+	case "kmsg":
+		rep.kmsg = append(rep.kmsg, val)
+	case "error":
+		rep.errCode, rep.errMsg, _ = strings.Cut(val, " ")
+	}
+	r.mu.Unlock()
+	switch key {
+	case "phase":
+		r.setPhase(val)
+	case "kmsg", "error", "store-path":
+		r.logLine("# " + rest)
+	}
+}
+
+func (r *run) succeed(ctx context.Context) *goodOutput {
+	res, rep := r.res, r.report
+	res.Status = StatusSucceeded
+	res.Kind = KindOK
+	res.StorePath = rep.storePath
+	res.UpToDate = rep.upToDate
+	st, err := os.Stat(res.Output)
+	if err != nil {
+		// The script wrote it inside the builder; if the host cannot see it
+		// the mount is not what we think it is.
+		return r.fail(&Error{Kind: KindBuild, Err: err,
+			Message: fmt.Sprintf("the image was copied on the builder but %s is not visible here", res.Output),
+			Hint:    "check the builder's mount of the project folder: nixpass vm status"})
+	}
+	res.Bytes = st.Size()
+	if tag, err := imageTag(res.Output); err == nil {
+		res.Image = tag
+	} else {
+		res.Warning = err.Error()
+	}
+	if res.UpToDate {
+		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
+	} else {
+		res.Message = fmt.Sprintf("built %s (%s)", filepath.Base(res.Output), HumanBytes(res.Bytes))
+	}
+	good := &goodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image}
+	if r.p.DockerLoad {
+		r.setPhase("loading")
+		if err := dockerLoad(ctx, r.b.Runner, res.Output); err != nil {
+			res.Warning = err.Error()
+		} else {
+			res.Message += "; loaded into Docker"
+		}
+	}
+	return good
+}
+
+// DockerLoad loads an image tarball into the local Docker engine.
+func DockerLoad(ctx context.Context, rn runner.Runner, path string) error {
+	return dockerLoad(ctx, rn, path)
+}
+
+func dockerLoad(ctx context.Context, rn runner.Runner, path string) error {
+	if rn == nil {
+		rn = runner.Exec{}
+	}
+	_, err := rn.Run(ctx, runner.Cmd{Name: "docker", Args: []string{"load", "-i", path}})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, runner.ErrNotFound):
+		return fmt.Errorf("docker load: Docker is not installed: install Docker Desktop (or colima), then load it with: docker load -i %s", path)
+	}
+	return fmt.Errorf("docker load: %w (is Docker running? then try: docker load -i %s)", err, path)
+}
+
+// HumanBytes formats a size the way Finder does (decimal units).
+func HumanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	if v >= 100 {
+		return fmt.Sprintf("%.0f %cB", v, "kMGTPE"[exp])
+	}
+	return fmt.Sprintf("%.1f %cB", v, "kMGTPE"[exp])
+}
+
+func newToken() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// validate rejects requests the script would misread.
+func validate(p Project) error {
+	bad := func(format string, a ...any) error {
+		return &Error{Kind: KindConfig, Message: fmt.Sprintf(format, a...), Hint: "fix the project's settings in the config (nixpass list shows them)"}
+	}
+	switch {
+	case !filepath.IsAbs(p.Dir):
+		return bad("project folder %q is not an absolute path", p.Dir)
+	case p.Output == "" || strings.ContainsRune(p.Output, '/') || p.Output == "." || p.Output == "..":
+		return bad("output %q must be a plain file name inside the project folder", p.Output)
+	case p.Flake == "" && p.File == "":
+		return bad("project %s has neither a Nix file nor a flake", p.Dir)
+	case p.Flake != "" && len(p.Args) > 0:
+		return bad("--arg/--argstr do not apply to flake builds")
+	case len(p.Args)%3 != 0:
+		return bad("args must be --arg/--argstr NAME VALUE triples")
+	}
+	for i := 0; i < len(p.Args); i += 3 {
+		if p.Args[i] != "--arg" && p.Args[i] != "--argstr" {
+			return bad("args: %q is not --arg or --argstr", p.Args[i])
+		}
+	}
+	return nil
+}
+
+// HumanGiB formats a memory size in GiB, the unit Multipass sizes use.
+func HumanGiB(n int64) string {
+	g := float64(n) / (1 << 30)
+	if g == float64(int64(g)) {
+		return fmt.Sprintf("%d GiB", int64(g))
+	}
+	return fmt.Sprintf("%.1f GiB", g)
+}

@@ -1,0 +1,139 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/google/renameio/v2"
+
+	"nixpass/builder/runner"
+	"nixpass/builder/script"
+)
+
+// Local is the Machine that builds on this host with its own Nix: what a
+// Linux user wants, and what the end-to-end tests drive.
+type Local struct {
+	// ScriptDir is where the build script is installed.
+	ScriptDir string
+	// Runner runs the script; nil means runner.Exec.
+	Runner runner.Runner
+}
+
+var _ Machine = (*Local)(nil)
+
+// Describe implements Machine.
+func (l *Local) Describe() string { return "this machine" }
+
+func (l *Local) runner() runner.Runner {
+	if l.Runner == nil {
+		return runner.Exec{}
+	}
+	return l.Runner
+}
+
+func (l *Local) scriptPath() string { return filepath.Join(l.ScriptDir, script.FileName()) }
+
+// Prepare implements Machine.
+func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) (string, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", &Error{Kind: KindUnavailable, Err: err,
+			Message: fmt.Sprintf("project folder %s is missing or not a folder", dir),
+			Hint:    "check the path, or remove the project with: nixpass remove " + dir}
+	}
+	if err := installScript(l.scriptPath()); err != nil {
+		return "", &Error{Kind: KindUnavailable, Err: err, Message: "install the build script: " + err.Error(),
+			Hint: "check that the state folder " + l.ScriptDir + " is writable"}
+	}
+	var out bytes.Buffer
+	_, err := l.runner().Run(ctx, runner.Cmd{Name: "sh", Args: []string{l.scriptPath(), "check"}, Stdout: &out})
+	if err != nil {
+		return "", nixMissing(err, "this machine", "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download")
+	}
+	return dir, nil
+}
+
+// installScript writes the embedded script to path unless a copy is
+// already there; the file name carries the content hash.
+func installScript(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return renameio.WriteFile(path, script.Body(), 0o755)
+}
+
+func nixMissing(err error, where, hint string) error {
+	var xe *runner.ExitError
+	if errors.As(err, &xe) && xe.Code == exitNixMissing {
+		return &Error{Kind: KindUnavailable, Err: err, Message: "Nix is not installed on " + where, Hint: hint}
+	}
+	return &Error{Kind: KindUnavailable, Err: err, Message: "check Nix on " + where + ": " + err.Error(), Hint: hint}
+}
+
+// RunScript implements Machine. The runner puts the script in its own
+// process group and signals the whole group on cancellation, which reaches
+// nix-build and its builders; the script's trap removes its temp file.
+func (l *Local) RunScript(ctx context.Context, token string, args []string, stdout, stderr io.Writer) (int, error) {
+	res, err := l.runner().Run(ctx, runner.Cmd{
+		Name:   "sh",
+		Args:   append([]string{l.scriptPath()}, args...),
+		Env:    []string{"NIXPASS_LEADER=1"},
+		Stdout: stdout,
+		Stderr: stderr,
+	})
+	return scriptExit(res, err)
+}
+
+// scriptExit turns a runner outcome into the script's exit status, keeping
+// only errors that are not the script's own non-zero exit.
+func scriptExit(res *runner.Result, err error) (int, error) {
+	var xe *runner.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &xe) && xe.Signal != 0:
+		return 128 + int(xe.Signal), nil
+	case errors.As(err, &xe):
+		return xe.Code, nil
+	}
+	if res != nil && res.ExitCode > 0 {
+		return res.ExitCode, nil
+	}
+	return -1, err
+}
+
+// Status implements Machine.
+func (l *Local) Status(ctx context.Context) BuilderStatus {
+	st := BuilderStatus{Backend: "local", Name: "this machine", State: BuilderRunning, Memory: hostMemory(), CPUs: hostCPUs()}
+	if _, err := l.Prepare(ctx, os.TempDir(), nil); err != nil {
+		var be *Error
+		errors.As(err, &be)
+		st.State = BuilderUnavailable
+		if be != nil {
+			st.Problem, st.Hint = be.Message, be.Hint
+		}
+	}
+	return st
+}
+
+// OOMHint implements oomAdvisor for the host.
+func (l *Local) OOMHint(ctx context.Context) string {
+	mem := hostMemory()
+	have := ""
+	if mem > 0 {
+		have = "this machine has " + HumanGiB(mem) + " of RAM: "
+	}
+	return have + "close memory-hungry programs, lift the memory limit you build under, or build with fewer parallel jobs (max-jobs = 1, cores = 2 in /etc/nix/nix.conf)"
+}
+
+// DiskHint implements diskAdvisor for the host.
+func (l *Local) DiskHint(ctx context.Context) string {
+	return "free space with nix-collect-garbage -d, or on the disk that holds the project folder"
+}

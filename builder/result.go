@@ -1,0 +1,153 @@
+// Package builder is the shared core of nixpass: it prepares a builder
+// machine (a Multipass VM, or the host itself), runs Nix image builds on it,
+// copies the image back, classifies every failure and records the outcome.
+// The tray app, the CLI and the login agent all drive it; it holds no UI.
+package builder
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind classifies the outcome of a build. Each kind maps to one exit code
+// of `nixpass build` and to one remedy.
+type Kind string
+
+// The outcome kinds. Their string values appear in `nixpass build --json`
+// and in history records, so they are part of the interface.
+const (
+	KindOK          Kind = "ok"
+	KindConfig      Kind = "config"
+	KindEval        Kind = "eval"
+	KindBuild       Kind = "build"
+	KindOOM         Kind = "oom"
+	KindDiskFull    Kind = "disk_full"
+	KindUnavailable Kind = "unavailable"
+	KindTimeout     Kind = "timeout"
+	KindCancelled   Kind = "cancelled"
+)
+
+// ExitCode is the documented exit status of `nixpass build` for k.
+func (k Kind) ExitCode() int {
+	switch k {
+	case KindOK:
+		return 0
+	case KindConfig:
+		return 1
+	case KindEval:
+		return 2
+	case KindBuild:
+		return 3
+	case KindOOM:
+		return 4
+	case KindDiskFull:
+		return 5
+	case KindUnavailable:
+		return 6
+	case KindTimeout:
+		return 7
+	case KindCancelled:
+		return 130
+	}
+	return 3
+}
+
+// Title is a short human name for k, for notifications and menus.
+func (k Kind) Title() string {
+	switch k {
+	case KindOK:
+		return "succeeded"
+	case KindConfig:
+		return "configuration error"
+	case KindEval:
+		return "Nix evaluation error"
+	case KindBuild:
+		return "build failed"
+	case KindOOM:
+		return "out of memory"
+	case KindDiskFull:
+		return "disk full"
+	case KindUnavailable:
+		return "builder unavailable"
+	case KindTimeout:
+		return "timed out"
+	case KindCancelled:
+		return "cancelled"
+	}
+	return string(k)
+}
+
+// Status values of a Result.
+const (
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+)
+
+// Result is the outcome of one build, as printed by `nixpass build --json`
+// and stored as the project's last result.
+type Result struct {
+	Project    string `json:"project"`
+	Status     string `json:"status"`
+	Kind       Kind   `json:"kind"`
+	Message    string `json:"message"`
+	Hint       string `json:"hint"`
+	StorePath  string `json:"store_path"`
+	Output     string `json:"output"`
+	Bytes      int64  `json:"bytes"`
+	DurationMS int64  `json:"duration_ms"`
+	UpToDate   bool   `json:"up_to_date"`
+	Log        string `json:"log"`
+	Image      string `json:"image,omitempty"`
+	// Warning reports a problem after a successful build, such as a
+	// failed `docker load`; the image itself is good.
+	Warning  string    `json:"warning,omitempty"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+}
+
+// Succeeded reports whether the build produced (or kept) a good image.
+func (r *Result) Succeeded() bool { return r != nil && r.Status == StatusSucceeded }
+
+// Duration is the wall time of the build.
+func (r *Result) Duration() time.Duration { return time.Duration(r.DurationMS) * time.Millisecond }
+
+// Error is a classified failure: what happened (Message) and what the user
+// should do about it (Hint). Every failure a user can hit ends up as one.
+type Error struct {
+	Kind    Kind
+	Message string
+	Hint    string
+	// Err is the underlying cause, if any, for errors.Is/As.
+	Err error
+}
+
+// Error returns the message followed by the hint.
+func (e *Error) Error() string {
+	if e.Hint == "" {
+		return e.Message
+	}
+	return e.Message + "\n" + e.Hint
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds a classified error with a hint.
+func Errorf(kind Kind, hint, format string, args ...any) *Error {
+	err := fmt.Errorf(format, args...)
+	return &Error{Kind: kind, Message: err.Error(), Hint: hint, Err: errors.Unwrap(err)}
+}
+
+// KindOf returns the kind of err: KindOK for nil, the Kind of a wrapped
+// *Error, and KindBuild for anything unclassified.
+func KindOf(err error) Kind {
+	if err == nil {
+		return KindOK
+	}
+	var be *Error
+	if errors.As(err, &be) {
+		return be.Kind
+	}
+	return KindBuild
+}
