@@ -1,0 +1,374 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"nixpass/builder/multipass"
+	"nixpass/builder/runner"
+	"nixpass/builder/script"
+)
+
+// VMSpec is the size and image of the builder VM.
+type VMSpec struct {
+	CPUs int
+	// Memory, Disk and Swap are sizes in bytes.
+	Memory, Disk, Swap int64
+	// Image is the Ubuntu image to launch, e.g. "24.04".
+	Image string
+}
+
+// VM is the Machine that builds inside a Multipass instance, driven only
+// through the multipass CLI.
+type VM struct {
+	Client *multipass.Client
+	Name   string
+	Spec   VMSpec
+	// AutoCreate launches the VM on first use when it does not exist.
+	AutoCreate bool
+	// GuestScriptDir is where the build script lives inside the VM.
+	GuestScriptDir string
+	// LaunchTimeout bounds `multipass launch`, which includes installing
+	// Nix; zero means 20 minutes.
+	LaunchTimeout time.Duration
+}
+
+var _ Machine = (*VM)(nil)
+
+// DefaultGuestScriptDir is the build script's home inside the VM.
+const DefaultGuestScriptDir = "/home/ubuntu/.cache/nixpass"
+
+//go:embed cloud-init.yaml
+var cloudInitTemplate string
+
+// Describe implements Machine.
+func (v *VM) Describe() string { return fmt.Sprintf("the builder VM %q", v.Name) }
+
+func (v *VM) scriptPath() string {
+	dir := v.GuestScriptDir
+	if dir == "" {
+		dir = DefaultGuestScriptDir
+	}
+	return path.Join(dir, script.FileName())
+}
+
+// unavailable wraps a Multipass error into a classified one with the
+// driver's remedy.
+func (v *VM) unavailable(what string, err error) error {
+	hint := multipass.Hint(err)
+	if hint == "" {
+		hint = "check Multipass: multipass info " + v.Name
+	}
+	return &Error{Kind: KindUnavailable, Message: what + ": " + err.Error(), Hint: hint, Err: err}
+}
+
+// Prepare implements Machine: create or start the VM as needed, mount the
+// project folder, install the script and check Nix.
+func (v *VM) Prepare(ctx context.Context, dir string, progress func(string)) (string, error) {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	inst, err := v.running(ctx, progress)
+	if err != nil {
+		return "", err
+	}
+	guest, err := v.mount(ctx, inst, dir, progress)
+	if err != nil {
+		return "", err
+	}
+	if err := v.ensureScript(ctx, progress); err != nil {
+		return "", err
+	}
+	return guest, nil
+}
+
+// running returns the instance once it is Running, creating or starting
+// it as its state requires.
+func (v *VM) running(ctx context.Context, progress func(string)) (*multipass.Instance, error) {
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		inst, err := v.Client.Info(ctx, v.Name)
+		switch {
+		case errors.Is(err, multipass.ErrInstanceMissing) && v.AutoCreate:
+			progress(fmt.Sprintf("creating the builder VM %q (first use; installing Nix takes a few minutes)", v.Name))
+			if err := v.Create(ctx, progress); err != nil {
+				return nil, err
+			}
+			continue
+		case errors.Is(err, multipass.ErrInstanceMissing):
+			return nil, &Error{Kind: KindUnavailable, Err: err, Message: fmt.Sprintf("the builder VM %q does not exist", v.Name),
+				Hint: "create it with: nixpass vm create"}
+		case err != nil:
+			return nil, v.unavailable("builder VM "+strconv.Quote(v.Name), err)
+		}
+		switch inst.State {
+		case multipass.StateRunning:
+			return inst, nil
+		case multipass.StateStopped, multipass.StateSuspended:
+			progress(fmt.Sprintf("starting the builder VM %q (%s)", v.Name, inst.State))
+			if err := v.Client.Start(ctx, v.Name); err != nil {
+				return nil, &Error{Kind: KindUnavailable, Err: err,
+					Message: fmt.Sprintf("the builder VM %q is %s and could not be started: %v", v.Name, strings.ToLower(string(inst.State)), err),
+					Hint:    "try: multipass start " + v.Name + "; if it keeps failing, recreate it: nixpass vm delete --yes && nixpass vm create"}
+			}
+			continue
+		case multipass.StateDeleted:
+			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q was deleted", v.Name),
+				Hint: "bring it back with: multipass recover " + v.Name + " — or drop it (multipass purge) and run: nixpass vm create"}
+		case multipass.StateUnknown, multipass.StateUnavailable:
+			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q is in state %s", v.Name, inst.State),
+				Hint: "restart it with: multipass restart " + v.Name + " (or restart Multipass)"}
+		}
+		// Starting, Restarting, Suspending, Delayed Shutdown: wait it out.
+		if time.Now().After(deadline) {
+			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q stayed %s for 3 minutes", v.Name, inst.State),
+				Hint: "check it with: multipass info " + v.Name}
+		}
+		progress(fmt.Sprintf("waiting for the builder VM %q (%s)", v.Name, inst.State))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// reservedGuest are folders of the Ubuntu guest a project must not be
+// mounted over.
+var reservedGuest = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/nix", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/tmp", "/usr", "/var", "/home/ubuntu"}
+
+// MountTarget is where dir appears inside the VM: the same path as on the
+// host, so Nix error positions point at the user's own files, unless that
+// path would shadow a system folder or cannot be written in a mount spec.
+func MountTarget(dir string) string {
+	clean := filepath.ToSlash(filepath.Clean(dir))
+	ok := strings.HasPrefix(clean, "/") && clean != "/" && !strings.ContainsAny(clean, "\n\r:")
+	for _, r := range reservedGuest {
+		if clean == r || strings.HasPrefix(clean, r+"/") || strings.HasPrefix(r, clean+"/") {
+			ok = false
+		}
+	}
+	if ok {
+		return clean
+	}
+	return path.Join("/home/ubuntu/nixpass-mounts", safeName(filepath.Base(dir))+"-"+projectKey(dir)[:8])
+}
+
+func (v *VM) mount(ctx context.Context, inst *multipass.Instance, dir string, progress func(string)) (string, error) {
+	if guest, ok := inst.MountFor(dir); ok {
+		return guest, nil
+	}
+	target := MountTarget(dir)
+	progress(fmt.Sprintf("mounting %s in the builder VM at %s", dir, target))
+	if err := v.Client.Mount(ctx, dir, v.Name, target); err != nil {
+		// Another nixpass may have mounted it meanwhile.
+		if again, ierr := v.Client.Info(ctx, v.Name); ierr == nil {
+			if guest, ok := again.MountFor(dir); ok {
+				return guest, nil
+			}
+		}
+		return "", &Error{Kind: KindUnavailable, Err: err,
+			Message: fmt.Sprintf("mount %s in the builder VM: %v", dir, err),
+			Hint:    "check that the folder exists and that Multipass may read it (macOS: System Settings > Privacy & Security > Files and Folders / Full Disk Access for multipassd)"}
+	}
+	return target, nil
+}
+
+// ensureScript checks Nix with the installed script, installing the
+// script first when this version of it is not in the VM yet.
+func (v *VM) ensureScript(ctx context.Context, progress func(string)) error {
+	check := func() error {
+		_, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"sh", v.scriptPath(), "check"}})
+		return err
+	}
+	err := check()
+	var xe *runner.ExitError
+	if errors.As(err, &xe) && xe.Code == 127 || errors.As(err, &xe) && xe.Code == 2 {
+		progress("installing the build script in the builder VM")
+		if err := v.installScript(ctx); err != nil {
+			return err
+		}
+		err = check()
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &xe) && xe.Code == exitNixMissing:
+		return &Error{Kind: KindUnavailable, Err: err, Message: fmt.Sprintf("Nix is not installed in the builder VM %q", v.Name),
+			Hint: "its first-boot setup may have failed: see multipass exec " + v.Name + " -- tail -n 50 /var/log/cloud-init-output.log; recreate it with: nixpass vm delete --yes && nixpass vm create"}
+	}
+	return v.unavailable("run the build script in the builder VM", err)
+}
+
+func (v *VM) installScript(ctx context.Context) error {
+	tmp, err := os.CreateTemp("", "nixpass-build-*.sh")
+	if err != nil {
+		return fmt.Errorf("install build script: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(script.Body()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("install build script: %w", err)
+	}
+	tmp.Close()
+	if _, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"mkdir", "-p", path.Dir(v.scriptPath())}}); err != nil {
+		return v.unavailable("install the build script", err)
+	}
+	if err := v.Client.Transfer(ctx, tmp.Name(), v.Name+":"+v.scriptPath()); err != nil {
+		return v.unavailable("install the build script", err)
+	}
+	return nil
+}
+
+// RunScript implements Machine. Killing the local `multipass exec` does
+// not stop the remote command, so cancellation runs the script's own
+// cancel verb inside the VM, which signals the build's process group, and
+// only then lets the local client go.
+func (v *VM) RunScript(ctx context.Context, token string, args []string, stdout, stderr io.Writer) (int, error) {
+	execCtx, stopExec := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopExec()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_, _ = v.Client.Exec(cctx, v.Name, multipass.ExecOptions{Args: []string{"sh", v.scriptPath(), "cancel", "--token", token}})
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			stopExec()
+		}
+	}()
+	res, err := v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
+		Args:   append([]string{"sh", v.scriptPath()}, args...),
+		Stdout: stdout,
+		Stderr: stderr,
+	})
+	if errors.Is(err, multipass.ErrExecFailed) {
+		return -1, &Error{Kind: KindUnavailable, Err: err,
+			Message: fmt.Sprintf("lost the connection to the builder VM %q during the build: %v", v.Name, err),
+			Hint:    "check the VM with: nixpass vm status; if it crashed (often: out of memory), give it more memory: nixpass vm resize --memory " + nextMemory(v.Spec.Memory)}
+	}
+	if err != nil && !errors.As(err, new(*runner.ExitError)) {
+		return -1, v.unavailable("run the build in the builder VM", err)
+	}
+	return scriptExit(res, err)
+}
+
+// Status implements Machine.
+func (v *VM) Status(ctx context.Context) BuilderStatus {
+	st := BuilderStatus{Backend: "multipass", Name: v.Name}
+	inst, err := v.Client.Info(ctx, v.Name)
+	switch {
+	case errors.Is(err, multipass.ErrInstanceMissing):
+		st.State, st.Problem, st.Hint = BuilderMissing, fmt.Sprintf("the builder VM %q does not exist", v.Name), "create it with: nixpass vm create"
+		return st
+	case err != nil:
+		st.State, st.Problem, st.Hint = BuilderUnavailable, err.Error(), multipass.Hint(err)
+		return st
+	}
+	st.CPUs, st.Memory, st.Disk, st.DiskUsed, st.Release = inst.CPUs, inst.Memory.Total, inst.DiskTotal(), inst.DiskUsed(), inst.Release
+	switch inst.State {
+	case multipass.StateRunning:
+		st.State = BuilderRunning
+	case multipass.StateStopped:
+		st.State = BuilderStopped
+	case multipass.StateSuspended:
+		st.State = BuilderSuspended
+	case multipass.StateStarting, multipass.StateRestarting:
+		st.State = BuilderStarting
+	case multipass.StateDeleted:
+		st.State, st.Problem, st.Hint = BuilderDeleted, "the builder VM was deleted", "multipass recover "+v.Name+", or multipass purge && nixpass vm create"
+	default:
+		st.State, st.Problem, st.Hint = BuilderUnavailable, "the builder VM is "+string(inst.State), "multipass restart "+v.Name
+	}
+	return st
+}
+
+// OOMHint implements oomAdvisor.
+func (v *VM) OOMHint(ctx context.Context) string {
+	mem := v.Spec.Memory
+	if inst, err := v.Client.Info(ctx, v.Name); err == nil && inst.Memory.Total > 0 {
+		mem = inst.Memory.Total
+	}
+	return fmt.Sprintf("the builder VM has %s of memory: give it more with: nixpass vm resize --memory %s — or build with fewer parallel jobs (lower max-jobs/cores in the VM's /etc/nix/nix.conf)",
+		HumanGiB(roundGiB(mem)), nextMemory(mem))
+}
+
+// DiskHint implements diskAdvisor.
+func (v *VM) DiskHint(ctx context.Context) string {
+	return fmt.Sprintf("collect garbage in the VM: multipass exec %s -- nix-collect-garbage -d — or grow its disk: nixpass vm resize --disk %s (disks can only grow)",
+		v.Name, nextDisk(v.Spec.Disk))
+}
+
+// roundGiB rounds a guest-reported memory total (a little under the
+// configured size) to whole GiB.
+func roundGiB(n int64) int64 {
+	g := (n + (1<<30)/2) >> 30
+	if g < 1 {
+		g = 1
+	}
+	return g << 30
+}
+
+// nextMemory suggests double the memory, in Multipass size syntax.
+func nextMemory(mem int64) string {
+	if mem <= 0 {
+		return "8G"
+	}
+	return fmt.Sprintf("%dG", 2*(roundGiB(mem)>>30))
+}
+
+func nextDisk(disk int64) string {
+	if disk <= 0 {
+		return "60G"
+	}
+	return fmt.Sprintf("%dG", roundGiB(disk)>>30+20)
+}
+
+type cloudInitData struct {
+	SwapBytes      int64
+	MaxJobs, Cores int
+}
+
+// CloudInit renders the first-boot configuration for spec.
+func CloudInit(spec VMSpec) ([]byte, error) {
+	cpus := spec.CPUs
+	if cpus < 1 {
+		cpus = 1
+	}
+	// Memory, not CPU, is what kills builds in a small VM: one job per
+	// 4 GiB, each allowed to use every core.
+	jobs := int(spec.Memory / (4 << 30))
+	if jobs < 1 {
+		jobs = 1
+	}
+	if jobs > cpus {
+		jobs = cpus
+	}
+	t, err := template.New("cloud-init").Parse(cloudInitTemplate)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, cloudInitData{SwapBytes: spec.Swap, MaxJobs: jobs, Cores: cpus}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
