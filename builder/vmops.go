@@ -164,4 +164,3 @@ func (v *VM) Resize(ctx context.Context, cpus int, memory, disk int64, progress 
 	}
 	return nil
 }
-

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"nixpass/builder"
+	"nixpass/builder/config"
+)
+
+func cmdBuild(c *cli, ctx context.Context, args []string) int {
+	fs := c.flags("build")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) > 1 {
+		return exitUsage
+	}
+	dir, err := absDir(strings.Join(pos, ""))
+	if err != nil {
+		return c.fail(err)
+	}
+	e, err := c.load()
+	if err != nil {
+		return c.fail(err)
+	}
+	p, ok := e.cfg.Project(dir)
+	if !ok {
+		np := config.NewProject(dir)
+		p = &np
+	}
+	pr := newProgress(c.stderr)
+	res := e.builder(pr.event).Build(ctx, request(*p))
+	pr.done()
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		printResult(c.stdout, c.stderr, res)
+	}
+	return res.Kind.ExitCode()
+}
+
+func printResult(stdout, stderr io.Writer, r *builder.Result) {
+	if r.Succeeded() {
+		fmt.Fprintf(stdout, "✓ %s\n", r.Message)
+		fmt.Fprintf(stdout, "  %s  %s  %s\n", r.Output, builder.HumanBytes(r.Bytes), r.Duration().Round(1e7))
+		if r.Image != "" {
+			fmt.Fprintf(stdout, "  image %s  (docker load -i %q)\n", r.Image, r.Output)
+		}
+		if r.Warning != "" {
+			fmt.Fprintf(stderr, "  warning: %s\n", r.Warning)
+		}
+		return
+	}
+	fmt.Fprintf(stderr, "✗ %s: %s\n", r.Kind.Title(), r.Message)
+	if r.Hint != "" {
+		fmt.Fprintf(stderr, "  → %s\n", r.Hint)
+	}
+	if r.Log != "" {
+		fmt.Fprintf(stderr, "  log: %s\n", r.Log)
+	}
+}
+
+// progress shows a build on stderr: on a terminal one short line per
+// phase; otherwise (a pipe, a CI log) the full Nix log as it comes.
+type progress struct {
+	w    io.Writer
+	tty  bool
+	mu   sync.Mutex
+	last string
+}
+
+func newProgress(w io.Writer) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil {
+			tty = st.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progress{w: w, tty: tty}
+}
+
+func (p *progress) event(ev builder.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e := ev.(type) {
+	case builder.BuildPhase:
+		if p.tty {
+			fmt.Fprintf(p.w, "\r\033[K• %s…", e.Phase)
+		} else {
+			fmt.Fprintf(p.w, "nixpass: %s\n", e.Phase)
+		}
+	case builder.BuildLog:
+		if p.tty {
+			line := e.Line
+			if len(line) > 70 {
+				line = line[:70] + "…"
+			}
+			fmt.Fprintf(p.w, "\r\033[K• %s", line)
+		} else {
+			fmt.Fprintln(p.w, e.Line)
+		}
+	}
+}
+
+func (p *progress) done() {
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"nixpass/builder/config"
+)
+
+func cmdAdd(c *cli, ctx context.Context, args []string) int {
+	fs := c.flags("add")
+	file := fs.String("file", "", "Nix file to build, relative to DIR (default default.nix)")
+	flake := fs.String("flake", "", "flake reference to build, e.g. .#image")
+	attr := fs.String("attr", "", "attribute of the Nix file (-A)")
+	output := fs.String("output", "", "image file written into DIR (default result.tar.gz)")
+	noWatch := fs.Bool("no-watch", false, "do not rebuild on changes")
+	dockerLoad := fs.Bool("docker-load", false, "docker load the image after each build")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["add"].usage)
+		return exitUsage
+	}
+	if *file != "" && *flake != "" {
+		fmt.Fprintln(c.stderr, "nixpass add: use --file or --flake, not both")
+		return exitUsage
+	}
+	dir, err := absDir(pos[0])
+	if err != nil {
+		return c.fail(err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(c.stderr, "nixpass add: %s is not a folder\n", dir)
+		return exitUsage
+	}
+	p := config.Project{Path: dir, File: *file, Flake: *flake, Attr: *attr, Output: *output, DockerLoad: *dockerLoad}
+	if *noWatch {
+		f := false
+		p.Watch = &f
+	}
+	if err := config.AddProject(c.cfgPath(), p); err != nil {
+		if errors.Is(err, config.ErrProjectExists) {
+			fmt.Fprintf(c.stderr, "nixpass add: %s is already registered (nixpass list)\n", dir)
+			return exitUsage
+		}
+		return c.fail(err)
+	}
+	p = p.WithDefaults()
+	target := p.File
+	if p.Flake != "" {
+		target = p.Flake
+	}
+	fmt.Fprintf(c.stdout, "added %s (%s → %s)\n", dir, target, p.Output)
+	return 0
+}
+
+func cmdRemove(c *cli, ctx context.Context, args []string) int {
+	pos, err := parse(c.flags("remove"), args)
+	if err != nil || len(pos) != 1 {
+		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["remove"].usage)
+		return exitUsage
+	}
+	dir, err := absDir(pos[0])
+	if err != nil {
+		return c.fail(err)
+	}
+	if err := config.RemoveProject(c.cfgPath(), dir); err != nil {
+		if errors.Is(err, config.ErrProjectNotFound) {
+			fmt.Fprintf(c.stderr, "nixpass remove: %s is not registered (nixpass list)\n", dir)
+			return exitUsage
+		}
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "removed %s (its image file stays)\n", dir)
+	return 0
+}
+
+// listEntry is one project in `nixpass list --json`.
+type listEntry struct {
+	Path       string   `json:"path"`
+	File       string   `json:"file,omitempty"`
+	Flake      string   `json:"flake,omitempty"`
+	Attr       string   `json:"attr,omitempty"`
+	Args       []string `json:"args,omitempty"`
+	Output     string   `json:"output"`
+	Watch      bool     `json:"watch"`
+	DockerLoad bool     `json:"docker_load"`
+}
+
+func cmdList(c *cli, ctx context.Context, args []string) int {
+	fs := c.flags("list")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return exitUsage
+	}
+	e, err := c.load()
+	if err != nil {
+		return c.fail(err)
+	}
+	entries := []listEntry{}
+	for _, p := range e.cfg.Projects {
+		p = p.WithDefaults()
+		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad})
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(entries)
+		return 0
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(c.stdout, "no projects yet: nixpass add DIR")
+		return 0
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROJECT\tBUILDS\tOUTPUT\tWATCH")
+	for _, p := range entries {
+		what := p.File
+		if p.Attr != "" {
+			what += " -A " + p.Attr
+		}
+		if p.Flake != "" {
+			what = p.Flake
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", p.Path, what, p.Output, p.Watch)
+	}
+	tw.Flush()
+	return 0
+}
+
+func cmdLogs(c *cli, ctx context.Context, args []string) int {
+	pos, err := parse(c.flags("logs"), args)
+	if err != nil || len(pos) > 1 {
+		return exitUsage
+	}
+	dir, err := absDir(firstOr(pos, ""))
+	if err != nil {
+		return c.fail(err)
+	}
+	e, err := c.load()
+	if err != nil {
+		return c.fail(err)
+	}
+	last, err := e.store.Last(dir)
+	if err != nil {
+		return c.fail(err)
+	}
+	if last == nil || last.Log == "" {
+		fmt.Fprintf(c.stderr, "nixpass logs: no build of %s yet (nixpass build %s)\n", dir, dir)
+		return exitUsage
+	}
+	f, err := os.Open(last.Log)
+	if err != nil {
+		return c.fail(fmt.Errorf("open log: %w", err))
+	}
+	defer f.Close()
+	fmt.Fprintf(c.stderr, "# %s\n", last.Log)
+	_, _ = io.Copy(c.stdout, f)
+	return 0
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}

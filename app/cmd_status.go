@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"nixpass/builder"
+)
+
+// statusReport is `nixpass status --json`.
+type statusReport struct {
+	Config   string                  `json:"config"`
+	Builder  builder.BuilderStatus   `json:"builder"`
+	Projects []builder.ProjectStatus `json:"projects"`
+}
+
+func cmdStatus(c *cli, ctx context.Context, args []string) int {
+	fs := c.flags("status")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return exitUsage
+	}
+	e, err := c.load()
+	if err != nil {
+		return c.fail(err)
+	}
+	rep := statusReport{Config: e.path, Builder: e.machine.Status(ctx), Projects: []builder.ProjectStatus{}}
+	for _, p := range e.cfg.Projects {
+		p = p.WithDefaults()
+		last, _ := e.store.Last(p.Path)
+		rep.Projects = append(rep.Projects, builder.ProjectStatus{Path: p.Path, Name: p.Name(), Output: p.OutputPath(),
+			Watch: p.Watching(), DockerLoad: p.DockerLoad, State: builder.ProjectIdle, Last: last})
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+		return 0
+	}
+	printBuilder(c.stdout, rep.Builder)
+	for _, p := range rep.Projects {
+		fmt.Fprintf(c.stdout, "%s\n    %s\n", p.Path, lastLine(p.Last))
+	}
+	if len(rep.Projects) == 0 {
+		fmt.Fprintln(c.stdout, "no projects yet: nixpass add DIR")
+	}
+	return 0
+}
+
+func printBuilder(w io.Writer, st builder.BuilderStatus) {
+	fmt.Fprintf(w, "builder: %s (%s) %s", st.Name, st.Backend, st.State)
+	if st.CPUs > 0 {
+		fmt.Fprintf(w, " · %d CPUs", st.CPUs)
+	}
+	if st.Memory > 0 {
+		fmt.Fprintf(w, " · %s memory", builder.HumanGiB(st.Memory))
+	}
+	if st.Disk > 0 {
+		fmt.Fprintf(w, " · %s of %s disk used", builder.HumanBytes(st.DiskUsed), builder.HumanBytes(st.Disk))
+	}
+	fmt.Fprintln(w)
+	if st.Problem != "" {
+		fmt.Fprintf(w, "  %s\n", st.Problem)
+	}
+	if st.Hint != "" {
+		fmt.Fprintf(w, "  → %s\n", st.Hint)
+	}
+}
+
+func lastLine(r *builder.Result) string {
+	if r == nil {
+		return "never built"
+	}
+	at := r.Finished.Local().Format(time.DateTime)
+	if r.Succeeded() {
+		return fmt.Sprintf("✓ %s · %s · %s · %s", at, r.Image, builder.HumanBytes(r.Bytes), r.Duration().Round(time.Second))
+	}
+	return fmt.Sprintf("✗ %s · %s: %s", at, r.Kind.Title(), firstLineOf(r.Message))
+}
+
+func firstLineOf(s string) string {
+	for i, ch := range s {
+		if ch == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"nixpass/builder"
+	"nixpass/builder/config"
+)
+
+func cmdVM(c *cli, ctx context.Context, args []string) int {
+	fs := c.flags("vm")
+	cpus := fs.Int("cpus", 0, "number of CPUs")
+	memory := fs.String("memory", "", "memory size, e.g. 8G")
+	disk := fs.String("disk", "", "disk size, e.g. 60G (can only grow)")
+	asJSON := fs.Bool("json", false, "print JSON (status)")
+	yes := fs.Bool("yes", false, "delete without asking")
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) != 1 {
+		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["vm"].usage)
+		return exitUsage
+	}
+	var mem, dsk config.Size
+	for _, s := range []struct {
+		in  string
+		out *config.Size
+	}{{*memory, &mem}, {*disk, &dsk}} {
+		if s.in == "" {
+			continue
+		}
+		v, err := config.ParseSize(s.in)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "nixpass vm: "+err.Error())
+			return exitUsage
+		}
+		*s.out = v
+	}
+	e, err := c.load()
+	if err != nil {
+		return c.fail(err)
+	}
+	if e.vm == nil && pos[0] != "status" {
+		fmt.Fprintf(c.stderr, "nixpass vm: the builder is this machine ([builder] backend = \"local\" in %s): there is no VM to %s\n", e.path, pos[0])
+		return exitUsage
+	}
+	progress := func(s string) { fmt.Fprintln(c.stderr, "• "+s) }
+	switch pos[0] {
+	case "status":
+		st := e.machine.Status(ctx)
+		if *asJSON {
+			enc := json.NewEncoder(c.stdout)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(st)
+		} else {
+			printBuilder(c.stdout, st)
+		}
+		return 0
+	case "create":
+		if *cpus > 0 {
+			e.vm.Spec.CPUs = *cpus
+		}
+		if mem > 0 {
+			e.vm.Spec.Memory = mem.Bytes()
+		}
+		if dsk > 0 {
+			e.vm.Spec.Disk = dsk.Bytes()
+		}
+		err = e.vm.Create(ctx, progress)
+	case "start":
+		err = e.vm.Start(ctx, progress)
+	case "stop":
+		err = e.vm.Stop(ctx)
+	case "resize":
+		if *cpus == 0 && mem == 0 && dsk == 0 {
+			fmt.Fprintln(c.stderr, "nixpass vm resize: give --cpus, --memory and/or --disk (the disk can only grow)")
+			return exitUsage
+		}
+		err = e.vm.Resize(ctx, *cpus, mem.Bytes(), dsk.Bytes(), progress)
+		if err == nil {
+			fmt.Fprintf(c.stderr, "note: set the same values in %s ([vm] cpus/memory/disk) so a recreated VM gets them\n", e.path)
+		}
+	case "delete":
+		if !*yes && !c.confirm(fmt.Sprintf("Delete the builder VM %q and its Nix store? [y/N] ", e.vm.Name)) {
+			fmt.Fprintln(c.stderr, "not deleted (use --yes to skip this question)")
+			return exitUsage
+		}
+		err = e.vm.Delete(ctx)
+	case "shell":
+		return c.shell(e)
+	default:
+		fmt.Fprintf(c.stderr, "nixpass vm: unknown action %q\n", pos[0])
+		return exitUsage
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "builder VM %q: %s done\n", e.vm.Name, pos[0])
+	return 0
+}
+
+func (c *cli) confirm(question string) bool {
+	fmt.Fprint(c.stderr, question)
+	line, _ := bufio.NewReader(c.stdin).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes"
+}
+
+// shell replaces nixpass with an interactive `multipass shell`, so the
+// terminal (job control, window size) belongs to it.
+func (c *cli) shell(e *env) int {
+	path, err := exec.LookPath(e.cfg.Builder.Multipass)
+	if err != nil {
+		return c.fail(&builder.Error{Kind: builder.KindUnavailable, Message: "Multipass is not installed", Hint: "install it: brew install --cask multipass"})
+	}
+	err = syscall.Exec(path, []string{e.cfg.Builder.Multipass, "shell", e.vm.Name}, syscallEnv())
+	return c.fail(fmt.Errorf("run multipass shell: %w", err))
+}

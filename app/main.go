@@ -1,0 +1,10 @@
+// Command nixpass builds Linux Nix Docker images from a Mac (in a
+// Multipass VM) or on Linux (with the host's Nix), from the menu bar or
+// the command line.
+package main
+
+import "os"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
