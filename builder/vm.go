@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -144,20 +145,28 @@ func (v *VM) running(ctx context.Context, progress func(string)) (*multipass.Ins
 	}
 }
 
-// reservedGuest are folders of the Ubuntu guest a project must not be
-// mounted over.
-var reservedGuest = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/nix", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/tmp", "/usr", "/var", "/home/ubuntu"}
+// systemGuest are guest folders whose contents must never be shadowed by
+// a mount, not even in a subfolder.
+var systemGuest = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/nix", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/usr", "/var"}
+
+// sharedGuest are guest folders a project may live below but must not
+// replace.
+var sharedGuest = []string{"/", "/home", "/home/ubuntu", "/tmp", "/mnt", "/media", "/opt", "/srv"}
 
 // MountTarget is where dir appears inside the VM: the same path as on the
 // host, so Nix error positions point at the user's own files, unless that
-// path would shadow a system folder or cannot be written in a mount spec.
+// path would shadow part of the guest system or cannot be written in a
+// mount spec ("NAME:TARGET").
 func MountTarget(dir string) string {
 	clean := filepath.ToSlash(filepath.Clean(dir))
-	ok := strings.HasPrefix(clean, "/") && clean != "/" && !strings.ContainsAny(clean, "\n\r:")
-	for _, r := range reservedGuest {
+	ok := strings.HasPrefix(clean, "/") && !strings.ContainsAny(clean, "\n\r:")
+	for _, r := range systemGuest {
 		if clean == r || strings.HasPrefix(clean, r+"/") || strings.HasPrefix(r, clean+"/") {
 			ok = false
 		}
+	}
+	if slices.Contains(sharedGuest, clean) || strings.HasPrefix(DefaultGuestScriptDir, clean+"/") {
+		ok = false
 	}
 	if ok {
 		return clean
