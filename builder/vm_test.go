@@ -115,12 +115,12 @@ func TestVMBuildStartsMountsAndInstalls(t *testing.T) {
 
 func TestVMUnavailable(t *testing.T) {
 	tests := []struct {
-		name     string
-		env      []string
-		inst     []multipasstest.FakeInstance
-		bin      string
-		message  string
-		hint     string
+		name    string
+		env     []string
+		inst    []multipasstest.FakeInstance
+		bin     string
+		message string
+		hint    string
 	}{
 		{"missing", nil, nil, "", "does not exist", "nixpass vm create"},
 		{"deleted", nil, []multipasstest.FakeInstance{withVMState("Deleted")}, "", "was deleted", "multipass recover nixpass"},
