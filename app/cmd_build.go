@@ -70,10 +70,9 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 // progress shows a build on stderr: on a terminal one short line per
 // phase; otherwise (a pipe, a CI log) the full Nix log as it comes.
 type progress struct {
-	w    io.Writer
-	tty  bool
-	mu   sync.Mutex
-	last string
+	w   io.Writer
+	tty bool
+	mu  sync.Mutex
 }
 
 func newProgress(w io.Writer) *progress {
