@@ -1,0 +1,171 @@
+package scheduler
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"nixpass/builder"
+)
+
+// fakeBuilder records builds; each waits until released or cancelled.
+type fakeBuilder struct {
+	mu      sync.Mutex
+	started []string
+	results []builder.Kind
+	release chan struct{}
+}
+
+func (f *fakeBuilder) Build(ctx context.Context, p builder.Project) *builder.Result {
+	f.mu.Lock()
+	f.started = append(f.started, p.Dir)
+	f.mu.Unlock()
+	kind := builder.KindOK
+	select {
+	case <-f.release:
+	case <-ctx.Done():
+		kind = builder.KindCancelled
+	}
+	f.mu.Lock()
+	f.results = append(f.results, kind)
+	f.mu.Unlock()
+	return &builder.Result{Project: p.Dir, Kind: kind}
+}
+
+func (f *fakeBuilder) snapshot() ([]string, []builder.Kind) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.started...), append([]builder.Kind(nil), f.results...)
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func start(t *testing.T, opts Options) (*Scheduler, *fakeBuilder, *builder.Bus) {
+	fb := &fakeBuilder{release: make(chan struct{})}
+	bus := &builder.Bus{}
+	s := New(fb, bus, opts)
+	go s.Run(context.Background())
+	t.Cleanup(func() { close(fb.release); s.Quit(true) })
+	return s, fb, bus
+}
+
+func p(dir string) builder.Project { return builder.Project{Dir: dir} }
+
+func TestFIFOAndMerge(t *testing.T) {
+	s, fb, _ := start(t, Options{})
+	s.Enqueue(p("/a"), "change")
+	waitUntil(t, "a starts", func() bool { st, _ := fb.snapshot(); return len(st) == 1 })
+	s.Enqueue(p("/b"), "change")
+	s.Enqueue(p("/c"), "change")
+	s.Enqueue(p("/b"), "change") // merges
+	s.Enqueue(p("/a"), "change") // one more after the running one
+	q, running := s.Queued()
+	if running != "/a" || !slices.Equal(q, []string{"/b", "/c", "/a"}) {
+		t.Fatalf("queue %q running %q", q, running)
+	}
+	for i := 0; i < 4; i++ {
+		fb.release <- struct{}{}
+	}
+	waitUntil(t, "all built", func() bool { _, r := fb.snapshot(); return len(r) == 4 })
+	st, _ := fb.snapshot()
+	if !slices.Equal(st, []string{"/a", "/b", "/c", "/a"}) {
+		t.Errorf("build order %q", st)
+	}
+}
+
+func TestRestartCancelsRunningBuild(t *testing.T) {
+	s, fb, _ := start(t, Options{Restart: true})
+	s.Enqueue(p("/a"), "change")
+	waitUntil(t, "a starts", func() bool { st, _ := fb.snapshot(); return len(st) == 1 })
+	s.Enqueue(p("/a"), "change")
+	waitUntil(t, "a restarts", func() bool { st, _ := fb.snapshot(); return len(st) == 2 })
+	_, res := fb.snapshot()
+	if res[0] != builder.KindCancelled {
+		t.Errorf("first build ended %s, want cancelled", res[0])
+	}
+}
+
+func TestCancelAndEvents(t *testing.T) {
+	s, fb, bus := start(t, Options{})
+	events, stop := bus.Subscribe()
+	defer stop()
+	s.Enqueue(p("/a"), "manual")
+	waitUntil(t, "a starts", func() bool { st, _ := fb.snapshot(); return len(st) == 1 })
+	s.Enqueue(p("/b"), "manual")
+	s.Cancel("/b")
+	s.Cancel("/a")
+	waitUntil(t, "a cancelled", func() bool { _, r := fb.snapshot(); return len(r) == 1 })
+	_, res := fb.snapshot()
+	if res[0] != builder.KindCancelled {
+		t.Errorf("got %s", res[0])
+	}
+	var states []string
+	timeout := time.After(time.Second)
+	for len(states) < 5 {
+		select {
+		case e := <-events:
+			switch e := e.(type) {
+			case builder.ProjectChanged:
+				states = append(states, e.Project+":"+string(e.State))
+			case builder.BuildQueued:
+				states = append(states, e.Project+":queued-"+e.Reason)
+			}
+		case <-timeout:
+			t.Fatalf("events so far: %q", states)
+		}
+	}
+	want := []string{"/a:queued-manual", "/a:queued", "/a:building", "/b:queued-manual", "/b:queued"}
+	if !slices.Equal(states, want) {
+		t.Errorf("events %q, want %q", states, want)
+	}
+}
+
+func TestQuitFinishOrCancel(t *testing.T) {
+	for _, cancel := range []bool{false, true} {
+		fb := &fakeBuilder{release: make(chan struct{})}
+		s := New(fb, nil, Options{})
+		go s.Run(context.Background())
+		s.Enqueue(p("/a"), "change")
+		s.Enqueue(p("/b"), "change")
+		waitUntil(t, "a starts", func() bool { st, _ := fb.snapshot(); return len(st) == 1 })
+		done := make(chan struct{})
+		go func() { s.Quit(cancel); close(done) }()
+		if !cancel {
+			time.Sleep(50 * time.Millisecond)
+			fb.release <- struct{}{}
+		}
+		<-done
+		st, res := fb.snapshot()
+		want := builder.KindOK
+		if cancel {
+			want = builder.KindCancelled
+		}
+		if len(st) != 1 || res[0] != want {
+			t.Errorf("cancel=%v: started %q results %q", cancel, st, res)
+		}
+	}
+}
+
+type stopper struct{ n atomic.Int32 }
+
+func (s *stopper) Stop(context.Context) error { s.n.Add(1); return nil }
+
+func TestIdleStop(t *testing.T) {
+	st := &stopper{}
+	s, fb, _ := start(t, Options{IdleStop: 100 * time.Millisecond, Stopper: st})
+	s.Enqueue(p("/a"), "change")
+	fb.release <- struct{}{}
+	waitUntil(t, "idle stop", func() bool { return st.n.Load() == 1 })
+}
