@@ -41,6 +41,7 @@ func init() {
 		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|shell [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
 		"logs":    {cmdLogs, "logs [DIR]"},
 		"version": {cmdVersion, "version"},
+		"app":     {cmdApp, "app [--headless] [--json]"},
 	}
 }
 
@@ -65,7 +66,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	name := "help"
+	name := "app"
 	if len(args) > 0 {
 		name, args = args[0], args[1:]
 	}
@@ -87,7 +88,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: nixpass [--config FILE] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nWith no command, nixpass starts the menu-bar app. Commands:")
-	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "version"} {
+	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "app", "version"} {
 		fmt.Fprintln(w, "  nixpass "+verbs[n].usage)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"nixpass/builder/core"
 	"os"
 	"strings"
 	"sync"
@@ -28,13 +29,13 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	p, ok := e.cfg.Project(dir)
+	p, ok := e.Config.Project(dir)
 	if !ok {
 		np := config.NewProject(dir)
 		p = &np
 	}
 	pr := newProgress(c.stderr)
-	res := e.builder(pr.event).Build(ctx, request(*p))
+	res := e.Builder(pr.event).Build(ctx, core.Request(*p))
 	pr.done()
 	if *asJSON {
 		enc := json.NewEncoder(c.stdout)

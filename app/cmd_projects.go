@@ -105,7 +105,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	entries := []listEntry{}
-	for _, p := range e.cfg.Projects {
+	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
 		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad})
 	}
@@ -148,7 +148,7 @@ func cmdLogs(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	last, err := e.store.Last(dir)
+	last, err := e.Store.Last(dir)
 	if err != nil {
 		return c.fail(err)
 	}

@@ -27,10 +27,10 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	rep := statusReport{Config: e.path, Builder: e.machine.Status(ctx), Projects: []builder.ProjectStatus{}}
-	for _, p := range e.cfg.Projects {
+	rep := statusReport{Config: e.Path, Builder: e.Machine.Status(ctx), Projects: []builder.ProjectStatus{}}
+	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		last, _ := e.store.Last(p.Path)
+		last, _ := e.Store.Last(p.Path)
 		rep.Projects = append(rep.Projects, builder.ProjectStatus{Path: p.Path, Name: p.Name(), Output: p.OutputPath(),
 			Watch: p.Watching(), DockerLoad: p.DockerLoad, State: builder.ProjectIdle, Last: last})
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"nixpass/builder/core"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -44,14 +45,14 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if e.vm == nil && pos[0] != "status" {
-		fmt.Fprintf(c.stderr, "nixpass vm: the builder is this machine ([builder] backend = \"local\" in %s): there is no VM to %s\n", e.path, pos[0])
+	if e.VM == nil && pos[0] != "status" {
+		fmt.Fprintf(c.stderr, "nixpass vm: the builder is this machine ([builder] backend = \"local\" in %s): there is no VM to %s\n", e.Path, pos[0])
 		return exitUsage
 	}
 	progress := func(s string) { fmt.Fprintln(c.stderr, "• "+s) }
 	switch pos[0] {
 	case "status":
-		st := e.machine.Status(ctx)
+		st := e.Machine.Status(ctx)
 		if *asJSON {
 			enc := json.NewEncoder(c.stdout)
 			enc.SetIndent("", "  ")
@@ -62,34 +63,34 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		return 0
 	case "create":
 		if *cpus > 0 {
-			e.vm.Spec.CPUs = *cpus
+			e.VM.Spec.CPUs = *cpus
 		}
 		if mem > 0 {
-			e.vm.Spec.Memory = mem.Bytes()
+			e.VM.Spec.Memory = mem.Bytes()
 		}
 		if dsk > 0 {
-			e.vm.Spec.Disk = dsk.Bytes()
+			e.VM.Spec.Disk = dsk.Bytes()
 		}
-		err = e.vm.Create(ctx, progress)
+		err = e.VM.Create(ctx, progress)
 	case "start":
-		err = e.vm.Start(ctx, progress)
+		err = e.VM.Start(ctx, progress)
 	case "stop":
-		err = e.vm.Stop(ctx)
+		err = e.VM.Stop(ctx)
 	case "resize":
 		if *cpus == 0 && mem == 0 && dsk == 0 {
 			fmt.Fprintln(c.stderr, "nixpass vm resize: give --cpus, --memory and/or --disk (the disk can only grow)")
 			return exitUsage
 		}
-		err = e.vm.Resize(ctx, *cpus, mem.Bytes(), dsk.Bytes(), progress)
+		err = e.VM.Resize(ctx, *cpus, mem.Bytes(), dsk.Bytes(), progress)
 		if err == nil {
-			fmt.Fprintf(c.stderr, "note: set the same values in %s ([vm] cpus/memory/disk) so a recreated VM gets them\n", e.path)
+			fmt.Fprintf(c.stderr, "note: set the same values in %s ([vm] cpus/memory/disk) so a recreated VM gets them\n", e.Path)
 		}
 	case "delete":
-		if !*yes && !c.confirm(fmt.Sprintf("Delete the builder VM %q and its Nix store? [y/N] ", e.vm.Name)) {
+		if !*yes && !c.confirm(fmt.Sprintf("Delete the builder VM %q and its Nix store? [y/N] ", e.VM.Name)) {
 			fmt.Fprintln(c.stderr, "not deleted (use --yes to skip this question)")
 			return exitUsage
 		}
-		err = e.vm.Delete(ctx)
+		err = e.VM.Delete(ctx)
 	case "shell":
 		return c.shell(e)
 	default:
@@ -99,7 +100,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	fmt.Fprintf(c.stdout, "builder VM %q: %s done\n", e.vm.Name, pos[0])
+	fmt.Fprintf(c.stdout, "builder VM %q: %s done\n", e.VM.Name, pos[0])
 	return 0
 }
 
@@ -112,11 +113,11 @@ func (c *cli) confirm(question string) bool {
 
 // shell replaces nixpass with an interactive `multipass shell`, so the
 // terminal (job control, window size) belongs to it.
-func (c *cli) shell(e *env) int {
-	path, err := exec.LookPath(e.cfg.Builder.Multipass)
+func (c *cli) shell(e *core.Env) int {
+	path, err := exec.LookPath(e.Config.Builder.Multipass)
 	if err != nil {
 		return c.fail(&builder.Error{Kind: builder.KindUnavailable, Message: "Multipass is not installed", Hint: "install it: brew install --cask multipass"})
 	}
-	err = syscall.Exec(path, []string{e.cfg.Builder.Multipass, "shell", e.vm.Name}, syscallEnv())
+	err = syscall.Exec(path, []string{e.Config.Builder.Multipass, "shell", e.VM.Name}, syscallEnv())
 	return c.fail(fmt.Errorf("run multipass shell: %w", err))
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"nixpass/builder"
+	"nixpass/builder/core"
+)
+
+func cmdApp(c *cli, ctx context.Context, args []string) int {
+	fs := c.flags("app")
+	headless := fs.Bool("headless", false, "run without the menu-bar icon, printing one line per event")
+	asJSON := fs.Bool("json", false, "with --headless: print events as JSON lines")
+	if _, err := parse(fs, args); err != nil {
+		return exitUsage
+	}
+	if !*headless {
+		// The menu-bar icon is not part of this build yet (see README).
+		fmt.Fprintln(c.stderr, "nixpass: the menu-bar icon is not in this build yet: running headless (nixpass app --headless)")
+	}
+	return runHeadless(c, ctx, *asJSON)
+}
+
+// runHeadless runs the watchers and the scheduler until SIGINT/SIGTERM.
+func runHeadless(c *cli, ctx context.Context, asJSON bool) int {
+	var mu sync.Mutex
+	logf := func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(c.stderr, "nixpass: "+format+"\n", a...)
+	}
+	app, err := core.Start(c.cfgPath(), logf)
+	if err != nil {
+		return c.fail(err)
+	}
+	events, stop := app.Bus.Subscribe()
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		for ev := range events {
+			mu.Lock()
+			printEvent(c.stdout, ev, asJSON)
+			mu.Unlock()
+		}
+	}()
+	snap := app.Snapshot()
+	logf("watching %d project(s) with %s; config %s", len(snap.Projects), app.Env().Machine.Describe(), app.ConfigPath())
+	<-ctx.Done()
+	logf("stopping (%s the running build)", map[bool]string{true: "finishing", false: "cancelling"}[app.Env().Config.Scheduler.OnQuit == "finish"])
+	app.Quit()
+	// Let the last events (the cancelled build's result) reach stdout.
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	<-printed
+	return 0
+}
+
+// eventLine is one event as a JSON line: its type and its fields.
+type eventLine struct {
+	Type  string        `json:"type"`
+	Event builder.Event `json:"event"`
+}
+
+func printEvent(w io.Writer, ev builder.Event, asJSON bool) {
+	name := fmt.Sprintf("%T", ev)
+	name = name[len("builder."):]
+	if asJSON {
+		b, err := json.Marshal(eventLine{Type: name, Event: ev})
+		if err == nil {
+			fmt.Fprintln(w, string(b))
+		}
+		return
+	}
+	at := ev.When().Format("15:04:05")
+	switch e := ev.(type) {
+	case builder.BuildQueued:
+		fmt.Fprintf(w, "%s queued   %s (%s)\n", at, e.Project, e.Reason)
+	case builder.BuildStarted:
+		fmt.Fprintf(w, "%s building %s\n", at, e.Project)
+	case builder.BuildPhase:
+		fmt.Fprintf(w, "%s   %s: %s\n", at, e.Project, e.Phase)
+	case builder.BuildLog:
+		fmt.Fprintf(w, "%s   | %s\n", at, e.Line)
+	case builder.BuildFinished:
+		r := e.Result
+		if r.Succeeded() {
+			fmt.Fprintf(w, "%s ✓ %s: %s\n", at, r.Project, r.Message)
+		} else {
+			fmt.Fprintf(w, "%s ✗ %s: %s: %s\n%s   → %s\n", at, r.Project, r.Kind.Title(), firstLineOf(r.Message), at, r.Hint)
+		}
+	case builder.ProjectChanged:
+		line := fmt.Sprintf("%s project  %s: %s", at, e.Project, e.State)
+		if e.Problem != "" {
+			line += " (" + e.Problem + ")"
+		}
+		fmt.Fprintln(w, line)
+	case builder.BuilderChanged:
+		fmt.Fprintf(w, "%s builder  %s %s %s\n", at, e.Status.Name, e.Status.State, e.Status.Problem)
+	}
+}

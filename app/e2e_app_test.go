@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// headless is a running `nixpass app --headless --json`.
+type headless struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	events []map[string]any
+	stderr bytes.Buffer
+	done   chan error
+}
+
+func (w *world) startHeadless() *headless {
+	w.t.Helper()
+	h := &headless{t: w.t, done: make(chan error, 1)}
+	h.cmd = exec.Command(nixpassBin, "app", "--headless", "--json")
+	h.cmd.Env = w.env
+	h.cmd.Stderr = &h.stderr
+	out, err := h.cmd.StdoutPipe()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := h.cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	go h.read(out)
+	w.t.Cleanup(func() { _ = h.cmd.Process.Kill() })
+	h.waitFor("the app to start", func() bool { return h.count("BuilderChanged", "") > 0 })
+	return h
+}
+
+func (h *headless) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<16), 1<<22)
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			h.mu.Lock()
+			h.events = append(h.events, m)
+			h.mu.Unlock()
+		}
+	}
+	h.done <- h.cmd.Wait()
+}
+
+// count counts events of a type whose JSON contains substr.
+func (h *headless) count(typ, substr string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, e := range h.events {
+		b, _ := json.Marshal(e["event"])
+		if e["type"] == typ && strings.Contains(string(b), substr) {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *headless) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.t.Fatalf("timed out waiting for %s; events: %v\nstderr: %s", what, h.events, h.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestHeadlessBuildsOnChangeOnce(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	w.writeConfig("[scheduler]\nquiet = \"300ms\"\nmax_wait = \"5s\"\n")
+	dir := w.project("app", imageNix("e2e-watch", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	h := w.startHeadless()
+
+	// A second app refuses to start and names the holder.
+	if o := w.run("app", "--headless"); o.code == 0 || !strings.Contains(o.stderr, fmt.Sprintf("pid %d", h.cmd.Process.Pid)) {
+		t.Errorf("second app: %v", o)
+	}
+
+	// A burst of writes is one build.
+	for i := 0; i < 1000; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("src%d.txt", i%20)), []byte(fmt.Sprint(i)), 0o644)
+	}
+	h.waitFor("the build", func() bool { return h.count("BuildFinished", `"status":"succeeded"`) == 1 })
+	// The build's own writes (the image, its temp file) trigger nothing.
+	time.Sleep(1500 * time.Millisecond)
+	if n := h.count("BuildStarted", ""); n != 1 {
+		t.Fatalf("%d builds for one burst, want 1", n)
+	}
+
+	// A project added while the app runs is picked up.
+	dir2 := w.project("second", imageNix("e2e-watch-2", ""))
+	if o := w.run("add", dir2); o.code != 0 {
+		t.Fatal(o)
+	}
+	time.Sleep(500 * time.Millisecond)
+	os.WriteFile(filepath.Join(dir2, "x.txt"), []byte("x"), 0o644)
+	h.waitFor("the second project's build", func() bool { return h.count("BuildFinished", "e2e-watch-2") == 1 })
+
+	// SIGTERM during a build: cancel (the default), exit 0, image intact.
+	good := readFile(t, filepath.Join(dir, "result.tar.gz"))
+	sleep := uniqueSleep()
+	w.setNix(dir, imageNix("e2e-watch-slow", `"$bb" `+sleep))
+	h.waitFor("the slow build to start", func() bool { return pgrep(sleep) })
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-h.done:
+		if err != nil {
+			t.Fatalf("app exit: %v\n%s", err, h.stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the app did not stop on SIGTERM")
+	}
+	if n := h.count("BuildFinished", `"kind":"cancelled"`); n != 1 {
+		t.Errorf("cancelled results: %d", n)
+	}
+	if got := readFile(t, filepath.Join(dir, "result.tar.gz")); !bytes.Equal(got, good) {
+		t.Error("SIGTERM during a build changed the last good image")
+	}
+	noTemps(t, dir)
+	if _, err := os.Stat(filepath.Join(w.state, "app.pid")); err == nil {
+		t.Error("app.pid left behind")
+	}
+}

@@ -1,0 +1,299 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/gofrs/flock"
+
+	"nixpass/builder"
+	"nixpass/builder/config"
+	"nixpass/builder/scheduler"
+	"nixpass/builder/watch"
+)
+
+// ErrAlreadyRunning is returned by Start when another nixpass app holds
+// the per-user lock.
+var ErrAlreadyRunning = errors.New("another nixpass app is already running")
+
+// App is a running nixpass: watchers, the scheduler and the state the
+// tray shows. Create it with Start; stop it with Quit.
+type App struct {
+	Bus *builder.Bus
+
+	env   *Env
+	sched *scheduler.Scheduler
+	w     *watch.Watcher
+	lock  *flock.Flock
+	logf  func(string, ...any)
+
+	mu       sync.Mutex
+	projects map[string]*builder.ProjectStatus
+	status   builder.BuilderStatus
+
+	cancel context.CancelFunc
+}
+
+// Start loads the config at path, takes the single-instance lock, starts
+// watching every project with watch = true and starts the scheduler. logf
+// receives problems that have no event (config reload errors).
+func Start(path string, logf func(string, ...any)) (*App, error) {
+	env, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(env.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create state folder: %w", err)
+	}
+	lock := flock.New(filepath.Join(env.StateDir, "app.lock"))
+	ok, err := lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock app: %w", err)
+	}
+	pidFile := filepath.Join(env.StateDir, "app.pid")
+	if !ok {
+		pid, _ := os.ReadFile(pidFile)
+		return nil, fmt.Errorf("%w (pid %s): quit it first, or use it", ErrAlreadyRunning, strings.TrimSpace(string(pid)))
+	}
+	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+
+	cfg := env.Config
+	w, err := watch.New(watch.Options{Quiet: cfg.Scheduler.Quiet.D(), MaxWait: cfg.Scheduler.MaxWait.D()})
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	a := &App{Bus: &builder.Bus{}, env: env, w: w, lock: lock, logf: logf,
+		projects: map[string]*builder.ProjectStatus{}}
+	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D()}
+	if env.VM != nil {
+		opts.Stopper = env.VM
+	}
+	a.sched = scheduler.New(env.Builder(a.Bus.Publish), a.Bus, opts)
+	a.status = builder.BuilderStatus{Backend: cfg.Builder.Backend, Name: cfg.VM.Name, State: builder.BuilderUnknown}
+	a.apply(cfg)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	events, stop := a.Bus.Subscribe()
+	go a.track(events)
+	go func() { a.sched.Run(ctx); stop() }()
+	go a.forward(ctx)
+	go a.watchConfig(ctx)
+	go a.refreshStatus(ctx)
+	return a, nil
+}
+
+// apply makes the watched projects match cfg. Called at start and on
+// every config change.
+func (a *App) apply(cfg *config.Config) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := map[string]bool{}
+	for _, p := range cfg.Projects {
+		p = p.WithDefaults()
+		seen[p.Path] = true
+		ps, ok := a.projects[p.Path]
+		if !ok {
+			last, _ := a.env.Store.Last(p.Path)
+			ps = &builder.ProjectStatus{Path: p.Path, State: builder.ProjectIdle, Last: last}
+			a.projects[p.Path] = ps
+		}
+		ps.Name, ps.Output, ps.Watch, ps.DockerLoad = p.Name(), p.OutputPath(), p.Watching(), p.DockerLoad
+		if p.Watching() {
+			if err := a.w.Add(watch.Spec{Dir: p.Path, Output: p.Output, Flake: p.Flake != ""}); err != nil {
+				ps.Problem = err.Error()
+				a.logf("%v", err)
+			}
+		} else {
+			_ = a.w.Remove(p.Path)
+		}
+	}
+	for dir := range a.projects {
+		if !seen[dir] {
+			_ = a.w.Remove(dir)
+			a.sched.Cancel(dir)
+			delete(a.projects, dir)
+		}
+	}
+	a.env.Config = cfg
+}
+
+// forward turns watcher triggers and folder states into builds and events.
+func (a *App) forward(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t := <-a.w.Triggers():
+			a.mu.Lock()
+			p, ok := a.env.Config.Project(t.Dir)
+			a.mu.Unlock()
+			if ok {
+				a.sched.Enqueue(Request(*p), "change")
+			}
+		case s := <-a.w.States():
+			state := builder.ProjectIdle
+			if s.Missing {
+				state = builder.ProjectMissing
+			}
+			a.Bus.Publish(builder.ProjectChanged{At: builder.At{Time: time.Now()}, Project: s.Dir, State: state, Problem: s.Reason})
+		}
+	}
+}
+
+// track keeps the snapshot up to date from the event stream.
+func (a *App) track(events <-chan builder.Event) {
+	for ev := range events {
+		a.mu.Lock()
+		switch e := ev.(type) {
+		case builder.ProjectChanged:
+			if ps, ok := a.projects[e.Project]; ok {
+				ps.State, ps.Problem = e.State, e.Problem
+			}
+		case builder.BuildFinished:
+			if ps, ok := a.projects[e.Result.Project]; ok {
+				r := e.Result
+				ps.Last = &r
+			}
+		case builder.BuilderChanged:
+			a.status = e.Status
+		}
+		a.mu.Unlock()
+		if f, ok := ev.(builder.BuildFinished); ok && f.Result.Kind != builder.KindCancelled {
+			go a.updateStatus(context.Background())
+		}
+	}
+}
+
+// watchConfig reloads the config when the file changes (nixpass add or
+// remove from the CLI, or an edit). A config that does not parse is
+// reported and the last good one stays in force.
+func (a *App) watchConfig(ctx context.Context) {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		a.logf("watch config: %v", err)
+		return
+	}
+	defer fw.Close()
+	dir := filepath.Dir(a.env.Path)
+	_ = os.MkdirAll(dir, 0o755)
+	if err := fw.Add(dir); err != nil {
+		a.logf("watch config: %v", err)
+		return
+	}
+	var timer *time.Timer
+	reload := func() {
+		cfg, err := config.Load(a.env.Path)
+		if err != nil {
+			a.logf("config not reloaded: %v", err)
+			return
+		}
+		a.apply(cfg)
+		a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-fw.Events:
+			if !ok {
+				return
+			}
+			if filepath.Base(ev.Name) != filepath.Base(a.env.Path) || ev.Op == fsnotify.Chmod {
+				continue
+			}
+			if timer == nil {
+				timer = time.AfterFunc(100*time.Millisecond, reload)
+			} else {
+				timer.Reset(100 * time.Millisecond)
+			}
+		case <-fw.Errors:
+		}
+	}
+}
+
+func (a *App) refreshStatus(ctx context.Context) {
+	a.updateStatus(ctx)
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.updateStatus(ctx)
+		}
+	}
+}
+
+// updateStatus asks the machine for its state and publishes a change.
+func (a *App) updateStatus(ctx context.Context) {
+	st := a.env.Machine.Status(ctx)
+	a.mu.Lock()
+	changed := st != a.status
+	a.status = st
+	a.mu.Unlock()
+	if changed {
+		a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: st})
+	}
+}
+
+// Snapshot is a copy of everything the tray shows.
+func (a *App) Snapshot() builder.Snapshot {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := builder.Snapshot{Builder: a.status}
+	for _, ps := range a.projects {
+		s.Projects = append(s.Projects, *ps)
+	}
+	sort.Slice(s.Projects, func(i, j int) bool { return s.Projects[i].Name < s.Projects[j].Name })
+	return s
+}
+
+// Build queues a build of the registered project in dir.
+func (a *App) Build(dir string) error {
+	a.mu.Lock()
+	p, ok := a.env.Config.Project(dir)
+	a.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%s: %w", dir, config.ErrProjectNotFound)
+	}
+	a.sched.Enqueue(Request(*p), "manual")
+	return nil
+}
+
+// BuildAll queues a build of every registered project.
+func (a *App) BuildAll() {
+	for _, p := range a.Snapshot().Projects {
+		_ = a.Build(p.Path)
+	}
+}
+
+// Cancel cancels the queued or running build of dir.
+func (a *App) Cancel(dir string) { a.sched.Cancel(dir) }
+
+// ConfigPath is the config file in use.
+func (a *App) ConfigPath() string { return a.env.Path }
+
+// Env is the wiring in force (config, machine, store).
+func (a *App) Env() *Env { return a.env }
+
+// Quit stops accepting builds and cancels or finishes the running one as
+// [scheduler] on_quit says, then releases the lock.
+func (a *App) Quit() {
+	a.sched.Quit(a.env.Config.Scheduler.OnQuit != "finish")
+	a.cancel()
+	_ = a.w.Close()
+	_ = os.Remove(filepath.Join(a.env.StateDir, "app.pid"))
+	_ = a.lock.Unlock()
+}

@@ -1,0 +1,75 @@
+// Package core wires the builder, the scheduler and the watcher to a
+// configuration: what the CLI, the headless app and the tray all run.
+package core
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"nixpass/builder"
+	"nixpass/builder/config"
+	"nixpass/builder/multipass"
+)
+
+// Env is a loaded configuration with the core parts built from it.
+type Env struct {
+	// Path is the config file.
+	Path     string
+	Config   *config.Config
+	Store    *builder.Store
+	Machine  builder.Machine
+	StateDir string
+	// VM is the Multipass machine, nil with the local backend.
+	VM *builder.VM
+}
+
+// Load reads the config at path and wires the core to it.
+func Load(path string) (*Env, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	state, err := config.StateDir()
+	if err != nil {
+		return nil, fmt.Errorf("find state folder: %w", err)
+	}
+	logs, err := config.LogDir()
+	if err != nil {
+		return nil, fmt.Errorf("find log folder: %w", err)
+	}
+	e := &Env{Path: path, Config: cfg, Store: &builder.Store{StateDir: state, LogDir: logs}, StateDir: state}
+	switch cfg.Builder.Backend {
+	case "local":
+		e.Machine = &builder.Local{ScriptDir: filepath.Join(state, "bin")}
+	default:
+		e.VM = &builder.VM{
+			Client: &multipass.Client{Bin: cfg.Builder.Multipass},
+			Name:   cfg.VM.Name,
+			Spec: builder.VMSpec{CPUs: cfg.VM.CPUs, Memory: cfg.VM.Memory.Bytes(), Disk: cfg.VM.Disk.Bytes(),
+				Swap: cfg.VM.Swap.Bytes(), Image: cfg.VM.Image},
+			AutoCreate: cfg.VM.AutoCreate,
+			// Tests point this at a host folder the fake multipass shares.
+			GuestScriptDir: os.Getenv("NIXPASS_GUEST_SCRIPT_DIR"),
+		}
+		e.Machine = e.VM
+	}
+	return e, nil
+}
+
+// Builder returns a Builder for the configured machine.
+func (e *Env) Builder(emit func(builder.Event)) *builder.Builder {
+	return &builder.Builder{
+		Machine:  e.Machine,
+		Store:    e.Store,
+		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
+		Timeout:  e.Config.Builder.Timeout.D(),
+		Emit:     emit,
+	}
+}
+
+// Request turns a project into a build request.
+func Request(p config.Project) builder.Project {
+	p = p.WithDefaults()
+	return builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad}
+}
