@@ -1,0 +1,187 @@
+// Package appbundle lays out nixpass.app: Contents/Info.plist with the
+// version filled in, Contents/MacOS/nixpass (universal with lipo when two
+// architectures are given), Contents/Resources/nixpass.icns and PkgInfo.
+// It runs on Linux too, so the layout is tested in CI.
+package appbundle
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/jackmordaunt/icns/v3"
+	"howett.net/plist"
+
+	"nixpass/assets"
+	"nixpass/builder/runner"
+)
+
+// Options describe one bundle.
+type Options struct {
+	// Binaries are the nixpass executables; two (amd64 and arm64) are
+	// merged with lipo.
+	Binaries []string
+	// Version is the version, e.g. "v1.2.3-4-gabc" from git describe.
+	Version string
+	// Plist is the template Info.plist.
+	Plist string
+	// Out is the .app path.
+	Out string
+	// Runner runs lipo and codesign; nil means runner.Exec.
+	Runner runner.Runner
+	// Log receives notes (signing skipped, ...).
+	Log io.Writer
+}
+
+var reRelease = regexp.MustCompile(`^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-(\d+)-g[0-9a-f]+)?`)
+
+// Versions maps a git-describe version to CFBundleShortVersionString
+// ("1.2.3") and CFBundleVersion (digits and dots: "1.2.3.4" for 4 commits
+// past the tag). A version that is not a release tag maps to 0.0.0.
+func Versions(v string) (short, build string) {
+	m := reRelease.FindStringSubmatch(v)
+	if m == nil {
+		return "0.0.0", "0.0.0"
+	}
+	parts := []string{m[1], or(m[2], "0"), or(m[3], "0")}
+	short = strings.Join(parts, ".")
+	build = short
+	if m[4] != "" {
+		build += "." + m[4]
+	}
+	return short, build
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Build assembles the bundle in a temporary folder next to Out and renames
+// it into place, so a failure never leaves half an app.
+func Build(ctx context.Context, o Options) error {
+	if len(o.Binaries) == 0 || len(o.Binaries) > 2 {
+		return errors.New("bundle: give one binary, or two (amd64 and arm64) for a universal app")
+	}
+	rn := o.Runner
+	if rn == nil {
+		rn = runner.Exec{}
+	}
+	logw := o.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(o.Out), ".nixpass.app-*")
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	contents := filepath.Join(tmp, "Contents")
+	for _, d := range []string{"MacOS", "Resources"} {
+		if err := os.MkdirAll(filepath.Join(contents, d), 0o755); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+	}
+	if err := writePlist(o.Plist, filepath.Join(contents, "Info.plist"), o.Version); err != nil {
+		return err
+	}
+	exe := filepath.Join(contents, "MacOS", "nixpass")
+	if len(o.Binaries) == 2 {
+		if _, err := exec.LookPath("lipo"); err != nil {
+			return errors.New("bundle: two binaries need lipo to merge them (macOS: xcode-select --install)")
+		}
+		if _, err := rn.Run(ctx, runner.Cmd{Name: "lipo", Args: []string{"-create", "-output", exe, o.Binaries[0], o.Binaries[1]}}); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+	} else if err := copyFile(o.Binaries[0], exe); err != nil {
+		return err
+	}
+	if err := os.Chmod(exe, 0o755); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if err := writeIcns(filepath.Join(contents, "Resources", "nixpass.icns")); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(contents, "PkgInfo"), []byte("APPL????"), 0o644); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if _, err := exec.LookPath("codesign"); err == nil {
+		if _, err := rn.Run(ctx, runner.Cmd{Name: "codesign", Args: []string{"--force", "--sign", "-", "--timestamp=none", tmp}}); err != nil {
+			return fmt.Errorf("bundle: ad-hoc sign: %w", err)
+		}
+	} else {
+		fmt.Fprintln(logw, "note: codesign not found: the bundle is not signed (sign it on a Mac, see packaging/README.md)")
+	}
+	if err := os.RemoveAll(o.Out); err != nil {
+		return fmt.Errorf("bundle: replace %s: %w", o.Out, err)
+	}
+	if err := os.Rename(tmp, o.Out); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	return nil
+}
+
+func writePlist(src, dst, version string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("bundle: read %s: %w", src, err)
+	}
+	var m map[string]any
+	if _, err := plist.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("bundle: parse %s: %w", src, err)
+	}
+	m["CFBundleShortVersionString"], m["CFBundleVersion"] = Versions(version)
+	var out bytes.Buffer
+	enc := plist.NewEncoderForFormat(&out, plist.XMLFormat)
+	enc.Indent("\t")
+	if err := enc.Encode(m); err != nil {
+		return fmt.Errorf("bundle: write Info.plist: %w", err)
+	}
+	return os.WriteFile(dst, out.Bytes(), 0o644)
+}
+
+func writeIcns(dst string) error {
+	img, err := png.Decode(bytes.NewReader(assets.AppIconPNG()))
+	if err != nil {
+		return fmt.Errorf("bundle: app icon: %w", err)
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if err := icns.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("bundle: icns: %w", err)
+	}
+	return f.Close()
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("bundle: %w", err)
+	}
+	return out.Close()
+}
