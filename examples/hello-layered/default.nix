@@ -2,12 +2,15 @@
 # layered image that runs `hello`. Needs the network (nixpkgs and the binary
 # cache), so CI does not build it; on a Mac: nixpass add examples/hello-layered
 let
-  # Pinned nixpkgs (nixos-24.05); update the rev and sha256 together.
+  # nixpkgs pinned by revision. Add `sha256 = "...";` (Nix prints the
+  # right one on the first fetch) to also pin the content; it was not
+  # fetched here, this project's CI has no network.
   nixpkgs = builtins.fetchTarball {
-    url = "https://github.com/NixOS/nixpkgs/archive/63dacb46bf939521bdc93981b4cbb7ecb58427a0.tar.gz";
-    sha256 = "1lr1h35prqkd1mkmzriwlpvxcb34kmhc9dnr48gkm8hh089hifmx";
+    url = "https://github.com/NixOS/nixpkgs/archive/refs/tags/24.05.tar.gz";
   };
-  pkgs = import nixpkgs { system = "x86_64-linux"; };
+  # The builder VM's own system: aarch64-linux on Apple silicon,
+  # x86_64-linux on Intel Macs.
+  pkgs = import nixpkgs { system = builtins.currentSystem; };
   base = pkgs.dockerTools.buildImage {
     name = "base";
     tag = "latest";
