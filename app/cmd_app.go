@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"nixpass/app/notify"
+	"nixpass/app/tray"
 	"sync"
 	"time"
 
@@ -19,12 +22,51 @@ func cmdApp(c *cli, ctx context.Context, args []string) int {
 	if _, err := parse(fs, args); err != nil {
 		return exitUsage
 	}
-	if !*headless {
-		// The menu-bar icon is not part of this build yet (see README).
-		fmt.Fprintln(c.stderr, "nixpass: the menu-bar icon is not in this build yet: running headless (nixpass app --headless)")
+	if *headless {
+		return runHeadless(c, ctx, *asJSON)
 	}
-	return runHeadless(c, ctx, *asJSON)
+	return runTray(c, ctx)
 }
+
+// runTray shows the menu-bar icon; with no desktop to show it in, it runs
+// headless and says so.
+func runTray(c *cli, ctx context.Context) int {
+	logf := func(format string, a ...any) { fmt.Fprintf(c.stderr, "nixpass: "+format+"\n", a...) }
+	app, err := core.Start(c.cfgPath(), logf)
+	if err != nil {
+		return c.fail(err)
+	}
+	sender := notify.Default()
+	policy := &notify.Policy{Success: app.Env().Config.Notify.Success}
+	events, stop := app.Subscribe()
+	defer stop()
+	go func() {
+		for ev := range events {
+			if m, ok := policy.Decide(ev); ok {
+				if err := sender.Send(m.Title, m.Body); err != nil {
+					logf("%v", err)
+				}
+			}
+		}
+	}()
+	err = tray.Run(ctx, app, senderNotifier{sender}, logf)
+	if errors.Is(err, tray.ErrNoTray) {
+		logf("%v: running headless", err)
+		stop()
+		app.Quit()
+		return runHeadless(c, ctx, false)
+	}
+	if err != nil {
+		app.Quit()
+		return c.fail(err)
+	}
+	return 0
+}
+
+// senderNotifier lets the tray report action errors as notifications.
+type senderNotifier struct{ s notify.Sender }
+
+func (n senderNotifier) Notify(title, body string) error { return n.s.Send(title, body) }
 
 // runHeadless runs the watchers and the scheduler until SIGINT/SIGTERM.
 func runHeadless(c *cli, ctx context.Context, asJSON bool) int {

@@ -28,7 +28,11 @@ var ErrAlreadyRunning = errors.New("another nixpass app is already running")
 // App is a running nixpass: watchers, the scheduler and the state the
 // tray shows. Create it with Start; stop it with Quit.
 type App struct {
+	// Bus carries every event after the snapshot has taken it in, so a
+	// subscriber that reads Snapshot on an event sees that event's effect.
 	Bus *builder.Bus
+	// internal is where the scheduler and builds publish.
+	internal *builder.Bus
 
 	env   *Env
 	sched *scheduler.Scheduler
@@ -72,19 +76,19 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 		lock.Unlock()
 		return nil, err
 	}
-	a := &App{Bus: &builder.Bus{}, env: env, w: w, lock: lock, logf: logf,
+	a := &App{Bus: &builder.Bus{}, internal: &builder.Bus{}, env: env, w: w, lock: lock, logf: logf,
 		projects: map[string]*builder.ProjectStatus{}}
 	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D()}
 	if env.VM != nil {
 		opts.Stopper = env.VM
 	}
-	a.sched = scheduler.New(env.Builder(a.Bus.Publish), a.Bus, opts)
+	a.sched = scheduler.New(env.Builder(a.internal.Publish), a.internal, opts)
 	a.status = builder.BuilderStatus{Backend: cfg.Builder.Backend, Name: cfg.VM.Name, State: builder.BuilderUnknown}
 	a.apply(cfg)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	events, stop := a.Bus.Subscribe()
+	events, stop := a.internal.Subscribe()
 	go a.track(events)
 	go func() { a.sched.Run(ctx); stop() }()
 	go a.forward(ctx)
@@ -146,7 +150,7 @@ func (a *App) forward(ctx context.Context) {
 			if s.Missing {
 				state = builder.ProjectMissing
 			}
-			a.Bus.Publish(builder.ProjectChanged{At: builder.At{Time: time.Now()}, Project: s.Dir, State: state, Problem: s.Reason})
+			a.internal.Publish(builder.ProjectChanged{At: builder.At{Time: time.Now()}, Project: s.Dir, State: state, Problem: s.Reason})
 		}
 	}
 }
@@ -169,6 +173,7 @@ func (a *App) track(events <-chan builder.Event) {
 			a.status = e.Status
 		}
 		a.mu.Unlock()
+		a.Bus.Publish(ev)
 		if f, ok := ev.(builder.BuildFinished); ok && f.Result.Kind != builder.KindCancelled {
 			go a.updateStatus(context.Background())
 		}
@@ -199,7 +204,7 @@ func (a *App) watchConfig(ctx context.Context) {
 			return
 		}
 		a.apply(cfg)
-		a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
+		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
 	}
 	for {
 		select {
@@ -241,10 +246,9 @@ func (a *App) updateStatus(ctx context.Context) {
 	st := a.env.Machine.Status(ctx)
 	a.mu.Lock()
 	changed := st != a.status
-	a.status = st
 	a.mu.Unlock()
 	if changed {
-		a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: st})
+		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: st})
 	}
 }
 

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// desktop plays the desktop on a private session bus: it is the
+// StatusNotifierWatcher the tray registers with, and the notification
+// server; it reads and clicks the menu over com.canonical.dbusmenu.
+type desktop struct {
+	t    *testing.T
+	addr string
+	conn *dbus.Conn
+
+	mu            sync.Mutex
+	items         []string // bus names that registered an item
+	notifications [][2]string
+}
+
+type watcher struct{ d *desktop }
+
+func (w watcher) RegisterStatusNotifierItem(sender dbus.Sender, path string) *dbus.Error {
+	w.d.mu.Lock()
+	w.d.items = append(w.d.items, string(sender))
+	w.d.mu.Unlock()
+	return nil
+}
+
+type notifications struct{ d *desktop }
+
+func (n notifications) Notify(app string, id uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	n.d.mu.Lock()
+	defer n.d.mu.Unlock()
+	n.d.notifications = append(n.d.notifications, [2]string{summary, body})
+	return uint32(len(n.d.notifications)), nil
+}
+
+func (n notifications) GetCapabilities() ([]string, *dbus.Error) { return []string{"body"}, nil }
+
+func (n notifications) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	return "nixpass-test", "nixpass", "1", "1.2", nil
+}
+
+func startDesktop(t *testing.T) *desktop {
+	t.Helper()
+	need(t, "dbus-daemon", "apt-get install dbus")
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1", "--address=unix:path="+filepath.Join(t.TempDir(), "bus"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read bus address: %v", err)
+	}
+	d := &desktop{t: t, addr: strings.TrimSpace(addr)}
+	d.conn, err = dbus.Connect(d.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.conn.Close() })
+	for name, export := range map[string]func() error{
+		"org.kde.StatusNotifierWatcher": func() error {
+			return d.conn.Export(watcher{d}, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher")
+		},
+		"org.freedesktop.Notifications": func() error {
+			return d.conn.Export(notifications{d}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+		},
+	} {
+		if err := export(); err != nil {
+			t.Fatal(err)
+		}
+		if reply, err := d.conn.RequestName(name, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+			t.Fatalf("own %s: %v %v", name, reply, err)
+		}
+	}
+	return d
+}
+
+func (d *desktop) waitItem() string {
+	d.t.Helper()
+	waitFor(d.t, 15*time.Second, "the tray to register", func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return len(d.items) > 0
+	})
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.items[0]
+}
+
+// node is one dbusmenu entry.
+type node struct {
+	id       int32
+	label    string
+	enabled  bool
+	visible  bool
+	children []node
+}
+
+func toNode(v any) node {
+	parts := v.([]any)
+	n := node{id: parts[0].(int32), enabled: true, visible: true}
+	props := parts[1].(map[string]dbus.Variant)
+	if l, ok := props["label"]; ok {
+		n.label, _ = l.Value().(string)
+	}
+	if e, ok := props["enabled"]; ok {
+		n.enabled, _ = e.Value().(bool)
+	}
+	if e, ok := props["visible"]; ok {
+		n.visible, _ = e.Value().(bool)
+	}
+	for _, c := range parts[2].([]dbus.Variant) {
+		n.children = append(n.children, toNode(c.Value()))
+	}
+	return n
+}
+
+// layout reads the whole menu (the first answer is shallow, by design of
+// the library, so read twice).
+func (d *desktop) layout(item string) node {
+	d.t.Helper()
+	obj := d.conn.Object(item, "/StatusNotifierItem/menu")
+	var n node
+	for i := 0; i < 2; i++ {
+		call := obj.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
+		if call.Err != nil {
+			d.t.Fatalf("GetLayout: %v", call.Err)
+		}
+		n = toNode(call.Body[1])
+		time.Sleep(300 * time.Millisecond)
+	}
+	return n
+}
+
+func (n node) find(labelPrefix string) (node, bool) {
+	if strings.HasPrefix(n.label, labelPrefix) && n.visible {
+		return n, true
+	}
+	for _, c := range n.children {
+		if f, ok := c.find(labelPrefix); ok {
+			return f, true
+		}
+	}
+	return node{}, false
+}
+
+func (d *desktop) click(item string, id int32) {
+	d.t.Helper()
+	call := d.conn.Object(item, "/StatusNotifierItem/menu").Call("com.canonical.dbusmenu.Event", 0, id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix()))
+	if call.Err != nil {
+		d.t.Fatalf("click: %v", call.Err)
+	}
+}
+
+func (d *desktop) iconPixmap(item string) string {
+	v, err := d.conn.Object(item, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.IconPixmap")
+	if err != nil {
+		d.t.Fatalf("IconPixmap: %v", err)
+	}
+	return fmt.Sprint(v.Value())
+}
+
+func (d *desktop) waitNotification(summary string) [2]string {
+	d.t.Helper()
+	var got [2]string
+	waitFor(d.t, 30*time.Second, "notification "+summary, func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, n := range d.notifications {
+			if strings.Contains(n[0], summary) {
+				got = n
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// projectMenu finds the project's submenu, whatever its state mark.
+func projectMenu(t *testing.T, root node, name string) node {
+	t.Helper()
+	for _, c := range root.children {
+		if strings.HasSuffix(c.label, " "+name) && len(c.children) > 0 && c.visible {
+			return c
+		}
+	}
+	t.Fatalf("no submenu for %s in %+v", name, root)
+	return node{}
+}
+
+func TestTrayDrivenOverDBus(t *testing.T) {
+	needNix(t)
+	d := startDesktop(t)
+	w := newWorld(t)
+	dir := w.project("trayapp", imageNix("e2e-tray", ""))
+	if o := w.run("add", "--no-watch", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	cmd := exec.Command(nixpassBin, "app")
+	cmd.Env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+d.addr)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	item := d.waitItem()
+	root := d.layout(item)
+	if _, ok := root.find("Builder: this machine"); !ok {
+		t.Fatalf("no builder line in menu: %+v", root)
+	}
+	pm := projectMenu(t, root, "trayapp")
+	build, ok := pm.find("Build now")
+	if !ok || !build.enabled {
+		t.Fatalf("Build now: %+v", pm)
+	}
+	idleIcon := d.iconPixmap(item)
+
+	d.click(item, build.id)
+	n := d.waitNotification("nixpass: trayapp built")
+	if !strings.Contains(n[1], "offline:e2e-tray") {
+		t.Errorf("success body %q lacks the image name", n[1])
+	}
+	waitFor(t, 10*time.Second, "the menu to show the result", func() bool {
+		for _, c := range projectMenu(t, d.layout(item), "trayapp").children {
+			if strings.HasPrefix(c.label, "✓ ") && strings.Contains(c.label, "MB") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Break the project: an evaluation error.
+	w.setNix(dir, "import ./image.nix { tag = oops; }\n")
+	d.click(item, build.id)
+	n = d.waitNotification("trayapp: Nix evaluation error")
+	if !strings.Contains(n[1], "undefined variable 'oops'") || !strings.Contains(n[1], "fix the expression") {
+		t.Errorf("failure notification: %q", n)
+	}
+	waitFor(t, 10*time.Second, "the failed state", func() bool {
+		pm := projectMenu(t, d.layout(item), "trayapp")
+		_, failed := pm.find("✗ Nix evaluation error")
+		return strings.HasPrefix(pm.label, "✗") && failed
+	})
+	if d.iconPixmap(item) == idleIcon {
+		t.Error("the icon did not change for the failed state")
+	}
+
+	quit, ok := d.layout(item).find("Quit nixpass")
+	if !ok {
+		t.Fatal("no Quit item")
+	}
+	d.click(item, quit.id)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after Quit: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the app did not quit\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,87 @@
+package tray
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/godbus/dbus/v5"
+
+	"nixpass/builder/runner"
+)
+
+// checkDesktop makes sure a session bus answers: systray.Quit panics when
+// there was none.
+func checkDesktop() error {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return ErrNoTray
+	}
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNoTray, err)
+	}
+	return conn.Close()
+}
+
+func run(ctx context.Context, name string, args ...string) (string, error) {
+	res, err := runner.Exec{}.Run(ctx, runner.Cmd{Name: name, Args: args})
+	if res == nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(res.Stdout)), err
+}
+
+func openFile(ctx context.Context, path string) error {
+	_, err := run(ctx, "xdg-open", path)
+	return err
+}
+
+func reveal(ctx context.Context, dir string) error { return openFile(ctx, dir) }
+
+// pickFolder asks for a folder with zenity or kdialog.
+func pickFolder(ctx context.Context) (string, error) {
+	if _, err := exec.LookPath("zenity"); err == nil {
+		out, err := run(ctx, "zenity", "--file-selection", "--directory", "--title=Add a project to nixpass")
+		if isCancel(err) {
+			return "", nil
+		}
+		return out, err
+	}
+	if _, err := exec.LookPath("kdialog"); err == nil {
+		out, err := run(ctx, "kdialog", "--getexistingdirectory", os.Getenv("HOME"))
+		if isCancel(err) {
+			return "", nil
+		}
+		return out, err
+	}
+	return "", errors.New("no folder picker (zenity or kdialog) is installed: add projects with: nixpass add DIR")
+}
+
+func confirm(ctx context.Context, question string) (bool, error) {
+	if _, err := exec.LookPath("zenity"); err != nil {
+		return false, errors.New("no dialog tool (zenity) to confirm with: use nixpass vm delete --yes")
+	}
+	_, err := run(ctx, "zenity", "--question", "--text", question)
+	if isCancel(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func openShell(ctx context.Context, vm string) error {
+	for _, term := range []string{"x-terminal-emulator", "gnome-terminal", "konsole", "xterm"} {
+		if _, err := exec.LookPath(term); err == nil {
+			_, err := run(ctx, term, "-e", "multipass", "shell", vm)
+			return err
+		}
+	}
+	return errors.New("no terminal found: run multipass shell " + vm)
+}
+
+func isCancel(err error) bool {
+	var xe *runner.ExitError
+	return errors.As(err, &xe) && xe.Code == 1
+}

@@ -1,0 +1,217 @@
+// Package tray is nixpass's menu-bar presentation: a pure function from a
+// state snapshot to a menu model (table-tested), and a thin adapter that
+// shows the model with fyne.io/systray.
+package tray
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"nixpass/assets"
+	"nixpass/builder"
+)
+
+// Item is one menu entry as it should look.
+type Item struct {
+	// Key names the action of the item ("build", "cancel", ...).
+	Key       string
+	Title     string
+	Enabled   bool
+	Visible   bool
+	Checkable bool
+	Checked   bool
+}
+
+// ProjectMenu is the submenu of one project.
+type ProjectMenu struct {
+	Dir   string
+	Title string
+	Items []Item
+}
+
+// Model is the whole menu, derived from a snapshot alone.
+type Model struct {
+	Icon     assets.Icon
+	Tooltip  string
+	Builder  []Item
+	Projects []ProjectMenu
+	Global   []Item
+}
+
+// Build derives the menu from s. now is the local clock, for times.
+func Build(s builder.Snapshot, loc *time.Location) Model {
+	m := Model{Icon: IconFor(s), Tooltip: BuilderLine(s.Builder)}
+	vm := s.Builder.Backend == "multipass"
+	st := s.Builder.State
+	running := vm && st == builder.BuilderRunning
+	startable := vm && (st == builder.BuilderStopped || st == builder.BuilderSuspended || st == builder.BuilderMissing)
+	exists := vm && st != builder.BuilderUnavailable && st != builder.BuilderMissing
+	hint := s.Builder.Hint
+	m.Builder = []Item{
+		{Key: "status", Title: BuilderLine(s.Builder), Visible: true},
+		{Key: "hint", Title: "→ " + hint, Visible: hint != "" && st != builder.BuilderRunning},
+		{Key: "start", Title: startTitle(st), Enabled: startable, Visible: vm},
+		{Key: "stop", Title: "Stop builder", Enabled: running, Visible: vm},
+		{Key: "resize", Title: "Resize…", Enabled: exists, Visible: vm},
+		{Key: "shell", Title: "Open shell", Enabled: running, Visible: vm},
+		{Key: "delete", Title: "Delete builder…", Enabled: exists, Visible: vm},
+	}
+	for _, p := range s.Projects {
+		m.Projects = append(m.Projects, projectMenu(p, loc))
+	}
+	m.Global = []Item{
+		{Key: "add", Title: "Add project…", Enabled: true, Visible: true},
+		{Key: "buildall", Title: "Build all", Enabled: len(s.Projects) > 0, Visible: true},
+		{Key: "config", Title: "Open config", Enabled: true, Visible: true},
+		{Key: "quit", Title: "Quit nixpass", Enabled: true, Visible: true},
+	}
+	return m
+}
+
+func startTitle(st builder.BuilderState) string {
+	if st == builder.BuilderMissing {
+		return "Create builder"
+	}
+	return "Start builder"
+}
+
+// IconFor picks the menu-bar icon. Precedence: a build running shows
+// building; a builder the user must fix shows stopped; a project whose
+// last build failed shows failed; otherwise idle. A VM that is merely
+// stopped starts on demand, so it is not a problem to show.
+func IconFor(s builder.Snapshot) assets.Icon {
+	for _, p := range s.Projects {
+		if p.State == builder.ProjectBuilding {
+			return assets.Building
+		}
+	}
+	switch s.Builder.State {
+	case builder.BuilderUnavailable, builder.BuilderDeleted:
+		return assets.Stopped
+	}
+	for _, p := range s.Projects {
+		if p.State == builder.ProjectMissing || (p.Last != nil && !p.Last.Succeeded() && p.Last.Kind != builder.KindCancelled) {
+			return assets.Failed
+		}
+	}
+	if s.Builder.State == builder.BuilderMissing {
+		return assets.Stopped
+	}
+	return assets.Idle
+}
+
+// BuilderLine is the first line of the menu.
+func BuilderLine(b builder.BuilderStatus) string {
+	if b.Backend == "local" {
+		if b.State == builder.BuilderUnavailable {
+			return "Builder: " + firstLine(b.Problem)
+		}
+		return "Builder: this machine (local Nix)"
+	}
+	switch b.State {
+	case builder.BuilderRunning:
+		parts := []string{"Builder: Running"}
+		if b.CPUs > 0 {
+			parts = append(parts, fmt.Sprintf("%d CPUs", b.CPUs))
+		}
+		if b.Memory > 0 {
+			parts = append(parts, builder.HumanGiB(roundGiB(b.Memory)))
+		}
+		return strings.Join(parts, " · ")
+	case builder.BuilderStopped:
+		return "Builder: Stopped (starts on demand)"
+	case builder.BuilderSuspended:
+		return "Builder: Suspended (starts on demand)"
+	case builder.BuilderStarting:
+		return "Builder: Starting…"
+	case builder.BuilderMissing:
+		return "Builder: not created yet"
+	case builder.BuilderDeleted:
+		return "Builder: deleted"
+	case builder.BuilderUnavailable:
+		return "Builder: " + firstLine(b.Problem)
+	}
+	return "Builder: checking…"
+}
+
+func roundGiB(n int64) int64 { return (n + 1<<29) >> 30 << 30 }
+
+func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
+	busy := p.State == builder.ProjectBuilding || p.State == builder.ProjectQueued
+	good := p.Last != nil && p.Last.Succeeded()
+	return ProjectMenu{
+		Dir:   p.Path,
+		Title: projectMark(p) + " " + p.Name,
+		Items: []Item{
+			{Key: "last", Title: LastLine(p, loc), Visible: true},
+			{Key: "build", Title: "Build now", Enabled: p.State != builder.ProjectMissing, Visible: true},
+			{Key: "cancel", Title: "Cancel build", Enabled: busy, Visible: true},
+			{Key: "watch", Title: "Auto-build", Enabled: true, Visible: true, Checkable: true, Checked: p.Watch},
+			{Key: "docker", Title: "Load into Docker", Enabled: good && !busy, Visible: true},
+			{Key: "reveal", Title: revealTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
+			{Key: "log", Title: "Show log", Enabled: p.Last != nil && p.Last.Log != "", Visible: true},
+			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
+		},
+	}
+}
+
+func projectMark(p builder.ProjectStatus) string {
+	switch {
+	case p.State == builder.ProjectBuilding:
+		return "◌"
+	case p.State == builder.ProjectQueued:
+		return "…"
+	case p.State == builder.ProjectMissing:
+		return "?"
+	case p.Last == nil:
+		return "·"
+	case p.Last.Succeeded():
+		return "✓"
+	case p.Last.Kind == builder.KindCancelled:
+		return "·"
+	}
+	return "✗"
+}
+
+// LastLine is a project's status line: "✓ 12:03 · 84 MB · 41 s",
+// "✗ out of memory at 12:10", "building…".
+func LastLine(p builder.ProjectStatus, loc *time.Location) string {
+	switch p.State {
+	case builder.ProjectBuilding:
+		return "building…"
+	case builder.ProjectQueued:
+		return "queued"
+	case builder.ProjectMissing:
+		return "folder missing"
+	}
+	r := p.Last
+	if r == nil {
+		return "not built yet"
+	}
+	at := r.Finished.In(loc).Format("15:04")
+	if r.Succeeded() {
+		if r.UpToDate {
+			return "✓ " + at + " · up to date"
+		}
+		return fmt.Sprintf("✓ %s · %s · %s", at, builder.HumanBytes(r.Bytes), roundDuration(r.Duration()))
+	}
+	if r.Kind == builder.KindCancelled {
+		return "cancelled at " + at
+	}
+	return "✗ " + r.Kind.Title() + " at " + at
+}
+
+func roundDuration(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
+	}
+	return d.Round(time.Second).String()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

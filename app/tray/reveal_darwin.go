@@ -1,0 +1,3 @@
+package tray
+
+const revealTitle = "Show in Finder"

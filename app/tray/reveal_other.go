@@ -1,0 +1,5 @@
+//go:build !darwin
+
+package tray
+
+const revealTitle = "Show in file manager"

@@ -1,0 +1,282 @@
+//go:build linux || (darwin && cgo)
+
+package tray
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"fyne.io/systray"
+
+	"nixpass/assets"
+	"nixpass/builder"
+)
+
+// ErrNoTray means there is no place to show an icon (no session bus on
+// Linux); the caller runs headless.
+var ErrNoTray = errors.New("no desktop session to show a menu-bar icon in")
+
+// slot is one pre-created menu item. Items are never removed (Remove
+// closes ClickedCh), only shown, hidden and retitled.
+type slot struct {
+	item *systray.MenuItem
+	key  string
+	proj int // project index, -1 for global items
+}
+
+// Menu owns all tray state; one loop applies models and handles clicks.
+type Menu struct {
+	core   Core
+	notify Notifier
+	logf   func(string, ...any)
+
+	mu       sync.Mutex
+	builder  []*slot
+	global   []*slot
+	projects []projectSlots
+	dirs     []string // project dir per project slot, from the last model
+	clicks   chan *slot
+}
+
+type projectSlots struct {
+	top   *systray.MenuItem
+	items []*slot
+}
+
+// Run shows the tray until Quit is chosen or ctx ends; it blocks. It
+// returns ErrNoTray when there is no session bus.
+func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...any)) error {
+	if err := checkDesktop(); err != nil {
+		return err
+	}
+	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64)}
+	done := make(chan struct{})
+	systray.Run(func() { go m.loop(ctx, done) }, func() {})
+	<-done
+	return nil
+}
+
+func (m *Menu) newSlot(item *systray.MenuItem, key string, proj int) *slot {
+	s := &slot{item: item, key: key, proj: proj}
+	// One forwarder per item: systray drops clicks nobody receives.
+	go func() {
+		for range item.ClickedCh {
+			m.clicks <- s
+		}
+	}()
+	return s
+}
+
+func (m *Menu) create(model Model) {
+	for _, it := range model.Builder {
+		m.builder = append(m.builder, m.newSlot(systray.AddMenuItem(it.Title, ""), it.Key, -1))
+	}
+	systray.AddSeparator()
+	m.ensureProjects(len(model.Projects), model)
+	systray.AddSeparator()
+	for _, it := range model.Global {
+		m.global = append(m.global, m.newSlot(systray.AddMenuItem(it.Title, ""), it.Key, -1))
+	}
+}
+
+// ensureProjects grows the pool of project submenus to n. New ones are
+// added after the existing ones (systray appends), before the globals only
+// at creation; later additions go at the end, which is acceptable.
+func (m *Menu) ensureProjects(n int, model Model) {
+	for len(m.projects) < n {
+		i := len(m.projects)
+		top := systray.AddMenuItem("project", "")
+		ps := projectSlots{top: top}
+		for _, it := range model.Projects[i].Items {
+			var sub *systray.MenuItem
+			if it.Checkable {
+				sub = top.AddSubMenuItemCheckbox(it.Title, "", it.Checked)
+			} else {
+				sub = top.AddSubMenuItem(it.Title, "")
+			}
+			ps.items = append(ps.items, m.newSlot(sub, it.Key, i))
+		}
+		m.projects = append(m.projects, ps)
+	}
+}
+
+func apply(s *slot, it Item) {
+	s.item.SetTitle(it.Title)
+	if it.Enabled {
+		s.item.Enable()
+	} else {
+		s.item.Disable()
+	}
+	if it.Checkable {
+		if it.Checked {
+			s.item.Check()
+		} else {
+			s.item.Uncheck()
+		}
+	}
+	if it.Visible {
+		s.item.Show()
+	} else {
+		s.item.Hide()
+	}
+}
+
+func (m *Menu) render(model Model) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.builder == nil {
+		m.create(model)
+	}
+	m.ensureProjects(len(model.Projects), model)
+	setIcon(model.Icon)
+	systray.SetTooltip(model.Tooltip)
+	for i, it := range model.Builder {
+		apply(m.builder[i], it)
+	}
+	for i, it := range model.Global {
+		apply(m.global[i], it)
+	}
+	m.dirs = m.dirs[:0]
+	for i, ps := range m.projects {
+		if i >= len(model.Projects) {
+			ps.top.Hide()
+			continue
+		}
+		pm := model.Projects[i]
+		m.dirs = append(m.dirs, pm.Dir)
+		ps.top.SetTitle(pm.Title)
+		ps.top.Show()
+		for j, it := range pm.Items {
+			apply(ps.items[j], it)
+		}
+	}
+}
+
+func (m *Menu) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	events, stop := m.core.Subscribe()
+	defer stop()
+	m.render(Build(m.core.Snapshot(), time.Local))
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			m.quit()
+			return
+		case s := <-m.clicks:
+			if s.key == "quit" {
+				m.quit()
+				return
+			}
+			m.handle(ctx, s)
+		case _, ok := <-events:
+			if !ok {
+				return
+			}
+			// Coalesce a burst (log lines) into one render.
+			for drained := false; !drained; {
+				select {
+				case <-events:
+				default:
+					drained = true
+				}
+			}
+		case <-tick.C:
+		}
+		m.render(Build(m.core.Snapshot(), time.Local))
+	}
+}
+
+func (m *Menu) quit() {
+	m.core.Quit()
+	systray.Quit()
+}
+
+func (m *Menu) dir(s *slot) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s.proj < 0 || s.proj >= len(m.dirs) {
+		return ""
+	}
+	return m.dirs[s.proj]
+}
+
+// handle runs a click's action; slow ones run in the background so the
+// menu stays responsive.
+func (m *Menu) handle(ctx context.Context, s *slot) {
+	dir := m.dir(s)
+	report := func(what string, err error) {
+		if err != nil {
+			m.logf("%s: %v", what, err)
+			_ = m.notify.Notify("nixpass: "+what, err.Error())
+		}
+	}
+	bg := func(what string, f func() error) { go func() { report(what, f()) }() }
+	switch s.key {
+	case "build":
+		report("build", m.core.Build(dir))
+	case "cancel":
+		m.core.Cancel(dir)
+	case "watch":
+		report("auto-build", m.core.SetWatch(dir, !s.item.Checked()))
+	case "remove":
+		report("remove project", m.core.RemoveProject(dir))
+	case "docker":
+		bg("docker load", func() error { return m.core.DockerLoad(ctx, dir) })
+	case "reveal":
+		bg("show folder", func() error { return reveal(ctx, dir) })
+	case "log":
+		bg("show log", func() error { return openLog(ctx, m.core.Snapshot(), dir) })
+	case "buildall":
+		m.core.BuildAll()
+	case "config":
+		bg("open config", func() error { return openFile(ctx, m.core.ConfigPath()) })
+	case "add":
+		bg("add project", func() error {
+			d, err := pickFolder(ctx)
+			if err != nil || d == "" {
+				return err
+			}
+			return m.core.AddProject(d)
+		})
+	case "start":
+		bg("start builder", func() error { return m.core.StartBuilder(ctx) })
+	case "stop":
+		bg("stop builder", func() error { return m.core.StopBuilder(ctx) })
+	case "shell":
+		bg("open shell", func() error { return openShell(ctx, m.core.VMName()) })
+	case "resize":
+		report("resize", m.notify.Notify("Resize the builder", "Run in a terminal: nixpass vm resize --memory 8G --cpus 4 (the VM is stopped and started again; the disk can only grow)"))
+	case "delete":
+		bg("delete builder", func() error {
+			ok, err := confirm(ctx, fmt.Sprintf("Delete the builder VM %q and its Nix store?", m.core.VMName()))
+			if err != nil || !ok {
+				return err
+			}
+			return m.core.DeleteBuilder(ctx)
+		})
+	}
+}
+
+func openLog(ctx context.Context, s builder.Snapshot, dir string) error {
+	for _, p := range s.Projects {
+		if p.Path == dir && p.Last != nil && p.Last.Log != "" {
+			return openFile(ctx, p.Last.Log)
+		}
+	}
+	return errors.New("no build log yet")
+}
+
+var lastIcon = assets.Icon(-1)
+
+func setIcon(i assets.Icon) {
+	if i == lastIcon {
+		return
+	}
+	lastIcon = i
+	systray.SetTemplateIcon(assets.Template(i), assets.Color(i))
+}

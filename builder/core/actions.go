@@ -1,0 +1,69 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"nixpass/builder"
+	"nixpass/builder/config"
+)
+
+// errNoVM is returned by VM actions with the local backend.
+var errNoVM = errors.New("the builder is this machine (backend = \"local\"): there is no VM")
+
+// Subscribe streams the core's events until the returned func is called.
+func (a *App) Subscribe() (<-chan builder.Event, func()) { return a.Bus.Subscribe() }
+
+// SetWatch turns automatic builds of dir on or off in the config file;
+// the change takes effect when the config reload sees it.
+func (a *App) SetWatch(dir string, on bool) error { return config.SetProjectWatch(a.env.Path, dir, on) }
+
+// AddProject registers dir with the defaults.
+func (a *App) AddProject(dir string) error {
+	return config.AddProject(a.env.Path, config.Project{Path: dir})
+}
+
+// RemoveProject unregisters dir; its image stays.
+func (a *App) RemoveProject(dir string) error { return config.RemoveProject(a.env.Path, dir) }
+
+// VMName is the builder VM's name.
+func (a *App) VMName() string { return a.env.Config.VM.Name }
+
+// StartBuilder starts (or creates) the VM.
+func (a *App) StartBuilder(ctx context.Context) error {
+	if a.env.VM == nil {
+		return errNoVM
+	}
+	defer a.updateStatus(ctx)
+	return a.env.VM.Start(ctx, nil)
+}
+
+// StopBuilder stops the VM.
+func (a *App) StopBuilder(ctx context.Context) error {
+	if a.env.VM == nil {
+		return errNoVM
+	}
+	defer a.updateStatus(ctx)
+	return a.env.VM.Stop(ctx)
+}
+
+// DeleteBuilder deletes and purges the VM.
+func (a *App) DeleteBuilder(ctx context.Context) error {
+	if a.env.VM == nil {
+		return errNoVM
+	}
+	defer a.updateStatus(ctx)
+	return a.env.VM.Delete(ctx)
+}
+
+// DockerLoad loads dir's last image into Docker.
+func (a *App) DockerLoad(ctx context.Context, dir string) error {
+	a.mu.Lock()
+	p, ok := a.env.Config.Project(dir)
+	a.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%s: %w", dir, config.ErrProjectNotFound)
+	}
+	return builder.DockerLoad(ctx, nil, p.OutputPath())
+}
