@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -118,6 +119,13 @@ func (c *cli) flags(name string) *flag.FlagSet {
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() { fmt.Fprintln(c.stderr, "usage: nixpass "+verbs[name].usage); fs.PrintDefaults() }
 	return fs
+}
+
+// printJSON writes v as indented JSON to stdout.
+func (c *cli) printJSON(v any) {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
 }
 
 // fail prints err (and its hint) and returns the exit status for it.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"nixpass/builder/core"
@@ -38,9 +37,7 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 	res := e.Builder(pr.event).Build(ctx, core.Request(*p))
 	pr.done()
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
+		c.printJSON(res)
 	} else {
 		printResult(c.stdout, c.stderr, res)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -35,9 +34,7 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 			Watch: p.Watching(), DockerLoad: p.DockerLoad, State: builder.ProjectIdle, Last: last})
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(rep)
+		c.printJSON(rep)
 		return 0
 	}
 	printBuilder(c.stdout, rep.Builder)

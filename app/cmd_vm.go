@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"nixpass/builder/core"
 	"os/exec"
@@ -54,9 +53,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	case "status":
 		st := e.Machine.Status(ctx)
 		if *asJSON {
-			enc := json.NewEncoder(c.stdout)
-			enc.SetIndent("", "  ")
-			_ = enc.Encode(st)
+			c.printJSON(st)
 		} else {
 			printBuilder(c.stdout, st)
 		}

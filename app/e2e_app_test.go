@@ -138,10 +138,7 @@ func TestHeadlessBuildsOnChangeOnce(t *testing.T) {
 	if n := h.count("BuildFinished", `"kind":"cancelled"`); n != 1 {
 		t.Errorf("cancelled results: %d", n)
 	}
-	if got := readFile(t, filepath.Join(dir, "result.tar.gz")); !bytes.Equal(got, good) {
-		t.Error("SIGTERM during a build changed the last good image")
-	}
-	noTemps(t, dir)
+	keptImage(t, dir, good, "SIGTERM during a build")
 	if _, err := os.Stat(filepath.Join(w.state, "app.pid")); err == nil {
 		t.Error("app.pid left behind")
 	}

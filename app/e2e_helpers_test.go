@@ -169,6 +169,16 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
+// keptImage fails unless dir's image is still good and no temporary
+// file was left behind.
+func keptImage(t *testing.T, dir string, good []byte, what string) {
+	t.Helper()
+	if got := readFile(t, filepath.Join(dir, "result.tar.gz")); !bytes.Equal(got, good) {
+		t.Errorf("%s changed the last good image", what)
+	}
+	noTemps(t, dir)
+}
+
 // noTemps fails if a build left temporary files in dir.
 func noTemps(t *testing.T, dir string) {
 	t.Helper()

@@ -29,10 +29,7 @@ func newVMWorld(t *testing.T, env []string, instances ...multipasstest.FakeInsta
 	t.Helper()
 	bin := multipasstest.Build(t)
 	wenv, _, logPath := multipasstest.NewWorld(t, instances...)
-	for _, kv := range append(wenv, env...) {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	multipasstest.Setenv(t, append(wenv, env...))
 	t.Setenv("NIX_CONFIG", "substituters =\n")
 	vm := &VM{Client: &multipass.Client{Bin: bin}, Name: "nixpass", GuestScriptDir: t.TempDir(),
 		Spec: VMSpec{CPUs: 2, Memory: 4 << 30, Disk: 20 << 30, Swap: 2 << 30, Image: "24.04"}}

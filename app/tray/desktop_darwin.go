@@ -13,14 +13,6 @@ import (
 // checkDesktop: a macOS login session always has a menu bar.
 func checkDesktop() error { return nil }
 
-func run(ctx context.Context, name string, args ...string) (string, error) {
-	res, err := runner.Exec{}.Run(ctx, runner.Cmd{Name: name, Args: args})
-	if res == nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(res.Stdout)), err
-}
-
 func openFile(ctx context.Context, path string) error {
 	_, err := run(ctx, "open", "-t", path)
 	return err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 
 	"github.com/godbus/dbus/v5"
 
@@ -24,14 +23,6 @@ func checkDesktop() error {
 		return fmt.Errorf("%w: %v", ErrNoTray, err)
 	}
 	return conn.Close()
-}
-
-func run(ctx context.Context, name string, args ...string) (string, error) {
-	res, err := runner.Exec{}.Run(ctx, runner.Cmd{Name: name, Args: args})
-	if res == nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(res.Stdout)), err
 }
 
 func openFile(ctx context.Context, path string) error {

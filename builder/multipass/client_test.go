@@ -19,10 +19,7 @@ func client(t *testing.T, extraEnv []string, instances ...multipasstest.FakeInst
 	t.Helper()
 	bin := multipasstest.Build(t)
 	env, _, logPath := multipasstest.NewWorld(t, instances...)
-	for _, kv := range append(env, extraEnv...) {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	multipasstest.Setenv(t, append(env, extraEnv...))
 	return &multipass.Client{Bin: bin}, logPath
 }
 

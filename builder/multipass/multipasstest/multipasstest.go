@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -82,6 +83,15 @@ func NewWorld(t testing.TB, instances ...FakeInstance) (env []string, statePath,
 		t.Fatal(err)
 	}
 	return []string{"FAKE_MULTIPASS_STATE=" + statePath, "FAKE_MULTIPASS_LOG=" + logPath}, statePath, logPath
+}
+
+// Setenv sets KEY=VALUE pairs for the rest of the test.
+func Setenv(t *testing.T, env []string) {
+	t.Helper()
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
 }
 
 // Calls returns the argv of every invocation of the fake, in order.
