@@ -22,7 +22,7 @@ ifeq ($(UNAME),Darwin)
 	open build/nixpass.app
 else
 	@command -v nix-build >/dev/null || { echo "nixpass builds with Nix: sudo apt-get install nix-bin busybox-static (or see https://nixos.org/download)"; exit 1; }
-	@$(BIN) list --json | grep -q '"path"' || $(BIN) add examples/offline
+	@$(BIN) list --json | grep -q '"path"' || { $(BIN) add examples/offline && $(BIN) build examples/offline; }
 	$(BIN) app
 endif
 
