@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -237,5 +238,34 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestBuildsAreSerializedAcrossProcesses(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	slow := w.project("slow", imageNix("e2e-lock-slow", `"$bb" sleep 3`))
+	fast := w.project("fast", imageNix("e2e-lock-fast", ""))
+	first := exec.Command(nixpassBin, "build", slow, "--json")
+	first.Env = w.env
+	var firstOut bytes.Buffer
+	first.Stdout = &firstOut
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the slow build to hold the lock", func() bool { return pgrep(`sleep 3$`) })
+	o := w.run("build", fast, "--json")
+	if err := first.Wait(); err != nil {
+		t.Fatalf("slow build: %v\n%s", err, firstOut.String())
+	}
+	if o.code != 0 || !strings.Contains(o.stderr, "nixpass: waiting") {
+		t.Fatalf("the second build did not wait for the first: %v", o)
+	}
+	var slowRes builder.Result
+	if err := json.Unmarshal(firstOut.Bytes(), &slowRes); err != nil {
+		t.Fatal(err)
+	}
+	if o.res.Finished.Before(slowRes.Finished) {
+		t.Errorf("the second build finished (%v) before the first (%v)", o.res.Finished, slowRes.Finished)
 	}
 }
