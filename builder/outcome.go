@@ -20,8 +20,11 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the project folder is not reachable on %s: %s", where, rep.errMsg),
 			Hint: "check that the folder exists and is mounted in the builder: nixpass vm status"}
 	case exitNixMissing:
-		return &Error{Kind: KindUnavailable, Message: "Nix is not installed on " + where,
-			Hint: "recreate the builder (nixpass vm delete --yes && nixpass vm create), or install Nix in it"}
+		hint := "recreate the builder (nixpass vm delete --yes && nixpass vm create), or install Nix in it"
+		if _, local := r.b.Machine.(*Local); local {
+			hint = "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download"
+		}
+		return &Error{Kind: KindUnavailable, Message: "Nix is not installed on " + where, Hint: hint}
 	case exitNotAFile:
 		return &Error{Kind: KindBuild, Message: "the build produced " + rep.storePath + ", which is not an image file",
 			Hint: "point the project at a dockerTools.buildImage or buildLayeredImage attribute (streamLayeredImage makes a script, not a tarball)"}
