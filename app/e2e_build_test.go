@@ -244,7 +244,8 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func TestBuildsAreSerializedAcrossProcesses(t *testing.T) {
 	needNix(t)
 	w := newWorld(t)
-	slow := w.project("slow", imageNix("e2e-lock-slow", `"$bb" sleep 3`))
+	// A tag of its own each run: a cached store path would not sleep.
+	slow := w.project("slow", imageNix(fmt.Sprintf("e2e-lock-slow-%d", rand.IntN(1e9)), `"$bb" sleep 3`))
 	fast := w.project("fast", imageNix("e2e-lock-fast", ""))
 	first := exec.Command(nixpassBin, "build", slow, "--json")
 	first.Env = w.env
