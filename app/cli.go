@@ -43,6 +43,7 @@ func init() {
 		"logs":    {cmdLogs, "logs [DIR]"},
 		"version": {cmdVersion, "version"},
 		"app":     {cmdApp, "app [--headless] [--json]"},
+		"service": {cmdService, "service install|uninstall|status"},
 	}
 }
 
@@ -89,7 +90,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: nixpass [--config FILE] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nWith no command, nixpass starts the menu-bar app. Commands:")
-	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "app", "version"} {
+	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "app", "service", "version"} {
 		fmt.Fprintln(w, "  nixpass "+verbs[n].usage)
 	}
 }

@@ -36,6 +36,11 @@ func runTray(c *cli, ctx context.Context) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	if m, err := c.loginAgent(); err == nil {
+		app.SetLoginAgent(m)
+	} else {
+		logf("start at login: %v", err)
+	}
 	sender := notify.Default()
 	policy := &notify.Policy{Success: app.Env().Config.Notify.Success}
 	events, stop := app.Subscribe()

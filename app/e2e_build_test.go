@@ -270,3 +270,19 @@ func TestBuildsAreSerializedAcrossProcesses(t *testing.T) {
 		t.Errorf("the second build finished (%v) before the first (%v)", o.res.Finished, slowRes.Finished)
 	}
 }
+
+func TestServiceVerbOnThisMachine(t *testing.T) {
+	w := newWorld(t)
+	w.env = append(w.env, "HOME="+t.TempDir())
+	o := w.run("service", "status")
+	if o.code != 0 || !strings.Contains(o.stdout, "installed: false") || !strings.Contains(o.stdout, "nixpass.service") {
+		t.Fatalf("status: %v", o)
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: install is not exercised here to leave the user's session alone")
+	}
+	o = w.run("service", "install")
+	if o.code != 1 || !strings.Contains(o.stderr, "no systemd") {
+		t.Fatalf("install without systemd should refuse and say why: %v", o)
+	}
+}

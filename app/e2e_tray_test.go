@@ -228,6 +228,9 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 	if _, ok := root.find("Builder: this machine"); !ok {
 		t.Fatalf("no builder line in menu: %+v", root)
 	}
+	if _, ok := root.find("Start at login"); !ok {
+		t.Errorf("no Start at login item: %+v", root)
+	}
 	pm := projectMenu(t, root, "trayapp")
 	build, ok := pm.find("Build now")
 	if !ok || !build.enabled {

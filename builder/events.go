@@ -87,6 +87,8 @@ type ProjectStatus struct {
 type Snapshot struct {
 	Builder  BuilderStatus   `json:"builder"`
 	Projects []ProjectStatus `json:"projects"`
+	// StartAtLogin says whether the login agent is installed.
+	StartAtLogin bool `json:"start_at_login"`
 }
 
 // BuilderChanged reports a new builder status.

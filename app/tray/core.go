@@ -33,6 +33,8 @@ type Core interface {
 	DeleteBuilder(ctx context.Context) error
 	// DockerLoad loads dir's image into Docker.
 	DockerLoad(ctx context.Context, dir string) error
+	// SetStartAtLogin installs or removes the login agent.
+	SetStartAtLogin(on bool) error
 	// ConfigPath is the config file.
 	ConfigPath() string
 	// VMName is the builder VM's name.

@@ -64,6 +64,7 @@ func Build(s builder.Snapshot, loc *time.Location) Model {
 		{Key: "add", Title: "Add project…", Enabled: true, Visible: true},
 		{Key: "buildall", Title: "Build all", Enabled: len(s.Projects) > 0, Visible: true},
 		{Key: "config", Title: "Open config", Enabled: true, Visible: true},
+		{Key: "login", Title: "Start at login", Enabled: true, Visible: true, Checkable: true, Checked: s.StartAtLogin},
 		{Key: "quit", Title: "Quit nixpass", Enabled: true, Visible: true},
 	}
 	return m

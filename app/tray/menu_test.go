@@ -146,6 +146,13 @@ func TestMenuItemsFollowState(t *testing.T) {
 			}
 		})
 	}
+	login := Build(builder.Snapshot{StartAtLogin: true}, time.UTC)
+	if l := find(login.Global, "login"); !l.Checkable || !l.Checked || !l.Enabled {
+		t.Errorf("Start at login item: %+v", l)
+	}
+	if find(Build(builder.Snapshot{}, time.UTC).Global, "login").Checked {
+		t.Error("Start at login checked without an agent")
+	}
 	empty := Build(builder.Snapshot{Builder: builder.BuilderStatus{Backend: "local"}}, time.UTC)
 	if len(empty.Projects) != 0 || find(empty.Global, "buildall").Enabled || !find(empty.Global, "add").Enabled {
 		t.Errorf("empty menu: %+v", empty)

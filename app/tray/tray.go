@@ -78,7 +78,13 @@ func (m *Menu) create(model Model) {
 	m.ensureProjects(len(model.Projects), model)
 	systray.AddSeparator()
 	for _, it := range model.Global {
-		m.global = append(m.global, m.newSlot(systray.AddMenuItem(it.Title, ""), it.Key, -1))
+		var item *systray.MenuItem
+		if it.Checkable {
+			item = systray.AddMenuItemCheckbox(it.Title, "", it.Checked)
+		} else {
+			item = systray.AddMenuItem(it.Title, "")
+		}
+		m.global = append(m.global, m.newSlot(item, it.Key, -1))
 	}
 }
 
@@ -231,6 +237,8 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 		bg("show folder", func() error { return reveal(ctx, dir) })
 	case "log":
 		bg("show log", func() error { return openLog(ctx, m.core.Snapshot(), dir) })
+	case "login":
+		bg("start at login", func() error { return m.core.SetStartAtLogin(!s.item.Checked()) })
 	case "buildall":
 		m.core.BuildAll()
 	case "config":

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"nixpass/builder/agent"
+	"time"
 
 	"nixpass/builder"
 	"nixpass/builder/config"
@@ -66,4 +68,44 @@ func (a *App) DockerLoad(ctx context.Context, dir string) error {
 		return fmt.Errorf("%s: %w", dir, config.ErrProjectNotFound)
 	}
 	return builder.DockerLoad(ctx, nil, p.OutputPath())
+}
+
+// LoginAgent installs and removes the login agent; *agent.Manager is one.
+type LoginAgent interface {
+	// Install installs and loads the agent.
+	Install() error
+	// Uninstall removes it.
+	Uninstall() error
+	// Status reports whether it is installed.
+	Status() (agent.Status, error)
+}
+
+// SetLoginAgent gives the app the agent behind "Start at login".
+func (a *App) SetLoginAgent(l LoginAgent) {
+	st, _ := l.Status()
+	a.mu.Lock()
+	a.agent, a.startAtLogin = l, st.Installed
+	a.mu.Unlock()
+}
+
+// SetStartAtLogin installs or removes the login agent.
+func (a *App) SetStartAtLogin(on bool) error {
+	a.mu.Lock()
+	l := a.agent
+	a.mu.Unlock()
+	if l == nil {
+		return errors.New("start at login is not available in this build")
+	}
+	var err error
+	if on {
+		err = l.Install()
+	} else {
+		err = l.Uninstall()
+	}
+	st, _ := l.Status()
+	a.mu.Lock()
+	a.startAtLogin = st.Installed
+	a.mu.Unlock()
+	a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
+	return err
 }

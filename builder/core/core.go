@@ -40,9 +40,11 @@ type App struct {
 	lock  *flock.Flock
 	logf  func(string, ...any)
 
-	mu       sync.Mutex
-	projects map[string]*builder.ProjectStatus
-	status   builder.BuilderStatus
+	mu           sync.Mutex
+	projects     map[string]*builder.ProjectStatus
+	status       builder.BuilderStatus
+	agent        LoginAgent
+	startAtLogin bool
 
 	cancel context.CancelFunc
 }
@@ -256,7 +258,7 @@ func (a *App) updateStatus(ctx context.Context) {
 func (a *App) Snapshot() builder.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := builder.Snapshot{Builder: a.status}
+	s := builder.Snapshot{Builder: a.status, StartAtLogin: a.startAtLogin}
 	for _, ps := range a.projects {
 		s.Projects = append(s.Projects, *ps)
 	}

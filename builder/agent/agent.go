@@ -1,0 +1,224 @@
+// Package agent installs nixpass as a per-user login agent, so builds keep
+// running in the background: a LaunchAgent on macOS, a systemd user unit
+// on Linux. The files are rendered here (and golden-tested); installing,
+// loading and querying them goes through github.com/kardianos/service,
+// which receives the rendered text as its template option: it contains no
+// template actions, so it is written exactly as tested.
+package agent
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	"github.com/kardianos/service"
+)
+
+// Label is the LaunchAgent label and the base of the unit name.
+const Label = "dev.nixpass.agent"
+
+// Spec is what the agent runs.
+type Spec struct {
+	// Executable is the nixpass binary; inside a .app bundle, the bundle's
+	// Contents/MacOS/nixpass, so launchd starts the app with its
+	// Info.plist (LSUIElement: no Dock icon).
+	Executable string
+	// Args follow the executable ("app", and --config FILE when the user
+	// runs with a non-default config).
+	Args []string
+	// LogDir receives the agent's stdout and stderr (launchd only; systemd
+	// keeps them in the journal).
+	LogDir string
+}
+
+func xmlEscape(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// systemdQuote quotes one ExecStart argument per systemd.syntax(7): in
+// double quotes, with \ and " escaped, % doubled (specifiers) and $
+// doubled (variable expansion).
+func systemdQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`, "%", "%%", "$", "$$")
+	return `"` + r.Replace(s) + `"`
+}
+
+var funcs = template.FuncMap{"xml": xmlEscape, "sd": systemdQuote}
+
+// launchdTemplate: RunAtLoad starts it at login; KeepAlive relaunches it
+// only after a crash (SuccessfulExit false), never after Quit, which exits
+// 0; Interactive and Aqua because it is a menu-bar app of the user's GUI
+// session.
+var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>Label</key>
+	<string>{{.Label}}</string>
+	<key>ProgramArguments</key>
+	<array>
+		<string>{{xml .Spec.Executable}}</string>
+{{- range .Spec.Args}}
+		<string>{{xml .}}</string>
+{{- end}}
+	</array>
+	<key>RunAtLoad</key>
+	<true/>
+	<key>KeepAlive</key>
+	<dict>
+		<key>SuccessfulExit</key>
+		<false/>
+	</dict>
+	<key>ProcessType</key>
+	<string>Interactive</string>
+	<key>LimitLoadToSessionType</key>
+	<string>Aqua</string>
+	<key>StandardOutPath</key>
+	<string>{{xml .Log}}</string>
+	<key>StandardErrorPath</key>
+	<string>{{xml .Log}}</string>
+</dict>
+</plist>
+`))
+
+// systemdTemplate is a user unit. WantedBy=default.target, not
+// kardianos' multi-user.target, which a user manager never reaches.
+// A unit rather than an XDG autostart entry because it also runs the
+// builds on a machine without a desktop (the app then runs headless), and
+// systemd restarts it after a crash; Restart=on-failure, not always, so
+// Quit (exit 0) stays quit.
+var systemdTemplate = template.Must(template.New("systemd").Funcs(funcs).Parse(`[Unit]
+Description=nixpass: builds Nix Docker images when their sources change
+After=graphical-session.target
+
+[Service]
+ExecStart={{sd .Spec.Executable}}{{range .Spec.Args}} {{sd .}}{{end}}
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=default.target
+`))
+
+type data struct {
+	Label string
+	Spec  Spec
+	Log   string
+}
+
+func render(t *template.Template, s Spec) ([]byte, error) {
+	var b bytes.Buffer
+	if err := t.Execute(&b, data{Label: Label, Spec: s, Log: filepath.Join(s.LogDir, "agent.log")}); err != nil {
+		return nil, err
+	}
+	if bytes.Contains(b.Bytes(), []byte("{{")) {
+		return nil, errors.New("agent: a path contains \"{{\", which the service installer would read as a template")
+	}
+	return b.Bytes(), nil
+}
+
+// RenderLaunchd renders the LaunchAgent plist for s.
+func RenderLaunchd(s Spec) ([]byte, error) { return render(launchdTemplate, s) }
+
+// RenderSystemd renders the systemd user unit for s.
+func RenderSystemd(s Spec) ([]byte, error) { return render(systemdTemplate, s) }
+
+// Status says whether the agent is installed and running.
+type Status struct {
+	Installed bool   `json:"installed"`
+	Running   bool   `json:"running"`
+	Path      string `json:"path,omitempty"`
+}
+
+// Manager installs and removes the agent.
+type Manager struct {
+	spec Spec
+	svc  service.Service
+	path string
+	text []byte
+}
+
+type program struct{}
+
+func (program) Start(service.Service) error { return nil }
+func (program) Stop(service.Service) error  { return nil }
+
+// New prepares a Manager for s on this platform.
+func New(s Spec) (*Manager, error) {
+	text, path, opt, err := platformFile(s)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &service.Config{
+		Name:        serviceName,
+		DisplayName: "nixpass",
+		Description: "nixpass: builds Nix Docker images when their sources change",
+		Executable:  s.Executable,
+		Arguments:   s.Args,
+		Option:      service.KeyValue{"UserService": true, opt: string(text)},
+	}
+	svc, err := service.New(program{}, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("login agent: %w", err)
+	}
+	return &Manager{spec: s, svc: svc, path: path, text: text}, nil
+}
+
+// Path is where the agent's file lives.
+func (m *Manager) Path() string { return m.path }
+
+// Install installs (or updates) the agent and loads it. Installing the
+// same agent twice is not an error.
+func (m *Manager) Install() error {
+	if err := supported(); err != nil {
+		return err
+	}
+	if cur, err := os.ReadFile(m.path); err == nil {
+		if bytes.Equal(cur, m.text) {
+			return nil
+		}
+		if err := m.Uninstall(); err != nil {
+			return err
+		}
+	}
+	if err := m.svc.Install(); err != nil {
+		return fmt.Errorf("install login agent %s: %w", m.path, err)
+	}
+	return nil
+}
+
+// Uninstall removes the agent; removing an absent one is not an error.
+func (m *Manager) Uninstall() error {
+	if err := supported(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(m.path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := m.svc.Uninstall(); err != nil {
+		return fmt.Errorf("remove login agent %s: %w", m.path, err)
+	}
+	return nil
+}
+
+// Status reports whether the agent is installed and running.
+func (m *Manager) Status() (Status, error) {
+	st := Status{Path: m.path}
+	if _, err := os.Stat(m.path); err != nil {
+		return st, nil
+	}
+	st.Installed = true
+	if supported() == nil {
+		if s, err := m.svc.Status(); err == nil {
+			st.Running = s == service.StatusRunning
+		}
+	}
+	return st, nil
+}
