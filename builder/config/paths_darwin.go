@@ -1,26 +1,24 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 )
 
-// stateDir is ~/Library/Application Support/nixpass/state, where macOS
-// apps keep data that is not the user's documents.
+// stateDir is ~/Library/Application Support/nixpass/state.
 func stateDir() (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("state dir: %w", err)
+		return "", err
 	}
 	return filepath.Join(home, "Library", "Application Support", "nixpass", "state"), nil
 }
 
-// logDir is ~/Library/Logs/nixpass, where Console.app finds logs.
+// logDir is ~/Library/Logs/nixpass, where Console.app looks.
 func logDir() (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("log dir: %w", err)
+		return "", err
 	}
 	return filepath.Join(home, "Library", "Logs", "nixpass"), nil
 }
