@@ -1,164 +1,164 @@
 // Package config loads, validates and edits nixpass's TOML configuration.
-// Loading is strict (unknown keys and bad values are errors naming the file,
-// line and key); edits are textual, so comments the user wrote survive, and
-// atomic, so a crash never leaves a torn file.
+//
+// Loading is strict: unknown keys, values of the wrong type and values
+// that break a rule are all reported, each naming the file, the line and
+// the key. Edits (AddProject, RemoveProject, SetProjectWatch) change the
+// text of the file rather than re-encoding it, so comments and layout the
+// user wrote survive, and they replace the file atomically under a lock,
+// so neither a crash nor a second nixpass process can tear it.
 package config
 
 import (
-	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 )
 
-// Config is the whole configuration file.
+// Config is the whole configuration file. Every key is optional; Default
+// holds the values used for keys the file leaves out.
 type Config struct {
-	Builder   Builder   `toml:"builder"`
-	VM        VM        `toml:"vm"`
+	// Builder is the [builder] table: where builds run.
+	Builder Builder `toml:"builder"`
+	// VM is the [vm] table: the Multipass VM builds run in.
+	VM VM `toml:"vm"`
+	// Scheduler is the [scheduler] table: when automatic builds start.
 	Scheduler Scheduler `toml:"scheduler"`
-	Notify    Notify    `toml:"notify"`
-	Projects  []Project `toml:"project"`
+	// Notify is the [notify] table: which outcomes are announced.
+	Notify Notify `toml:"notify"`
+	// Projects are the [[project]] tables, one per registered folder.
+	Projects []Project `toml:"project"`
 }
 
-// Builder selects where builds run.
+// Builder is the [builder] table.
 type Builder struct {
-	// Backend is "multipass" (a Multipass VM; the default on macOS) or
-	// "local" (this host's Nix; the default on Linux).
+	// Backend is where builds run: "multipass" builds in a Multipass VM
+	// (the default on macOS), "local" uses this host's Nix (the default on
+	// Linux).
 	Backend string `toml:"backend"`
-	// Multipass is the path or name of the multipass CLI.
+	// Multipass is the multipass CLI, as a command name looked up on PATH
+	// or a path (default "multipass").
 	Multipass string `toml:"multipass"`
-	// Timeout bounds one build.
+	// Timeout is the longest one build may run before it is cancelled, as
+	// a Go duration such as "90m" (default "2h"; must be more than zero).
 	Timeout Duration `toml:"timeout"`
 }
 
-// VM sizes the builder VM.
+// VM is the [vm] table. Size keys take Multipass's syntax: bytes, or a
+// number with K, M or G ("8G", "512M", "1.5G").
 type VM struct {
-	// Name is the Multipass instance name.
+	// Name is the Multipass instance name (default "nixpass"): letters,
+	// digits and '-', starting with a letter and not ending with '-'.
 	Name string `toml:"name"`
-	// CPUs defaults to half the host's cores.
+	// CPUs is the number of virtual CPUs (default: half this host's cores,
+	// at least 1).
 	CPUs int `toml:"cpus"`
-	// Memory defaults to a quarter of the host's RAM, at least 2G and at
-	// most 8G.
+	// Memory is the VM's RAM (default: a quarter of this host's RAM in
+	// whole GiB, at least 2G and at most 8G; must be at least 512M).
 	Memory Size `toml:"memory"`
-	// Disk defaults to 40G; it can only grow later.
+	// Disk is the VM's disk, which holds its Nix store (default "40G";
+	// at least 1G). Multipass can grow a disk later but never shrink it.
 	Disk Size `toml:"disk"`
-	// Image is the Ubuntu image, e.g. "24.04".
+	// Image is the Ubuntu image the VM is launched from (default "24.04").
 	Image string `toml:"image"`
-	// Swap is the size of the swap file made at first boot; "0" for none.
+	// Swap is the size of the swap file created in the VM at first boot
+	// (default "4G"; "0" for none). It lives on the disk, so it must be
+	// smaller than Disk.
 	Swap Size `toml:"swap"`
-	// IdleStop stops the VM after this long without builds; 0 is off.
+	// IdleStop stops the VM after this long without builds, as a Go
+	// duration such as "30m"; "0" or leaving it out keeps the VM running.
 	IdleStop Duration `toml:"idle_stop"`
-	// AutoCreate launches the VM on the first build when it is missing.
+	// AutoCreate launches the VM on the first build when it does not exist
+	// yet (default true); false makes a missing VM an error until
+	// `nixpass vm create` is run.
 	AutoCreate bool `toml:"auto_create"`
 }
 
-// Scheduler tunes automatic builds.
+// Scheduler is the [scheduler] table.
 type Scheduler struct {
-	// Quiet is how long a project must be quiet after a change.
+	// Quiet is how long a project must go without file changes before an
+	// automatic build starts (default "500ms"; more than zero).
 	Quiet Duration `toml:"quiet"`
-	// MaxWait bounds the wait under a steady stream of changes.
+	// MaxWait bounds the wait under a steady stream of changes: a build
+	// starts at the latest this long after the first change (default "5s";
+	// at least Quiet).
 	MaxWait Duration `toml:"max_wait"`
-	// Restart cancels a running build when its project changes, instead
-	// of queueing one more build after it.
+	// Restart cancels a running build when its project changes again and
+	// starts over; false (the default) lets it finish and queues one more.
 	Restart bool `toml:"restart"`
-	// OnQuit is "cancel" or "finish": what quitting does to a running build.
+	// OnQuit is what quitting nixpass does to a running build: "cancel"
+	// (the default) or "finish".
 	OnQuit string `toml:"on_quit"`
 }
 
-// Notify tunes notifications.
+// Notify is the [notify] table.
 type Notify struct {
-	// Success announces successful builds; failures are always announced.
+	// Success announces successful builds too (default true); failed
+	// builds are always announced.
 	Success bool `toml:"success"`
 }
 
-// Project is one registered project folder.
-type Project struct {
-	// Path is the absolute project folder.
-	Path string `toml:"path"`
-	// File is the Nix file relative to Path ("default.nix" when neither
-	// File nor Flake is set).
-	File string `toml:"file,omitempty"`
-	// Flake is a flake reference such as ".#image".
-	Flake string `toml:"flake,omitempty"`
-	// Attr is the attribute of File to build (-A).
-	Attr string `toml:"attr,omitempty"`
-	// Args are "--arg NAME EXPR" / "--argstr NAME VALUE" triples.
-	Args []string `toml:"args,omitempty"`
-	// Output is the image file written into Path.
-	Output string `toml:"output,omitempty"`
-	// Watch rebuilds on changes; absent means true.
-	Watch *bool `toml:"watch,omitempty"`
-	// DockerLoad runs `docker load` after each successful build.
-	DockerLoad bool `toml:"docker_load,omitempty"`
-}
+// Scheduler.on_quit values.
+const (
+	// OnQuitCancel cancels a running build when nixpass quits.
+	OnQuitCancel = "cancel"
+	// OnQuitFinish lets a running build finish before nixpass quits.
+	OnQuitFinish = "finish"
+)
 
-// Default returns the configuration used when the file says nothing,
-// sized from this host.
+// Builder.backend values.
+const (
+	// BackendMultipass builds in a Multipass VM.
+	BackendMultipass = "multipass"
+	// BackendLocal builds with this host's Nix.
+	BackendLocal = "local"
+)
+
+// Size units, binary like Multipass's.
+const (
+	// KiB is 1024 bytes, what Multipass means by "K".
+	KiB Size = 1 << 10
+	// MiB is 1024 KiB, what Multipass means by "M".
+	MiB Size = 1 << 20
+	// GiB is 1024 MiB, what Multipass means by "G".
+	GiB Size = 1 << 30
+)
+
+// Default returns the configuration used for every key a file leaves out,
+// with the VM sized from this host.
 func Default() *Config {
-	cpus := runtime.NumCPU() / 2
-	if cpus < 1 {
-		cpus = 1
-	}
-	mem := Size(hostMemory() / 4)
-	mem = mem / (1 << 30) * (1 << 30)
-	if mem < 2<<30 {
-		mem = 2 << 30
-	}
-	if mem > 8<<30 {
-		mem = 8 << 30
-	}
 	return &Config{
-		Builder: Builder{Backend: defaultBackend, Multipass: "multipass", Timeout: Duration(2 * time.Hour)},
-		VM: VM{Name: "nixpass", CPUs: cpus, Memory: mem, Disk: 40 << 30, Image: "24.04", Swap: 4 << 30,
-			AutoCreate: true},
-		Scheduler: Scheduler{Quiet: Duration(500 * time.Millisecond), MaxWait: Duration(5 * time.Second), OnQuit: "cancel"},
-		Notify:    Notify{Success: true},
+		Builder: Builder{
+			Backend:   defaultBackend,
+			Multipass: "multipass",
+			Timeout:   Duration(2 * time.Hour),
+		},
+		VM: VM{
+			Name:       "nixpass",
+			CPUs:       defaultCPUs(runtime.NumCPU()),
+			Memory:     defaultMemory(hostMemory()),
+			Disk:       40 * GiB,
+			Image:      "24.04",
+			Swap:       4 * GiB,
+			AutoCreate: true,
+		},
+		Scheduler: Scheduler{
+			Quiet:   Duration(500 * time.Millisecond),
+			MaxWait: Duration(5 * time.Second),
+			OnQuit:  OnQuitCancel,
+		},
+		Notify: Notify{Success: true},
 	}
 }
 
-// NewProject returns a project for dir with every default filled in.
-func NewProject(dir string) Project {
-	return Project{Path: filepath.Clean(dir)}.WithDefaults()
+// defaultCPUs leaves half the host's cores to the host.
+func defaultCPUs(hostCPUs int) int {
+	return max(1, hostCPUs/2)
 }
 
-// WithDefaults fills the file, output and watch defaults.
-func (p Project) WithDefaults() Project {
-	if p.File == "" && p.Flake == "" {
-		p.File = "default.nix"
-	}
-	if p.Output == "" {
-		p.Output = "result.tar.gz"
-	}
-	if p.Watch == nil {
-		t := true
-		p.Watch = &t
-	}
-	return p
-}
-
-// Watching reports whether the project is rebuilt on changes.
-func (p Project) Watching() bool { return p.Watch == nil || *p.Watch }
-
-// OutputPath is the image file's full path.
-func (p Project) OutputPath() string { return filepath.Join(p.Path, p.WithDefaults().Output) }
-
-// Name is the project's folder name.
-func (p Project) Name() string { return filepath.Base(p.Path) }
-
-// Project finds the registered project for dir.
-func (c *Config) Project(dir string) (*Project, bool) {
-	dir = filepath.Clean(dir)
-	for i := range c.Projects {
-		if filepath.Clean(c.Projects[i].Path) == dir {
-			p := c.Projects[i].WithDefaults()
-			return &p, true
-		}
-	}
-	return nil, false
-}
-
-// isOutLink reports names Nix uses for out-links, which an output must
-// not take.
-func isOutLink(name string) bool {
-	return name == "result" || strings.HasPrefix(name, "result-")
+// defaultMemory gives the VM a quarter of the host's RAM in whole GiB:
+// at least 2G, which Nix needs to evaluate nixpkgs, and at most 8G, which
+// is plenty for image builds. hostBytes is 0 when the host's RAM is
+// unknown.
+func defaultMemory(hostBytes int64) Size {
+	m := Size(hostBytes/4) / GiB * GiB
+	return min(max(m, 2*GiB), 8*GiB)
 }

@@ -2,230 +2,186 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/google/renameio/v2"
-	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// ErrProjectExists is returned when adding a folder that is registered.
-var ErrProjectExists = errors.New("project already registered")
+// lockTimeout bounds the wait for another process's edit, which takes
+// milliseconds; a lock held this long belongs to a process that is stuck.
+const lockTimeout = 10 * time.Second
 
-// ErrProjectNotFound is returned when a folder is not registered.
-var ErrProjectNotFound = errors.New("project not registered")
-
-const header = `# nixpass configuration. Every key is described in nixpass's README.
-# nixpass edits this file in place and keeps your comments.
-
-`
-
-// AddProject registers p in the config file at path, appending a
-// [[project]] table and keeping the rest of the file as it is.
+// AddProject registers p in the config file at path by appending a
+// [[project]] table with the keys p sets, leaving the rest of the file as
+// it is. A missing file is created, with its folders, holding the
+// commented reference Render writes. Adding a folder that is registered
+// returns an error wrapping ErrProjectExists.
 func AddProject(path string, p Project) error {
 	p.Path = filepath.Clean(p.Path)
-	if errs := p.Check(); len(errs) > 0 {
-		return errs
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("add project: %w", err)
 	}
-	return edit(path, func(data []byte, c *Config) ([]byte, error) {
-		if _, ok := c.Project(p.Path); ok {
-			return nil, fmt.Errorf("%s: %w", p.Path, ErrProjectExists)
+	return edit(path, true, func(data []byte, exists bool, c *Config) ([]byte, error) {
+		if c.projectIndex(p.Path) >= 0 {
+			return nil, fmt.Errorf("add project %q: %w", p.Path, ErrProjectExists)
 		}
-		if len(data) == 0 {
-			data = []byte(header)
-		} else if !bytes.HasSuffix(data, []byte("\n")) {
-			data = append(data, '\n')
+		if !exists {
+			nc := Default()
+			nc.Projects = []Project{p}
+			return Render(nc)
 		}
-		if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n\n")) {
-			data = append(data, '\n')
+		out := bytes.Clone(data)
+		if len(out) > 0 && !bytes.HasSuffix(out, []byte("\n")) {
+			out = append(out, '\n')
 		}
-		return append(data, renderProject(p)...), nil
+		if len(bytes.TrimSpace(out)) > 0 && !bytes.HasSuffix(out, []byte("\n\n")) {
+			out = append(out, '\n')
+		}
+		return append(out, renderProject(p)...), nil
+	}, func(before, after *Config) bool {
+		return after.projectIndex(p.Path) >= 0 && len(after.Projects) == len(before.Projects)+1
 	})
 }
 
-// RemoveProject deletes the [[project]] table of dir from the file.
+// RemoveProject unregisters the folder dir by deleting its [[project]]
+// table from the config file at path: the lines from its header to the
+// next table's header, leaving alone any comment block directly above
+// either header. A folder that is not registered returns an error
+// wrapping ErrProjectNotFound.
 func RemoveProject(path, dir string) error {
-	return edit(path, func(data []byte, c *Config) ([]byte, error) {
-		start, end, err := projectSpan(data, c, dir)
+	dir = filepath.Clean(dir)
+	return edit(path, false, func(data []byte, _ bool, c *Config) ([]byte, error) {
+		l, k, err := projectTable(data, c, dir, "remove")
 		if err != nil {
 			return nil, err
 		}
-		lines := splitLines(data)
-		// Drop blank lines left behind before the next table.
-		for end < len(lines) && strings.TrimSpace(lines[end]) == "" && start > 0 && strings.TrimSpace(lines[start-1]) == "" {
-			end++
-		}
-		return []byte(strings.Join(append(lines[:start:start], lines[end:]...), "")), nil
+		return l.remove(k), nil
+	}, func(before, after *Config) bool {
+		return after.projectIndex(dir) < 0 && len(after.Projects) == len(before.Projects)-1
 	})
 }
 
-// SetProjectWatch sets watch = on in the table of dir.
-func SetProjectWatch(path, dir string, on bool) error {
-	return edit(path, func(data []byte, c *Config) ([]byte, error) {
-		start, end, err := projectSpan(data, c, dir)
+// SetProjectWatch turns rebuilding on changes on or off for the folder
+// dir, by rewriting the value of the watch key in its [[project]] table,
+// or adding a watch line after the header when the table has none. A
+// project already in that state leaves the file untouched. A folder that
+// is not registered returns an error wrapping ErrProjectNotFound.
+func SetProjectWatch(path, dir string, watch bool) error {
+	dir = filepath.Clean(dir)
+	return edit(path, false, func(data []byte, _ bool, c *Config) ([]byte, error) {
+		l, k, err := projectTable(data, c, dir, "set watch of")
 		if err != nil {
 			return nil, err
 		}
-		lines := splitLines(data)
-		line := "watch = " + strconv.FormatBool(on) + "\n"
-		for i := start + 1; i < end; i++ {
-			if k, _, ok := strings.Cut(strings.TrimSpace(lines[i]), "="); ok && strings.TrimSpace(k) == "watch" {
-				lines[i] = line
-				return []byte(strings.Join(lines, "")), nil
-			}
+		if c.Projects[c.projectIndex(dir)].Watching() == watch {
+			return data, nil
 		}
-		out := append(append(append([]string{}, lines[:start+1]...), line), lines[start+1:]...)
-		return []byte(strings.Join(out, "")), nil
+		return l.setKey(k, "watch", strconv.FormatBool(watch)), nil
+	}, func(before, after *Config) bool {
+		p, ok := after.Project(dir)
+		return ok && p.Watching() == watch && len(after.Projects) == len(before.Projects)
 	})
 }
 
-// edit runs fn on the current text of the file under an exclusive lock,
-// validates what fn returns by parsing it, and replaces the file
-// atomically. A file that does not parse is never rewritten.
-func edit(path string, fn func(data []byte, c *Config) ([]byte, error)) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("edit config: %w", err)
+// projectTable finds the table of dir's project in data, which c was
+// parsed from.
+func projectTable(data []byte, c *Config, dir, verb string) (*layout, int, error) {
+	i := c.projectIndex(dir)
+	if i < 0 {
+		return nil, 0, fmt.Errorf("%s project %q: %w", verb, dir, ErrProjectNotFound)
 	}
-	lock := flock.New(path + ".lock")
-	if err := lock.Lock(); err != nil {
-		return fmt.Errorf("lock config: %w", err)
+	l, err := parseLayout(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s project %q: %w", verb, dir, err)
 	}
-	defer lock.Unlock()
-	mode := fs.FileMode(0o644)
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		data = nil
-	case err != nil:
+	tables := l.projectTables()
+	if len(tables) != len(c.Projects) {
+		return nil, 0, fmt.Errorf("%s project %q: the config file lists projects other than as [[project]] tables; write each project as its own [[project]] table so nixpass can edit it", verb, dir)
+	}
+	return l, tables[i], nil
+}
+
+// edit changes the config file at path under an exclusive lock: it reads
+// the file, refuses to go on if the file does not load (a broken file is
+// never rewritten), applies change, loads the result and checks it with
+// done, and only then replaces the file atomically, keeping its
+// permissions. create allows a missing file (and its folders) to be
+// created; without it a missing file is edited as an empty one but never
+// written.
+func edit(path string, create bool, change func(data []byte, exists bool, c *Config) ([]byte, error), done func(before, after *Config) bool) error {
+	// Edit the file a symlink points at: replacing the link with a file
+	// would cut it loose from, say, a dotfiles repository.
+	target := path
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		target = real
+	}
+	if !create {
+		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+			_, err := change(nil, false, Default())
+			return err
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create config folder: %w", err)
+	}
+
+	unlock, err := lock(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	exists := true
+	data, err := os.ReadFile(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		exists, data = false, nil
+	} else if err != nil {
 		return fmt.Errorf("read config: %w", err)
-	default:
-		if st, err := os.Stat(path); err == nil {
-			mode = st.Mode().Perm()
-		}
 	}
-	c, err := Parse(bytes.NewReader(data), path)
+	before, err := Parse(bytes.NewReader(data), path)
 	if err != nil {
 		return err
 	}
-	out, err := fn(data, c)
+	out, err := change(data, exists, before)
 	if err != nil {
 		return err
 	}
-	if _, err := Parse(bytes.NewReader(out), path); err != nil {
-		return fmt.Errorf("edit config: the change would not parse, file left as it was: %w", err)
+	if exists && bytes.Equal(out, data) {
+		return nil
 	}
-	if err := renameio.WriteFile(path, out, mode); err != nil {
+	after, err := Parse(bytes.NewReader(out), path)
+	if err != nil {
+		return fmt.Errorf("edit %s: the edited file would not load, so the file was left as it was: %w", path, err)
+	}
+	if !done(before, after) {
+		return fmt.Errorf("edit %s: the edit did not come out as intended, so the file was left as it was; please report this", path)
+	}
+	if err := renameio.WriteFile(target, out, 0o644); err != nil {
 		return fmt.Errorf("save config: %w", err)
 	}
 	return nil
 }
 
-// projectSpan returns the line range [start, end) of dir's [[project]]
-// table: its header up to the next table header.
-func projectSpan(data []byte, c *Config, dir string) (int, int, error) {
-	dir = filepath.Clean(dir)
-	idx := -1
-	for i, p := range c.Projects {
-		if filepath.Clean(p.Path) == dir {
-			idx = i
+// lock takes the exclusive lock on path+".lock" that every nixpass
+// process takes to edit the config file at path.
+func lock(path string) (unlock func(), err error) {
+	l := flock.New(path + ".lock")
+	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
+	defer cancel()
+	ok, err := l.TryLockContext(ctx, 10*time.Millisecond)
+	if !ok {
+		l.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("lock config %s: another nixpass process has been editing it for %s; try again", path, lockTimeout)
 		}
+		return nil, fmt.Errorf("lock config %s: %w", path, err)
 	}
-	if idx < 0 {
-		return 0, 0, fmt.Errorf("%s: %w", dir, ErrProjectNotFound)
-	}
-	var heads []int // line index (0-based) of every table header
-	var projects []int
-	var p unstable.Parser
-	p.Reset(data)
-	for p.NextExpression() {
-		e := p.Expression()
-		if e.Kind != unstable.Table && e.Kind != unstable.ArrayTable {
-			continue
-		}
-		name, first := dotted(e.Key())
-		if first == nil {
-			continue
-		}
-		l := p.Shape(first.Raw).Start.Line - 1
-		heads = append(heads, l)
-		if e.Kind == unstable.ArrayTable && name == "project" {
-			projects = append(projects, l)
-		}
-	}
-	if idx >= len(projects) {
-		return 0, 0, fmt.Errorf("%s: project table not found in the file", dir)
-	}
-	start := projects[idx]
-	end := len(splitLines(data))
-	for _, h := range heads {
-		if h > start && h < end {
-			end = h
-		}
-	}
-	return start, end, nil
-}
-
-// splitLines splits keeping each line's newline.
-func splitLines(data []byte) []string {
-	return strings.SplitAfter(string(data), "\n")
-}
-
-// renderProject writes p as a [[project]] table with TOML-quoted strings.
-func renderProject(p Project) string {
-	var b strings.Builder
-	b.WriteString("[[project]]\n")
-	kv := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(&b, "%s = %s\n", k, quote(v))
-		}
-	}
-	kv("path", p.Path)
-	kv("file", p.File)
-	kv("flake", p.Flake)
-	kv("attr", p.Attr)
-	if len(p.Args) > 0 {
-		q := make([]string, len(p.Args))
-		for i, a := range p.Args {
-			q[i] = quote(a)
-		}
-		fmt.Fprintf(&b, "args = [%s]\n", strings.Join(q, ", "))
-	}
-	kv("output", p.Output)
-	if p.Watch != nil {
-		fmt.Fprintf(&b, "watch = %t\n", *p.Watch)
-	}
-	if p.DockerLoad {
-		b.WriteString("docker_load = true\n")
-	}
-	return b.String()
-}
-
-// quote renders s as a TOML basic string.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return func() { l.Unlock() }, nil
 }

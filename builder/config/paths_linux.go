@@ -1,20 +1,20 @@
-//go:build !darwin
-
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 )
 
-// stateDir is $XDG_STATE_HOME/nixpass (~/.local/state/nixpass).
+// stateDir is $XDG_STATE_HOME/nixpass, or ~/.local/state/nixpass when
+// XDG_STATE_HOME is unset or, against the XDG spec, relative.
 func stateDir() (string, error) {
 	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "nixpass"), nil
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("state dir: %w", err)
 	}
 	return filepath.Join(home, ".local", "state", "nixpass"), nil
 }

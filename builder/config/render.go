@@ -1,0 +1,170 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// fileHeader opens every file Render writes.
+const fileHeader = `# nixpass configuration (TOML). Every key is optional: a key left
+# commented out shows the default nixpass uses on this machine; remove its
+# "# " to change it. nixpass edits the [[project]] tables itself (nixpass
+# add, nixpass remove) and keeps everything else in this file as written.
+`
+
+// projectsHelp introduces the [[project]] tables in a rendered file.
+const projectsHelp = `# One [[project]] table per project folder. Keys: path (absolute,
+# required); file (a Nix file relative to path, default "default.nix") or
+# flake (a flake reference such as ".#image"); attr and args (file projects
+# only: -A ATTR, and --arg/--argstr NAME VALUE triples); output (the image
+# file written into path, default "result.tar.gz"); watch (rebuild on
+# changes, default true); docker_load (docker load each image, default
+# false).
+`
+
+// referenceKey is one key Render writes, with the comment above it.
+type referenceKey struct {
+	key   string
+	help  string
+	value func(c *Config) string
+}
+
+// reference lists the tables and keys Render writes, in order.
+var reference = []struct {
+	table string
+	help  string
+	keys  []referenceKey
+}{
+	{"builder", "Where builds run.", []referenceKey{
+		{"backend", `"multipass" builds in a Multipass VM; "local" uses this machine's Nix.`,
+			func(c *Config) string { return quote(c.Builder.Backend) }},
+		{"multipass", "The multipass CLI, by name on PATH or by path.",
+			func(c *Config) string { return quote(c.Builder.Multipass) }},
+		{"timeout", `The longest a build may run, e.g. "90m" or "2h".`,
+			func(c *Config) string { return quote(c.Builder.Timeout.String()) }},
+	}},
+	{"vm", "The Multipass VM builds run in. Sizes are bytes, or a number with K, M or G.", []referenceKey{
+		{"name", "Multipass instance name.",
+			func(c *Config) string { return quote(c.VM.Name) }},
+		{"cpus", "Virtual CPUs (default: half this machine's cores).",
+			func(c *Config) string { return strconv.Itoa(c.VM.CPUs) }},
+		{"memory", "RAM (default: a quarter of this machine's, from 2G to 8G).",
+			func(c *Config) string { return quote(c.VM.Memory.String()) }},
+		{"disk", "Disk, which holds the Nix store; Multipass can grow it later, never shrink it.",
+			func(c *Config) string { return quote(c.VM.Disk.String()) }},
+		{"image", "Ubuntu image the VM is launched from.",
+			func(c *Config) string { return quote(c.VM.Image) }},
+		{"swap", `Swap file made at first boot; "0" for none.`,
+			func(c *Config) string { return quote(c.VM.Swap.String()) }},
+		{"idle_stop", `Stop the VM after this long without builds, e.g. "30m"; "0" keeps it running.`,
+			func(c *Config) string { return quote(c.VM.IdleStop.String()) }},
+		{"auto_create", "Create the VM on the first build when it does not exist.",
+			func(c *Config) string { return strconv.FormatBool(c.VM.AutoCreate) }},
+	}},
+	{"scheduler", "When automatic builds start after files change.", []referenceKey{
+		{"quiet", "Start once files have been quiet this long...",
+			func(c *Config) string { return quote(c.Scheduler.Quiet.String()) }},
+		{"max_wait", "...or at the latest this long after the first change.",
+			func(c *Config) string { return quote(c.Scheduler.MaxWait.String()) }},
+		{"restart", "true: a change cancels a running build and starts over; false: one more build is queued.",
+			func(c *Config) string { return strconv.FormatBool(c.Scheduler.Restart) }},
+		{"on_quit", `What quitting nixpass does to a running build: "cancel" or "finish".`,
+			func(c *Config) string { return quote(c.Scheduler.OnQuit) }},
+	}},
+	{"notify", "Notifications. Failed builds are always announced.", []referenceKey{
+		{"success", "Announce successful builds too.",
+			func(c *Config) string { return strconv.FormatBool(c.Notify.Success) }},
+	}},
+}
+
+// Render writes c as a complete, commented config file: every key with a
+// line saying what it does, commented out where c has this machine's
+// default so that the file keeps following the machine, then c's
+// projects. Parse reads the result back to c. It returns c's validation
+// errors if c is not valid.
+func Render(c *Config) ([]byte, error) {
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("render config: %w", err)
+	}
+	def := Default()
+	var b strings.Builder
+	b.WriteString(fileHeader)
+	for _, t := range reference {
+		fmt.Fprintf(&b, "\n[%s]\n# %s\n", t.table, t.help)
+		for _, k := range t.keys {
+			v := k.value(c)
+			prefix := ""
+			if v == k.value(def) {
+				prefix = "# "
+			}
+			fmt.Fprintf(&b, "\n# %s\n%s%s = %s\n", k.help, prefix, k.key, v)
+		}
+	}
+	b.WriteString("\n" + projectsHelp)
+	for _, p := range c.Projects {
+		b.WriteString("\n" + renderProject(p))
+	}
+	out := []byte(b.String())
+	// A rendering bug must not become a file nixpass cannot load.
+	if _, err := Parse(bytes.NewReader(out), "rendered config"); err != nil {
+		return nil, fmt.Errorf("render config: %w", err)
+	}
+	return out, nil
+}
+
+// renderProject writes p as a [[project]] table with the keys p sets.
+func renderProject(p Project) string {
+	var b strings.Builder
+	b.WriteString("[[project]]\n")
+	kv := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%s = %s\n", k, quote(v))
+		}
+	}
+	kv("path", p.Path)
+	kv("file", p.File)
+	kv("flake", p.Flake)
+	kv("attr", p.Attr)
+	if len(p.Args) > 0 {
+		q := make([]string, len(p.Args))
+		for i, a := range p.Args {
+			q[i] = quote(a)
+		}
+		fmt.Fprintf(&b, "args = [%s]\n", strings.Join(q, ", "))
+	}
+	kv("output", p.Output)
+	if p.Watch != nil {
+		fmt.Fprintf(&b, "watch = %t\n", *p.Watch)
+	}
+	if p.DockerLoad {
+		b.WriteString("docker_load = true\n")
+	}
+	return b.String()
+}
+
+// quote renders s, which must be valid UTF-8, as a TOML basic string.
+// TOML forbids raw control characters in strings, so they are escaped.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
