@@ -220,7 +220,8 @@ func TestMounts(t *testing.T) {
 	if _, ok := inst.MountFor(src + "x"); ok {
 		t.Error("MountFor matched a sibling folder with a common prefix")
 	}
-	if err := c.Mount(ctx, filepath.Join(src, "nope"), "builder", "/x"); err == nil || !strings.Contains(err.Error(), "does not exist") {
-		t.Errorf("mount of a missing source: %v", err)
+	err = c.Mount(ctx, filepath.Join(src, "nope"), "builder", "/x")
+	if err == nil || !strings.Contains(err.Error(), "does not exist") || errors.Is(err, multipass.ErrInstanceMissing) {
+		t.Errorf("mount of a missing source folder: %v (must not read as a missing instance)", err)
 	}
 }

@@ -3,6 +3,7 @@ package multipass
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"nixpass/builder/runner"
@@ -87,7 +88,9 @@ func classify(op, instance string, err error) error {
 		e.Err = ErrSocketDenied
 	case op == "exec" && xe.Code == 255 && strings.Contains(xe.Stderr, "exec failed"):
 		e.Err = ErrExecFailed
-	case strings.Contains(xe.Stderr, "does not exist"):
+	case reInstanceMissing.MatchString(xe.Stderr):
+		// Only the daemon's `instance "NAME" does not exist`: mount's
+		// `Source path "..." does not exist` is about a host folder.
 		e.Err = ErrInstanceMissing
 	case strings.Contains(xe.Stderr, "already exists"):
 		e.Err = ErrAlreadyExists
@@ -100,6 +103,8 @@ func classify(op, instance string, err error) error {
 	}
 	return e
 }
+
+var reInstanceMissing = regexp.MustCompile(`instance "[^"]*" does not exist`)
 
 // daemonMessage strips "<op> failed: " and keeps the first lines.
 func daemonMessage(op, stderr string) string {
