@@ -1,22 +1,18 @@
-// Package multipass drives the multipass CLI, and only its CLI, following
-// the contract in shared/multipass-cli.md: typed JSON decoding, exit codes
-// and messages classified into sentinel errors with remedies.
+// Package multipass drives Multipass through its CLI, and only its CLI,
+// following the contract in shared/multipass-cli.md: typed decoding of its
+// JSON, and its exit codes and messages classified into sentinel errors
+// that carry a remedy (see Hint).
 package multipass
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"nixpass/builder/runner"
 )
 
-// Client runs the multipass CLI.
+// Client runs the multipass CLI. The zero value runs "multipass" from PATH
+// with runner.Exec.
 type Client struct {
 	// Bin is the CLI's path or name; "" means "multipass".
 	Bin string
@@ -31,6 +27,9 @@ func (c *Client) bin() string {
 	return c.Bin
 }
 
+// run runs `multipass ARGS...` for op about instance and classifies its
+// failure. A command stopped by ctx is reported with ctx's cause, not
+// classified: its exit status and output mean nothing then.
 func (c *Client) run(ctx context.Context, op, instance string, cmd runner.Cmd) (*runner.Result, error) {
 	cmd.Name = c.bin()
 	rn := c.Runner
@@ -38,29 +37,34 @@ func (c *Client) run(ctx context.Context, op, instance string, cmd runner.Cmd) (
 		rn = runner.Exec{}
 	}
 	res, err := rn.Run(ctx, cmd)
+	if err != nil && ctx.Err() != nil {
+		if op == "exec" {
+			// The runner's error wraps both the cause and the status.
+			return res, err
+		}
+		cause := context.Cause(ctx)
+		return res, &Error{Op: op, Instance: instance, Code: -1, Message: cause.Error(), Err: cause}
+	}
 	return res, classify(op, instance, err)
 }
 
+// simple runs a verb whose output nixpass does not read.
 func (c *Client) simple(ctx context.Context, op, instance string, args ...string) error {
 	_, err := c.run(ctx, op, instance, runner.Cmd{Args: append([]string{op}, args...)})
 	return err
 }
 
-// Version reports the client's and the daemon's versions; Daemon is empty
-// when the daemon cannot be reached.
+// Version reports the versions of the CLI and of the daemon. Daemon is
+// empty, and err nil, when the CLI runs but the daemon cannot be reached.
 func (c *Client) Version(ctx context.Context) (Version, error) {
-	var v Version
 	res, err := c.run(ctx, "version", "", runner.Cmd{Args: []string{"version", "--format", "json"}})
 	if err != nil {
-		return v, err
+		return Version{}, err
 	}
-	if err := json.Unmarshal(res.Stdout, &v); err != nil {
-		return v, fmt.Errorf("multipass version: decode: %w", err)
-	}
-	return v, nil
+	return decodeVersion(res.Stdout)
 }
 
-// Info describes one instance.
+// Info describes the instance name; ErrInstanceMissing when there is none.
 func (c *Client) Info(ctx context.Context, name string) (*Instance, error) {
 	res, err := c.run(ctx, "info", name, runner.Cmd{Args: []string{"info", name, "--format", "json"}})
 	if err != nil {
@@ -69,68 +73,23 @@ func (c *Client) Info(ctx context.Context, name string) (*Instance, error) {
 	return decodeInfo(res.Stdout, name)
 }
 
-// List lists every instance.
+// List lists every instance, deleted ones included.
 func (c *Client) List(ctx context.Context) ([]ListItem, error) {
 	res, err := c.run(ctx, "list", "", runner.Cmd{Args: []string{"list", "--format", "json"}})
 	if err != nil {
 		return nil, err
 	}
-	var l struct {
-		List []ListItem `json:"list"`
-	}
-	if err := json.Unmarshal(res.Stdout, &l); err != nil {
-		return nil, fmt.Errorf("multipass list: decode: %w", err)
-	}
-	return l.List, nil
+	return decodeList(res.Stdout)
 }
 
-// LaunchOptions are the flags of `multipass launch`.
-type LaunchOptions struct {
-	Name, Image  string
-	CPUs         int
-	Memory, Disk string
-	// CloudInit is the path of a cloud-init user-data file.
-	CloudInit string
-	// Timeout bounds the launch, cloud-init included.
-	Timeout time.Duration
-	// Stdout and Stderr receive the CLI's progress.
-	Stdout, Stderr io.Writer
-}
-
-// Launch creates and starts an instance.
-func (c *Client) Launch(ctx context.Context, o LaunchOptions) error {
-	args := []string{"launch"}
-	if o.Image != "" {
-		args = append(args, o.Image)
-	}
-	if o.Name != "" {
-		args = append(args, "--name", o.Name)
-	}
-	if o.CPUs > 0 {
-		args = append(args, "--cpus", strconv.Itoa(o.CPUs))
-	}
-	if o.Memory != "" {
-		args = append(args, "--memory", o.Memory)
-	}
-	if o.Disk != "" {
-		args = append(args, "--disk", o.Disk)
-	}
-	if o.CloudInit != "" {
-		args = append(args, "--cloud-init", o.CloudInit)
-	}
-	if o.Timeout > 0 {
-		args = append(args, "--timeout", strconv.Itoa(int(o.Timeout.Seconds())))
-	}
-	_, err := c.run(ctx, "launch", o.Name, runner.Cmd{Args: args, Stdout: o.Stdout, Stderr: o.Stderr})
-	return err
-}
-
-// Start starts an instance.
+// Start starts a stopped or suspended instance; starting a running one
+// succeeds.
 func (c *Client) Start(ctx context.Context, name string) error {
 	return c.simple(ctx, "start", name, name)
 }
 
-// Stop stops an instance; force powers it off.
+// Stop stops an instance; force powers it off without a clean shutdown.
+// Stopping a stopped instance succeeds.
 func (c *Client) Stop(ctx context.Context, name string, force bool) error {
 	if force {
 		return c.simple(ctx, "stop", name, "--force", name)
@@ -138,7 +97,8 @@ func (c *Client) Stop(ctx context.Context, name string, force bool) error {
 	return c.simple(ctx, "stop", name, name)
 }
 
-// Delete deletes an instance; purge removes it for good.
+// Delete deletes an instance; without purge it stays recoverable (state
+// Deleted) and keeps its name taken.
 func (c *Client) Delete(ctx context.Context, name string, purge bool) error {
 	if purge {
 		return c.simple(ctx, "delete", name, "--purge", name)
@@ -146,94 +106,68 @@ func (c *Client) Delete(ctx context.Context, name string, purge bool) error {
 	return c.simple(ctx, "delete", name, name)
 }
 
-// Recover brings back a deleted, unpurged instance.
+// Recover brings back a deleted, unpurged instance, stopped.
 func (c *Client) Recover(ctx context.Context, name string) error {
 	return c.simple(ctx, "recover", name, name)
 }
 
 // Mount mounts the host folder source at target inside the instance. The
-// target is always explicit: its default changed between releases.
+// target is always given: its default changed between releases.
 func (c *Client) Mount(ctx context.Context, source, name, target string) error {
 	return c.simple(ctx, "mount", name, source, name+":"+target)
 }
 
-// Umount removes the mount at target.
+// Umount removes the mount at target inside the instance.
 func (c *Client) Umount(ctx context.Context, name, target string) error {
 	return c.simple(ctx, "umount", name, name+":"+target)
 }
 
-// ExecOptions are the options of `multipass exec`.
-type ExecOptions struct {
-	// Args is the command and its arguments; each survives as one argv
-	// element inside the instance.
-	Args []string
-	// Dir is the working directory inside the instance; "" disables the
-	// client's mapping of the host's working directory (-n).
-	Dir            string
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-}
-
-// Exec runs a command in the instance. A non-zero status of the command
-// itself comes back as *runner.ExitError; failures of Multipass are
-// classified *Error values.
-func (c *Client) Exec(ctx context.Context, name string, o ExecOptions) (*runner.Result, error) {
-	args := []string{"exec", name}
-	if o.Dir != "" {
-		args = append(args, "-d", o.Dir)
-	} else {
-		args = append(args, "-n")
-	}
-	args = append(append(args, "--"), o.Args...)
-	return c.run(ctx, "exec", name, runner.Cmd{Args: args, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr})
-}
-
-// Transfer copies files; instance paths are written NAME:PATH.
+// Transfer copies the file src to dst over SFTP; the caller writes an
+// instance path as NAME:PATH, e.g. "builder:/tmp/x".
 func (c *Client) Transfer(ctx context.Context, src, dst string) error {
 	inst := ""
 	for _, p := range []string{src, dst} {
-		if i := strings.IndexByte(p, ':'); i > 0 && !strings.ContainsRune(p[:i], '/') {
-			inst = p[:i]
+		if name, _, ok := instancePath(p); ok {
+			inst = name
 		}
 	}
 	return c.simple(ctx, "transfer", inst, src, dst)
 }
 
-// Get reads a setting such as local.NAME.memory.
+// instancePath splits NAME:PATH; a host path has a slash (or nothing)
+// before its first colon.
+func instancePath(p string) (name, rest string, ok bool) {
+	name, rest, ok = strings.Cut(p, ":")
+	if !ok || name == "" || strings.ContainsRune(name, '/') {
+		return "", p, false
+	}
+	return name, rest, true
+}
+
+// Get reads a setting such as local.NAME.memory, as Multipass prints it
+// (sizes are human-readable, like "8.0GiB").
 func (c *Client) Get(ctx context.Context, key string) (string, error) {
-	res, err := c.run(ctx, "get", "", runner.Cmd{Args: []string{"get", key}})
+	res, err := c.run(ctx, "get", settingInstance(key), runner.Cmd{Args: []string{"get", key}})
 	if err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(string(res.Stdout)), nil
 }
 
-// Set changes a setting such as local.NAME.memory=8G.
+// Set changes a setting such as local.NAME.memory to value; instance
+// settings change only on a stopped instance (ErrMustBeStopped).
 func (c *Client) Set(ctx context.Context, key, value string) error {
-	inst := ""
-	if parts := strings.Split(key, "."); len(parts) == 3 && parts[0] == "local" {
-		inst = parts[1]
-	}
-	return c.simple(ctx, "set", inst, key+"="+value)
+	return c.simple(ctx, "set", settingInstance(key), key+"="+value)
 }
 
-// MountFor returns where hostDir is visible inside the instance: under a
-// mount whose source is hostDir or one of its parents.
-func (i *Instance) MountFor(hostDir string) (string, bool) {
-	dir := filepath.Clean(hostDir)
-	best, bestTarget := "", ""
-	for target, m := range i.Mounts {
-		src := filepath.Clean(m.SourcePath)
-		if dir != src && !strings.HasPrefix(dir, strings.TrimSuffix(src, "/")+"/") {
-			continue
-		}
-		if len(src) > len(best) {
-			best, bestTarget = src, target
-		}
+// settingInstance is the NAME of a local.NAME.PROPERTY key, or "".
+func settingInstance(key string) string {
+	rest, ok := strings.CutPrefix(key, "local.")
+	if !ok {
+		return ""
 	}
-	if best == "" {
-		return "", false
+	if i := strings.LastIndexByte(rest, '.'); i > 0 {
+		return rest[:i]
 	}
-	rel := strings.TrimPrefix(dir, best)
-	return strings.TrimSuffix(bestTarget, "/") + filepath.ToSlash(rel), true
+	return ""
 }

@@ -9,26 +9,51 @@ import (
 	"nixpass/builder/runner"
 )
 
-// Sentinel errors, matched with errors.Is on what Client methods return.
+// The sentinels below classify failed multipass commands; match them with
+// errors.Is on what a Client method returns, and show Hint(err) to the user.
 var (
-	// ErrNotInstalled: the multipass CLI is not on PATH; install Multipass.
+	// ErrNotInstalled means the multipass CLI is not on PATH: the user
+	// should install Multipass (brew install --cask multipass).
 	ErrNotInstalled = errors.New("multipass is not installed")
-	// ErrDaemonUnavailable: multipassd cannot be reached; start Multipass.
+	// ErrDaemonUnavailable means multipassd cannot be reached: the user
+	// should start Multipass (open -a Multipass, or restart multipassd).
 	ErrDaemonUnavailable = errors.New("the Multipass daemon is not reachable")
-	// ErrSocketDenied: the user may not use multipassd's socket.
+	// ErrSocketDenied means the user may not talk to multipassd's socket:
+	// the user should get read/write access to it (be in its group) or
+	// restart Multipass, which recreates it.
 	ErrSocketDenied = errors.New("access to the Multipass socket was denied")
-	// ErrInstanceMissing: no instance of that name; create it.
+	// ErrInstanceMissing means no instance has that name: the user should
+	// create it (nixpass vm create).
 	ErrInstanceMissing = errors.New("instance does not exist")
-	// ErrAlreadyExists: launch of a name that is taken.
+	// ErrInstanceDeleted means the instance was deleted but not purged:
+	// the user should recover it (multipass recover NAME) or purge it and
+	// create it again.
+	ErrInstanceDeleted = errors.New("instance is deleted")
+	// ErrAlreadyExists means a launch used a name that is taken, possibly
+	// by a deleted instance: the user should use that instance or delete
+	// and purge it first.
 	ErrAlreadyExists = errors.New("instance already exists")
-	// ErrMustBeStopped: settings change only on a stopped instance.
+	// ErrMustBeStopped means settings (CPUs, memory, disk) change only on
+	// a stopped instance: the user should stop it first (nixpass vm stop).
 	ErrMustBeStopped = errors.New("instance must be stopped")
-	// ErrInvalidSize: Multipass rejected a memory or disk size.
+	// ErrInvalidSize means Multipass rejected a memory or disk size: the
+	// user should give a size like 8G, at least 512M of memory and 1G of
+	// disk, and never a disk smaller than the current one.
 	ErrInvalidSize = errors.New("invalid size")
-	// ErrExecFailed: `exec` could not run the command (SSH failed).
+	// ErrMountSource means the host folder to mount is missing, not a
+	// folder, or not readable: the user should check the folder and
+	// Multipass's access to it.
+	ErrMountSource = errors.New("cannot mount the host folder")
+	// ErrExecFailed means `multipass exec` could not run the command or
+	// lost the SSH session (often because the VM died): the user should
+	// check the VM (nixpass vm status) and restart it.
 	ErrExecFailed = errors.New("exec failed")
-	// ErrUsage: the CLI rejected its arguments (a nixpass bug).
-	ErrUsage = errors.New("multipass usage error")
+	// ErrUsage means the CLI rejected its arguments, which is a nixpass
+	// bug: the user should report it.
+	ErrUsage = errors.New("multipass rejected its arguments")
+	// ErrFailed means Multipass reported another failure; the Error's
+	// Message says what, and the user should read it.
+	ErrFailed = errors.New("multipass failed")
 )
 
 // Error is a failed multipass command, classified.
@@ -37,11 +62,13 @@ type Error struct {
 	Op string
 	// Instance is the instance the command was about, if any.
 	Instance string
-	// Code is the CLI's exit status (-1 when it did not run).
+	// Code is the CLI's exit status, or -1 when it did not exit.
 	Code int
-	// Message is what the daemon said, without the "<op> failed: " prefix.
+	// Message is what Multipass said, without its "<op> failed: "
+	// prefix, e.g. `instance "builder" does not exist`.
 	Message string
-	// Err is the sentinel (or underlying) error.
+	// Err is one of the sentinels above, or the error that kept the
+	// command from running (a cancelled context, for one).
 	Err error
 }
 
@@ -58,11 +85,33 @@ func (e *Error) Error() string {
 	return s + ": " + msg
 }
 
-// Unwrap returns the sentinel.
+// Unwrap returns Err, so errors.Is matches the sentinel. It deliberately
+// does not expose the *runner.ExitError of the CLI: for exec that type
+// means "the remote command's own status", and a Multipass failure must
+// never pass for one.
 func (e *Error) Unwrap() error { return e.Err }
 
-// classify maps a runner failure of `multipass op` to an *Error, following
-// the exit codes and messages of the CLI contract.
+// Message patterns of the daemon and the client, from the CLI contract and
+// Multipass's sources (daemon.cpp, instance_settings_handler.cpp,
+// launch.cpp, mount.cpp).
+var (
+	reMissing = regexp.MustCompile(`instance "[^"]*" does not exist|reason: No such instance`)
+	reDeleted = regexp.MustCompile(`instance "[^"]*" is deleted|reason: Instance is deleted`)
+	reExists  = regexp.MustCompile(`instance "[^"]*" already exists`)
+	reSize    = regexp.MustCompile(`Invalid (memory|disk) size value supplied|is not a valid memory size|Memory less than .* minimum not allowed|Disk can only be expanded|Need a positive size`)
+	reSource  = regexp.MustCompile(`Source path "[^"]*" (does not exist|is not a directory|is not readable)`)
+)
+
+const (
+	msgNoSocket      = "cannot connect to the multipass socket"
+	msgDenied        = "multipass socket access denied"
+	msgMustBeStopped = "Instance must be stopped for modification"
+)
+
+// classify turns a runner failure of `multipass op` into an *Error whose
+// Err is a sentinel. For exec, a failure that Multipass did not report
+// (no "exec failed: " or "start failed: " line) is the remote command's
+// own status and comes back unchanged, as the runner reported it.
 func classify(op, instance string, err error) error {
 	if err == nil {
 		return nil
@@ -74,71 +123,99 @@ func classify(op, instance string, err error) error {
 	if !errors.As(err, &xe) {
 		return &Error{Op: op, Instance: instance, Code: -1, Err: err, Message: err.Error()}
 	}
-	socket := strings.Contains(xe.Stderr, "cannot connect to the multipass socket") || strings.Contains(xe.Stderr, "multipass socket access denied")
-	if op == "exec" && !socket && !strings.Contains(xe.Stderr, "exec failed:") {
-		// The remote command's own status: the caller interprets it.
-		return xe
+	if op == "exec" {
+		return classifyExec(instance, err, xe)
 	}
-	msg := daemonMessage(op, xe.Stderr)
-	e := &Error{Op: op, Instance: instance, Code: xe.Code, Message: msg, Err: xe}
+	msg, _ := daemonMessage(xe.Stderr, op)
+	return &Error{Op: op, Instance: instance, Code: xe.Code, Message: msg, Err: sentinel(xe.Code, xe.Stderr)}
+}
+
+// classifyExec separates Multipass's failures from the remote command's
+// status, which shares the exit code and the stderr stream. Multipass
+// prefixes its own lines; when it started a stopped instance first, a
+// failure of that start is reported as "start failed: ".
+func classifyExec(instance string, err error, xe *runner.ExitError) error {
+	msg, ok := daemonMessage(xe.Stderr, "exec", "start")
+	if !ok {
+		return err
+	}
+	e := &Error{Op: "exec", Instance: instance, Code: xe.Code, Message: msg}
 	switch {
-	case strings.Contains(xe.Stderr, "cannot connect to the multipass socket") || xe.Code == 3:
-		e.Err = ErrDaemonUnavailable
-	case strings.Contains(xe.Stderr, "multipass socket access denied"):
-		e.Err = ErrSocketDenied
-	case op == "exec" && xe.Code == 255 && strings.Contains(xe.Stderr, "exec failed"):
+	case xe.Code == 255 && !strings.Contains(msg, msgNoSocket) && !strings.Contains(msg, msgDenied):
 		e.Err = ErrExecFailed
-	case reInstanceMissing.MatchString(xe.Stderr):
-		// Only the daemon's `instance "NAME" does not exist`: mount's
-		// `Source path "..." does not exist` is about a host folder.
-		e.Err = ErrInstanceMissing
-	case strings.Contains(xe.Stderr, "already exists"):
-		e.Err = ErrAlreadyExists
-	case strings.Contains(xe.Stderr, "must be stopped for modification"):
-		e.Err = ErrMustBeStopped
-	case strings.Contains(xe.Stderr, "Invalid memory size") || strings.Contains(xe.Stderr, "Invalid disk size"):
-		e.Err = ErrInvalidSize
-	case xe.Code == 1:
-		e.Err = ErrUsage
+	case xe.Code == 2 || xe.Code == 3:
+		e.Err = sentinel(xe.Code, msg)
+	default:
+		// A remote command that printed such a line itself.
+		return err
 	}
 	return e
 }
 
-var reInstanceMissing = regexp.MustCompile(`instance "[^"]*" does not exist`)
+// sentinel picks the sentinel for a failure of a non-exec command.
+func sentinel(code int, stderr string) error {
+	switch {
+	case strings.Contains(stderr, msgDenied):
+		return ErrSocketDenied
+	case strings.Contains(stderr, msgNoSocket) || code == 3:
+		return ErrDaemonUnavailable
+	case reMissing.MatchString(stderr):
+		return ErrInstanceMissing
+	case reDeleted.MatchString(stderr):
+		return ErrInstanceDeleted
+	case reExists.MatchString(stderr):
+		return ErrAlreadyExists
+	case strings.Contains(stderr, msgMustBeStopped):
+		return ErrMustBeStopped
+	case reSize.MatchString(stderr):
+		return ErrInvalidSize
+	case reSource.MatchString(stderr):
+		return ErrMountSource
+	case code == 1:
+		return ErrUsage
+	}
+	return ErrFailed
+}
 
-// daemonMessage strips "<op> failed: " and keeps the first lines.
-func daemonMessage(op, stderr string) string {
-	s := strings.TrimSpace(stderr)
-	s = strings.TrimPrefix(s, op+" failed: ")
-	lines := strings.Split(s, "\n")
+// daemonMessage finds the first "<verb> failed: " line of stderr for one
+// of verbs and returns its message with up to two detail lines, joined by
+// "; ". Without such a line (errors the client prints before asking the
+// daemon, like `Source path "x" does not exist`) it returns the first
+// lines of stderr and false.
+func daemonMessage(stderr string, verbs ...string) (string, bool) {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for i, l := range lines {
+		for _, v := range verbs {
+			rest, ok := strings.CutPrefix(l, v+" failed: ")
+			if !ok {
+				continue
+			}
+			parts := []string{rest}
+			for _, d := range lines[i+1:] {
+				if len(parts) == 3 {
+					break
+				}
+				parts = append(parts, strings.TrimSpace(d))
+			}
+			return joinMessage(parts), true
+		}
+	}
 	if len(lines) > 3 {
 		lines = lines[:3]
 	}
-	return strings.Join(lines, "; ")
+	return joinMessage(lines), false
 }
 
-// Hint says what the user should do about err, or "" when nothing
-// specific applies.
-func Hint(err error) string {
-	switch {
-	case errors.Is(err, ErrNotInstalled):
-		return "install Multipass: brew install --cask multipass (or see https://multipass.run/install), then try again"
-	case errors.Is(err, ErrDaemonUnavailable):
-		return "start Multipass (open -a Multipass, or: sudo launchctl kickstart -k system/com.canonical.multipassd) and try again"
-	case errors.Is(err, ErrSocketDenied):
-		return "your user may not use the Multipass socket: check its permissions, or restart multipassd"
-	case errors.Is(err, ErrInstanceMissing):
-		return "create it with: nixpass vm create"
-	case errors.Is(err, ErrAlreadyExists):
-		return "use the existing VM, or delete it first: nixpass vm delete --yes"
-	case errors.Is(err, ErrMustBeStopped):
-		return "stop the VM first: nixpass vm stop"
-	case errors.Is(err, ErrInvalidSize):
-		return "use sizes like 4G, 8G, 40G (memory at least 512M, disk at least 1G)"
-	case errors.Is(err, ErrExecFailed):
-		return "the VM did not answer over SSH: check it with nixpass vm status, or restart it: multipass restart <name>"
-	case errors.Is(err, ErrUsage):
-		return "this is a nixpass bug (the multipass CLI rejected its arguments): please report it"
+// joinMessage joins message lines, dropping blank ones and the header the
+// daemon puts before a list of errors.
+func joinMessage(lines []string) string {
+	var keep []string
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if l == "" || l == "The following errors occurred:" {
+			continue
+		}
+		keep = append(keep, l)
 	}
-	return ""
+	return strings.Join(keep, "; ")
 }

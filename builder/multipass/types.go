@@ -1,15 +1,9 @@
 package multipass
 
-import (
-	"encoding/json"
-	"fmt"
-	"strconv"
-)
-
-// State is an instance state, exactly as Multipass spells it.
+// State is an instance state, spelled exactly as Multipass prints it.
 type State string
 
-// Instance states.
+// The instance states of the CLI contract.
 const (
 	StateRunning         State = "Running"
 	StateStopped         State = "Stopped"
@@ -23,40 +17,46 @@ const (
 	StateUnknown         State = "Unknown"
 )
 
-// Version is `multipass version --format json`.
+// Version is what `multipass version --format json` reports.
 type Version struct {
+	// Client is the version of the multipass CLI.
 	Client string `json:"multipass"`
-	// Daemon is empty when multipassd is not reachable.
+	// Daemon is the version of multipassd; empty when the daemon is not
+	// reachable.
 	Daemon string `json:"multipassd"`
 }
 
-// ListItem is one entry of `multipass list`.
+// ListItem is one entry of `multipass list --format json`.
 type ListItem struct {
-	Name    string   `json:"name"`
-	State   State    `json:"state"`
-	IPv4    []string `json:"ipv4"`
-	Release string   `json:"release"`
+	Name  string   `json:"name"`
+	State State    `json:"state"`
+	IPv4  []string `json:"ipv4"`
+	// Release is "Not Available" when Multipass does not know it.
+	Release string `json:"release"`
 }
 
-// Mount is one mount of an instance.
+// Mount is one folder of the host mounted in an instance.
 type Mount struct {
+	// SourcePath is the absolute folder on the host.
 	SourcePath  string   `json:"source_path"`
 	UIDMappings []string `json:"uid_mappings"`
 	GIDMappings []string `json:"gid_mappings"`
 }
 
-// Disk is one disk's usage in bytes.
+// Disk is the size and usage of one disk, in bytes.
 type Disk struct {
 	Total, Used int64
 }
 
-// Memory is memory usage in bytes.
+// Memory is the size and usage of an instance's memory, in bytes, as the
+// guest kernel sees it (a little under the configured size).
 type Memory struct {
-	Total int64 `json:"total"`
-	Used  int64 `json:"used"`
+	Total, Used int64
 }
 
-// Instance is `multipass info NAME`.
+// Instance is what `multipass info NAME --format json` reports. Fields the
+// instance does not report (a stopped one has no memory usage, no address,
+// often no release) are zero.
 type Instance struct {
 	Name         string
 	State        State
@@ -68,10 +68,11 @@ type Instance struct {
 	ImageRelease string
 	// Mounts is keyed by the target path inside the instance.
 	Mounts map[string]Mount
-	Load   []float64
+	// Load is the 1, 5 and 15 minute load average; empty when stopped.
+	Load []float64
 }
 
-// DiskTotal is the size of all disks.
+// DiskTotal is the summed size of all the instance's disks, in bytes.
 func (i *Instance) DiskTotal() int64 {
 	var n int64
 	for _, d := range i.Disks {
@@ -80,48 +81,11 @@ func (i *Instance) DiskTotal() int64 {
 	return n
 }
 
-// DiskUsed is the space used on all disks.
+// DiskUsed is the summed usage of all the instance's disks, in bytes.
 func (i *Instance) DiskUsed() int64 {
 	var n int64
 	for _, d := range i.Disks {
 		n += d.Used
 	}
 	return n
-}
-
-// rawInfo mirrors the JSON, whose types are mixed: counts and disk sizes
-// are strings, memory is numbers.
-type rawInfo struct {
-	Errors []json.RawMessage `json:"errors"`
-	Info   map[string]struct {
-		CPUCount     string `json:"cpu_count"`
-		Disks        map[string]struct{ Total, Used string }
-		ImageRelease string   `json:"image_release"`
-		IPv4         []string `json:"ipv4"`
-		Load         []float64
-		Memory       Memory
-		Mounts       map[string]Mount
-		Release      string
-		State        State
-	} `json:"info"`
-}
-
-func decodeInfo(b []byte, name string) (*Instance, error) {
-	var raw rawInfo
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("multipass info %q: decode: %w", name, err)
-	}
-	ri, ok := raw.Info[name]
-	if !ok {
-		return nil, &Error{Op: "info", Instance: name, Err: ErrInstanceMissing, Message: fmt.Sprintf("instance %q does not exist", name)}
-	}
-	inst := &Instance{Name: name, State: ri.State, Memory: ri.Memory, IPv4: ri.IPv4, Release: ri.Release,
-		ImageRelease: ri.ImageRelease, Mounts: ri.Mounts, Load: ri.Load, Disks: map[string]Disk{}}
-	inst.CPUs, _ = strconv.Atoi(ri.CPUCount)
-	for k, d := range ri.Disks {
-		t, _ := strconv.ParseInt(d.Total, 10, 64)
-		u, _ := strconv.ParseInt(d.Used, 10, 64)
-		inst.Disks[k] = Disk{Total: t, Used: u}
-	}
-	return inst, nil
 }
