@@ -8,6 +8,7 @@ import (
 
 	"nixpass/builder/agent"
 	"nixpass/builder/config"
+	"nixpass/builder/tools"
 )
 
 // loginAgent describes the agent that starts this very binary at login
@@ -32,7 +33,7 @@ func (c *cli) loginAgent() (*agent.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return agent.New(agent.Spec{Executable: exe, Args: append(args, "app"), LogDir: logs})
+	return agent.New(agent.Spec{Executable: exe, Args: append(args, "app"), LogDir: logs, PATH: tools.Default().PATH()})
 }
 
 func cmdService(c *cli, ctx context.Context, args []string) int {

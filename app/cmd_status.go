@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/tools"
 )
 
 // statusReport is `nixpass status --json`.
 type statusReport struct {
-	Config   string                  `json:"config"`
-	Builder  builder.BuilderStatus   `json:"builder"`
+	Config  string                `json:"config"`
+	Builder builder.BuilderStatus `json:"builder"`
+	// Tools are the external commands this config uses, as resolved.
+	Tools    []tools.Found           `json:"tools"`
 	Projects []builder.ProjectStatus `json:"projects"`
 }
 
@@ -27,6 +30,11 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	rep := statusReport{Config: e.Path, Builder: e.Machine.Status(ctx), Projects: []builder.ProjectStatus{}}
+	finder := tools.Default()
+	if e.VM != nil {
+		rep.Tools = append(rep.Tools, finder.Report("multipass", e.Config.Builder.Multipass))
+	}
+	rep.Tools = append(rep.Tools, finder.Report("docker", "docker"))
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
 		last, _ := e.Store.Last(p.Path)
@@ -38,6 +46,13 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 		return 0
 	}
 	printBuilder(c.stdout, rep.Builder)
+	for _, t := range rep.Tools {
+		if t.Path != "" {
+			fmt.Fprintf(c.stdout, "  %s: %s\n", t.Tool, t.Path)
+		} else {
+			fmt.Fprintf(c.stdout, "  %s: %s\n", t.Tool, t.Problem)
+		}
+	}
 	for _, p := range rep.Projects {
 		fmt.Fprintf(c.stdout, "%s\n    %s\n", p.Path, lastLine(p.Last))
 	}

@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"nixpass/builder/core"
-	"os/exec"
 	"strings"
 	"syscall"
 
 	"nixpass/builder"
 	"nixpass/builder/config"
+	"nixpass/builder/core"
+	"nixpass/builder/multipass"
+	"nixpass/builder/tools"
 )
 
 func cmdVM(c *cli, ctx context.Context, args []string) int {
@@ -111,9 +112,9 @@ func (c *cli) confirm(question string) bool {
 // shell replaces nixpass with an interactive `multipass shell`, so the
 // terminal (job control, window size) belongs to it.
 func (c *cli) shell(e *core.Env) int {
-	path, err := exec.LookPath(e.Config.Builder.Multipass)
+	path, err := tools.Default().Find(e.Config.Builder.Multipass)
 	if err != nil {
-		return c.fail(&builder.Error{Kind: builder.KindUnavailable, Message: "Multipass is not installed", Hint: "install it: brew install --cask multipass"})
+		return c.fail(&builder.Error{Kind: builder.KindUnavailable, Err: err, Message: "Multipass is not installed: " + err.Error(), Hint: multipass.Hint(multipass.ErrNotInstalled)})
 	}
 	err = syscall.Exec(path, []string{e.Config.Builder.Multipass, "shell", e.VM.Name}, syscallEnv())
 	return c.fail(fmt.Errorf("run multipass shell: %w", err))

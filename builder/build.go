@@ -389,7 +389,7 @@ func dockerLoad(ctx context.Context, rn runner.Runner, path string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, runner.ErrNotFound):
-		return fmt.Errorf("docker load: Docker is not installed: install Docker Desktop (or colima), then load it with: docker load -i %s", path)
+		return fmt.Errorf("docker load: %w: install Docker (Docker Desktop, OrbStack or colima on a Mac), then load it with: docker load -i %s", err, path)
 	}
 	return fmt.Errorf("docker load: %w (is Docker running? then try: docker load -i %s)", err, path)
 }

@@ -31,6 +31,10 @@ type Spec struct {
 	// Args follow the executable ("app", and --config FILE when the user
 	// runs with a non-default config).
 	Args []string
+	// PATH is the agent's PATH: launchd starts agents with
+	// /usr/bin:/bin:/usr/sbin:/sbin, which has neither multipass nor docker.
+	// Empty means the service manager's default.
+	PATH string
 	// LogDir receives the agent's stdout and stderr (launchd only; systemd
 	// keeps them in the journal).
 	LogDir string
@@ -69,6 +73,13 @@ var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`
 		<string>{{xml .}}</string>
 {{- end}}
 	</array>
+{{- if .Spec.PATH}}
+	<key>EnvironmentVariables</key>
+	<dict>
+		<key>PATH</key>
+		<string>{{xml .Spec.PATH}}</string>
+	</dict>
+{{- end}}
 	<key>RunAtLoad</key>
 	<true/>
 	<key>KeepAlive</key>
@@ -99,6 +110,9 @@ Description=nixpass: builds Nix Docker images when their sources change
 After=graphical-session.target
 
 [Service]
+{{- if .Spec.PATH}}
+Environment={{sd (printf "PATH=%s" .Spec.PATH)}}
+{{- end}}
 ExecStart={{sd .Spec.Executable}}{{range .Spec.Args}} {{sd .}}{{end}}
 Restart=on-failure
 RestartSec=5

@@ -18,6 +18,7 @@ var hostile = Spec{
 	Executable: "/Applications/nix & pass <\"ünï\">.app/Contents/MacOS/nixpass",
 	Args:       []string{"--config", "/Users/ana/my $HOME/100% it's \"x\"\\y.toml", "app"},
 	LogDir:     "/Users/ana/Library/Logs/nixpass",
+	PATH:       "/usr/bin:/bin:/usr/local/bin:/opt/homebrew/bin:/Users/ana/my $HOME/.docker/bin",
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -52,6 +53,7 @@ func TestLaunchdPlist(t *testing.T) {
 		LimitLoadToSessionType string
 		StandardOutPath        string
 		StandardErrorPath      string
+		EnvironmentVariables   map[string]string
 	}
 	if _, err := plist.Unmarshal(b, &p); err != nil {
 		t.Fatalf("not a valid plist: %v", err)
@@ -61,6 +63,9 @@ func TestLaunchdPlist(t *testing.T) {
 		p.KeepAlive["SuccessfulExit"] != false || len(p.KeepAlive) != 1 || p.ProcessType != "Interactive" ||
 		p.LimitLoadToSessionType != "Aqua" || p.StandardOutPath != "/Users/ana/Library/Logs/nixpass/agent.log" || p.StandardErrorPath != p.StandardOutPath {
 		t.Errorf("plist = %+v", p)
+	}
+	if got := p.EnvironmentVariables["PATH"]; got != hostile.PATH || len(p.EnvironmentVariables) != 1 {
+		t.Errorf("EnvironmentVariables = %v, want PATH=%q: launchd's own PATH has no multipass", p.EnvironmentVariables, hostile.PATH)
 	}
 }
 
@@ -108,11 +113,17 @@ func TestSystemdUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "nixpass.service.golden", b)
-	var exec string
+	var exec, env string
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "ExecStart="); ok {
 			exec = v
 		}
+		if v, ok := strings.CutPrefix(l, "Environment="); ok {
+			env = v
+		}
+	}
+	if got := unquoteSystemd(t, env); !reflect.DeepEqual(got, []string{"PATH=" + hostile.PATH}) {
+		t.Errorf("Environment = %q, want PATH=%q", got, hostile.PATH)
 	}
 	want := append([]string{hostile.Executable}, hostile.Args...)
 	if got := unquoteSystemd(t, exec); !reflect.DeepEqual(got, want) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"nixpass/builder/runner"
+	"nixpass/builder/tools"
 )
 
 // The sentinels below classify failed multipass commands; match them with
@@ -117,7 +118,11 @@ func classify(op, instance string, err error) error {
 		return nil
 	}
 	if errors.Is(err, runner.ErrNotFound) {
-		return &Error{Op: op, Instance: instance, Code: -1, Err: ErrNotInstalled, Message: "the multipass command was not found"}
+		msg := "the multipass command was not found"
+		if nf := (*tools.NotFoundError)(nil); errors.As(err, &nf) {
+			msg = "the multipass command was not found: " + nf.Error()
+		}
+		return &Error{Op: op, Instance: instance, Code: -1, Err: ErrNotInstalled, Message: msg}
 	}
 	var xe *runner.ExitError
 	if !errors.As(err, &xe) {

@@ -15,11 +15,14 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"nixpass/builder/tools"
 )
 
 // Cmd describes one command to run. Args never pass through a shell.
 type Cmd struct {
-	// Name is the program, looked up in PATH when it has no slash.
+	// Name is the program: a path, or a name found by tools.Finder (PATH,
+	// then the OS's install folders).
 	Name string
 	// Args are the arguments after the program name.
 	Args []string
@@ -60,8 +63,9 @@ type Runner interface {
 	Run(ctx context.Context, cmd Cmd) (*Result, error)
 }
 
-// ErrNotFound is returned (wrapped) when the program does not exist.
-var ErrNotFound = errors.New("program not found")
+// ErrNotFound is returned (wrapped) when the program does not exist; the
+// error is a *tools.NotFoundError naming where it was looked for.
+var ErrNotFound = tools.ErrNotFound
 
 // ExitError reports a command that ran and exited unsuccessfully.
 type ExitError struct {
@@ -106,9 +110,11 @@ var _ Runner = Exec{}
 // Run implements Runner.
 func (Exec) Run(ctx context.Context, c Cmd) (*Result, error) {
 	res := &Result{ExitCode: -1}
-	path, err := exec.LookPath(c.Name)
+	// tools, not exec.LookPath: a Mac app started from Finder or launchd
+	// has a PATH without /usr/local/bin or /opt/homebrew/bin.
+	path, err := tools.Default().Find(c.Name)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", c.Name, ErrNotFound)
+		return res, err
 	}
 	cmd := exec.Command(path, c.Args...)
 	cmd.Args[0] = c.Name

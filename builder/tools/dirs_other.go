@@ -1,0 +1,6 @@
+//go:build !darwin
+
+package tools
+
+// InstallDirs are the folders searched after PATH on this OS.
+func InstallDirs(home string) []string { return LinuxDirs(home) }
