@@ -23,6 +23,10 @@ for suite in trixie sid; do
 	chroot "$root.tmp" apt-get -o Acquire::Check-Valid-Until=false update -qq
 	DEBIAN_FRONTEND=noninteractive chroot "$root.tmp" apt-get -o Acquire::Check-Valid-Until=false \
 		install -y -qq --no-install-recommends nix-bin busybox-static procps >/dev/null
+	# nix-bin without nix-setup-systemd: build users as its postinst makes them.
+	chroot "$root.tmp" sh -c 'groupadd --force --system nix-users; groupadd --force --system nixbld;
+		for n in 1 2 3 4 5 6 7 8 9 10; do id nixbld$n >/dev/null 2>&1 || useradd --system --home-dir /var/empty \
+			--gid nixbld --groups nixbld --no-user-group --shell /usr/sbin/nologin nixbld$n; done'
 	rm -rf "$root"
 	mv "$root.tmp" "$root"
 	echo "nix-roots: $suite: nix-bin $(chroot "$root" dpkg-query -W -f '${Version}' nix-bin)"
