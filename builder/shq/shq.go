@@ -7,7 +7,7 @@ import "strings"
 
 // Quote returns s as one shell word. Words made only of characters no
 // shell treats specially are left bare, for readable hints; anything else
-// is put in single quotes, a quote inside written as '\''.
+// is put in single quotes, a quote inside written as '\”.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
