@@ -7,7 +7,8 @@ import "strings"
 
 // Quote returns s as one shell word. Words made only of characters no
 // shell treats specially are left bare, for readable hints; anything else
-// is put in single quotes, a quote inside written as '\”.
+// is put in single quotes; a single quote inside closes the quoting,
+// is escaped with a backslash and reopens it.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
