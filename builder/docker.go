@@ -257,10 +257,9 @@ func (d *Docker) loadError(ctx context.Context, err error, path string) *Error {
 	}
 	cause := dockerCauseOf(said)
 	hint := dockerHint(cause, cmd)
-	if cause == causeDown {
-		if env := dockerEnv(); env != "" {
-			hint += "; nixpass runs docker with " + env + ": check that this is the engine you mean"
-		}
+	if env := dockerEnv(); cause == causeDown && env != "" {
+		// The engine named may not be the system's: say which one first.
+		hint = "docker was pointed at " + env + " (from nixpass's environment): start that engine or correct the setting; for the usual engine, " + hint
 	}
 	return &Error{Kind: KindDocker, Err: err, Message: "docker load: " + said, Hint: d.retryHint(path, hint)}
 }

@@ -313,3 +313,49 @@ func TestEngineContext(t *testing.T) {
 		t.Errorf("the image is not in the engine the context names")
 	}
 }
+
+// TestEngineLoadImageAfterFailedLoad is the menu's "Load into Docker"
+// after a build whose load failed: the same errors while the engine is
+// away, then a load that turns the last result into a success, recorded
+// and announced.
+func TestEngineLoadImageAfterFailedLoad(t *testing.T) {
+	host := needEngine(t)
+	dir := t.TempDir()
+	tag := uniqueName(t) + ":m"
+	id := testArchive(t, filepath.Join(dir, "result.tar.gz"), "menu "+tag, tag)
+	removeImages(t, tag, id)
+	var events []Event
+	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n"},
+		Store: &Store{StateDir: filepath.Join(dir, "state"), LogDir: filepath.Join(dir, "logs")},
+		Emit:  func(e Event) { events = append(events, e) }}
+	p := Project{Dir: dir, File: "default.nix", Output: "result.tar.gz", DockerLoad: true}
+
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(dir, "gone.sock"))
+	if res := b.Build(context.Background(), p); res.Kind != KindDocker {
+		t.Fatalf("build with the engine away: %+v", res)
+	}
+	err := b.LoadImage(context.Background(), p)
+	var be *Error
+	if !errors.As(err, &be) || be.Kind != KindDocker || !strings.Contains(be.Message, "gone.sock") {
+		t.Fatalf("menu load with the engine away: %v", err)
+	}
+
+	t.Setenv("DOCKER_HOST", host)
+	events = nil
+	if err := b.LoadImage(context.Background(), p); err != nil {
+		t.Fatalf("menu load: %v", err)
+	}
+	last, err := b.Store.Last(dir)
+	if err != nil || !last.Succeeded() || last.Loaded != tag || !strings.HasSuffix(last.Message, "; loaded "+tag+" into Docker") || strings.Contains(last.Message, "not loaded") {
+		t.Errorf("last result after the menu load: %+v, %v", last, err)
+	}
+	if len(events) != 1 {
+		t.Fatalf("events %v, want one BuildFinished", events)
+	}
+	if f, ok := events[0].(BuildFinished); !ok || !f.Result.Succeeded() {
+		t.Errorf("event %#v, want a successful BuildFinished", events[0])
+	}
+	if !imageExists(t, id) {
+		t.Errorf("the image is not in Docker")
+	}
+}
