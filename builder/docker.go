@@ -222,6 +222,8 @@ var dockerRules = []struct {
 	// Docker up to 28: "Cannot connect to the Docker daemon at URL. Is the
 	// docker daemon running?"; 29: "failed to connect to the docker API at URL; ...".
 	{causeDown, regexp.MustCompile(`Cannot connect to the Docker daemon|(?i)failed to connect to the docker API at`)},
+	// Before the image rule: the engine says "Error processing tar file
+	// (…): write …: no space left on device" when its disk fills.
 	{causeDiskFull, regexp.MustCompile(`(?i)no space left on device`)},
 	// The engine could not read the archive: not a tar, a damaged gzip,
 	// or a tar without docker's manifest.json/repositories.

@@ -39,6 +39,8 @@ func TestDockerRules(t *testing.T) {
 		{"engine20-not-a-tar.txt", causeBadImage},
 		{"engine20-bad-gzip.txt", causeBadImage},
 		{"engine20-no-manifest.txt", causeBadImage},
+		// Also "Error processing tar file": the disk rule must come first.
+		{"engine20-disk-full.txt", causeDiskFull},
 		// "error during connect" is about the file here, not the engine:
 		// calling it a stopped engine would be a wrong diagnosis.
 		{"cli20-read-directory.txt", causeOther},
