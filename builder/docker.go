@@ -301,7 +301,8 @@ func dockerHint(cause dockerCause, cmd string) string {
 	case causeBadImage:
 		return "Docker cannot read the file as an image: check that the project builds a dockerTools image (buildImage, buildLayeredImage)"
 	case causeDiskFull:
-		return "the Docker engine's disk is full: free space with " + shq.Join(cmd, "system", "prune") + dockerDiskHint
+		return "the Docker engine's disk is full: see what uses it with " + shq.Join(cmd, "system", "df") +
+			" and remove unused images with " + shq.Join(cmd, "image", "prune") + dockerDiskHint
 	case causeTimeout:
 		return "check that the engine answers (" + shq.Join(cmd, "info") + "); if the image is just very large, raise [docker] load_timeout in the config"
 	}
