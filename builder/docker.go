@@ -103,6 +103,9 @@ func (d *Docker) removeReplaced(ctx context.Context, tag, old string) {
 	tags, err := d.output(ctx, "image", "inspect", "--format", "{{len .RepoTags}}", old)
 	if err != nil || tags != "0" {
 		// Still tagged elsewhere (or gone): not dangling, not ours to remove.
+		if err == nil {
+			d.log("# docker: kept the previous image " + old + " of " + tag + ": other tags name it")
+		}
 		return
 	}
 	users, err := d.output(ctx, "ps", "-a", "--filter", "ancestor="+old, "-q")

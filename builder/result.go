@@ -109,8 +109,9 @@ type Result struct {
 	// Loaded is what `docker load` reported loading (NAME:TAG, or the
 	// image ID of an untagged archive) when the project has docker_load.
 	Loaded string `json:"loaded,omitempty"`
-	// Warning reports a problem after a successful build, such as a
-	// failed `docker load`; the image itself is good.
+	// Warning reports a problem that does not fail the build, such as an
+	// image whose manifest names no tag; the image itself is good. (A
+	// failed `docker load` is KindDocker.)
 	Warning  string    `json:"warning,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
