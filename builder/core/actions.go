@@ -64,11 +64,13 @@ func (a *App) DeleteBuilder(ctx context.Context) error {
 func (a *App) DockerLoad(ctx context.Context, dir string) error {
 	a.mu.Lock()
 	p, ok := a.env.Config.Project(dir)
+	// Builder reads the config, which a reload replaces under a.mu.
+	b := a.env.Builder(a.internal.Publish)
 	a.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("%s: %w", dir, config.ErrProjectNotFound)
 	}
-	return a.env.Builder(a.internal.Publish).LoadImage(ctx, Request(*p))
+	return b.LoadImage(ctx, Request(*p))
 }
 
 // LoginAgent installs and removes the login agent; *agent.Manager is one.
