@@ -56,7 +56,12 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 		}
 		return
 	}
-	fmt.Fprintf(stderr, "✗ %s: %s\n", r.Kind.Title(), r.Message)
+	if r.Kind == builder.KindDocker {
+		// The message says it was built and why Docker did not take it.
+		fmt.Fprintf(stderr, "✗ %s\n  %s  %s (kept, the last good image)\n", r.Message, r.Output, builder.HumanBytes(r.Bytes))
+	} else {
+		fmt.Fprintf(stderr, "✗ %s: %s\n", r.Kind.Title(), r.Message)
+	}
 	if r.Hint != "" {
 		fmt.Fprintf(stderr, "  → %s\n", r.Hint)
 	}

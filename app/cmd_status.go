@@ -34,7 +34,7 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 	if e.VM != nil {
 		rep.Tools = append(rep.Tools, finder.Report("multipass", e.Config.Builder.Multipass))
 	}
-	rep.Tools = append(rep.Tools, finder.Report("docker", "docker"))
+	rep.Tools = append(rep.Tools, finder.Report("docker", e.Config.Docker.Command))
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
 		last, _ := e.Store.Last(p.Path)

@@ -64,6 +64,9 @@ type Builder struct {
 	Timeout time.Duration
 	// Runner runs host commands such as `docker load`; nil means runner.Exec.
 	Runner runner.Runner
+	// Docker loads images of projects with docker_load; nil means the
+	// docker CLI with DefaultLoadTimeout, run by Runner.
+	Docker *Docker
 	// Emit receives the build's events; nil discards them.
 	Emit func(Event)
 }
@@ -366,32 +369,9 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 	good := &goodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image}
 	if r.p.DockerLoad {
 		r.setPhase("loading")
-		if err := dockerLoad(ctx, r.b.Runner, res.Output); err != nil {
-			res.Warning = err.Error()
-		} else {
-			res.Message += "; loaded into Docker"
-		}
+		r.loadIntoDocker(ctx, good)
 	}
 	return good
-}
-
-// DockerLoad loads an image tarball into the local Docker engine.
-func DockerLoad(ctx context.Context, rn runner.Runner, path string) error {
-	return dockerLoad(ctx, rn, path)
-}
-
-func dockerLoad(ctx context.Context, rn runner.Runner, path string) error {
-	if rn == nil {
-		rn = runner.Exec{}
-	}
-	_, err := rn.Run(ctx, runner.Cmd{Name: "docker", Args: []string{"load", "-i", path}})
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, runner.ErrNotFound):
-		return fmt.Errorf("docker load: %w: install Docker (Docker Desktop, OrbStack or colima on a Mac), then load it with: docker load -i %s", err, path)
-	}
-	return fmt.Errorf("docker load: %w (is Docker running? then try: docker load -i %s)", err, path)
 }
 
 // HumanBytes formats a size the way Finder does (decimal units).

@@ -26,6 +26,9 @@ const (
 	KindUnavailable Kind = "unavailable"
 	KindTimeout     Kind = "timeout"
 	KindCancelled   Kind = "cancelled"
+	// KindDocker is an image that was built (and kept) but not loaded
+	// into Docker.
+	KindDocker Kind = "docker"
 )
 
 // ExitCode is the documented exit status of `nixpass build` for k.
@@ -49,6 +52,8 @@ func (k Kind) ExitCode() int {
 		return 7
 	case KindCancelled:
 		return 130
+	case KindDocker:
+		return 10
 	}
 	return 3
 }
@@ -74,6 +79,8 @@ func (k Kind) Title() string {
 		return "timed out"
 	case KindCancelled:
 		return "cancelled"
+	case KindDocker:
+		return "built, not loaded into Docker"
 	}
 	return string(k)
 }
@@ -99,8 +106,12 @@ type Result struct {
 	UpToDate   bool   `json:"up_to_date"`
 	Log        string `json:"log"`
 	Image      string `json:"image,omitempty"`
-	// Warning reports a problem after a successful build, such as a
-	// failed `docker load`; the image itself is good.
+	// Loaded is what `docker load` reported loading (NAME:TAG, or the
+	// image ID of an untagged archive) when the project has docker_load.
+	Loaded string `json:"loaded,omitempty"`
+	// Warning reports a problem that does not fail the build, such as an
+	// image whose manifest names no tag; the image itself is good. (A
+	// failed `docker load` is KindDocker.)
 	Warning  string    `json:"warning,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`

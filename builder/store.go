@@ -41,6 +41,8 @@ type goodOutput struct {
 	Size      int64     `json:"size"`
 	ModTime   time.Time `json:"mod_time"`
 	Image     string    `json:"image,omitempty"`
+	// Loaded is what nixpass last loaded into Docker from this file.
+	Loaded string `json:"loaded,omitempty"`
 }
 
 type projectRecord struct {

@@ -88,6 +88,12 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
 	}
+	if r.Kind == builder.KindDocker {
+		// The image is good: say so first, then what Docker said.
+		_, why, _ := strings.Cut(msg, "not loaded into Docker: ")
+		body := fmt.Sprintf("%s is built (%s) but Docker did not load it: %s", nonEmpty(r.Image, filepath.Base(r.Output)), builder.HumanBytes(r.Bytes), why)
+		return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(body + "\n" + r.Hint)}, true
+	}
 	return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(msg + "\n" + r.Hint)}, true
 }
 

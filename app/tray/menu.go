@@ -141,6 +141,13 @@ func roundGiB(n int64) int64 { return (n + 1<<29) >> 30 << 30 }
 func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 	busy := p.State == builder.ProjectBuilding || p.State == builder.ProjectQueued
 	good := p.Last != nil && p.Last.Succeeded()
+	// Built but not loaded: the image file is good, so loading it again
+	// is the remedy the menu offers.
+	notLoaded := p.Last != nil && p.Last.Kind == builder.KindDocker
+	dockerTitle := "Load into Docker"
+	if notLoaded {
+		dockerTitle = "Load into Docker (not loaded yet)"
+	}
 	return ProjectMenu{
 		Dir:   p.Path,
 		Title: projectMark(p) + " " + p.Name,
@@ -149,7 +156,7 @@ func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 			{Key: "build", Title: "Build now", Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "cancel", Title: "Cancel build", Enabled: busy, Visible: true},
 			{Key: "watch", Title: "Auto-build", Enabled: true, Visible: true, Checkable: true, Checked: p.Watch},
-			{Key: "docker", Title: "Load into Docker", Enabled: good && !busy, Visible: true},
+			{Key: "docker", Title: dockerTitle, Enabled: (good || notLoaded) && !busy, Visible: true},
 			{Key: "reveal", Title: revealTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "log", Title: "Show log", Enabled: p.Last != nil && p.Last.Log != "", Visible: true},
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
@@ -199,6 +206,9 @@ func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 	}
 	if r.Kind == builder.KindCancelled {
 		return "cancelled at " + at
+	}
+	if r.Kind == builder.KindDocker {
+		return fmt.Sprintf("✗ %s · %s · built, not loaded into Docker", at, builder.HumanBytes(r.Bytes))
 	}
 	return "✗ " + r.Kind.Title() + " at " + at
 }

@@ -232,7 +232,8 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "remove":
 		report("remove project", m.core.RemoveProject(dir))
 	case "docker":
-		bg("docker load", func() error { return m.core.DockerLoad(ctx, dir) })
+		// A failure is KindDocker, the same as a build's load: title it so.
+		bg("not loaded into Docker", func() error { return m.core.DockerLoad(ctx, dir) })
 	case "reveal":
 		bg("show folder", func() error { return reveal(ctx, dir) })
 	case "log":

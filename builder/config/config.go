@@ -24,6 +24,8 @@ type Config struct {
 	Scheduler Scheduler `toml:"scheduler"`
 	// Notify is the [notify] table: which outcomes are announced.
 	Notify Notify `toml:"notify"`
+	// Docker is the [docker] table: how images are loaded into Docker.
+	Docker Docker `toml:"docker"`
 	// Projects are the [[project]] tables, one per registered folder.
 	Projects []Project `toml:"project"`
 }
@@ -96,6 +98,19 @@ type Notify struct {
 	Success bool `toml:"success"`
 }
 
+// Docker is the [docker] table, for projects with docker_load.
+type Docker struct {
+	// Command is the docker CLI, as a command name looked up on PATH and
+	// in the folders installers use, or a path (default "docker"). It
+	// runs with nixpass's environment, so DOCKER_HOST and DOCKER_CONTEXT
+	// apply as they do in a terminal.
+	Command string `toml:"command"`
+	// LoadTimeout bounds one `docker load`, as a Go duration such as "5m"
+	// (default "5m"; more than zero): a hung engine fails the load, not
+	// the whole build at the build timeout.
+	LoadTimeout Duration `toml:"load_timeout"`
+}
+
 // Scheduler.on_quit values.
 const (
 	// OnQuitCancel cancels a running build when nixpass quits.
@@ -146,6 +161,7 @@ func Default() *Config {
 			OnQuit:  OnQuitCancel,
 		},
 		Notify: Notify{Success: true},
+		Docker: Docker{Command: "docker", LoadTimeout: Duration(5 * time.Minute)},
 	}
 }
 

@@ -34,6 +34,10 @@ on_quit = "finish"
 [notify]
 success = false
 
+[docker]
+command = "/opt/docker bin/docker"
+load_timeout = "90s"
+
 [[project]]
 path = "/src/api"
 file = "nix/image.nix"
@@ -57,6 +61,7 @@ flake = ".#image"
 			IdleStop: Duration(time.Hour), AutoCreate: false},
 		Scheduler: Scheduler{Quiet: Duration(time.Second), MaxWait: Duration(10 * time.Second), Restart: true, OnQuit: "finish"},
 		Notify:    Notify{Success: false},
+		Docker:    Docker{Command: "/opt/docker bin/docker", LoadTimeout: Duration(90 * time.Second)},
 		Projects: []Project{
 			{Path: "/src/api", File: "nix/image.nix", Attr: "image", Args: []string{"--argstr", "tag", "v1", "--arg", "debug", "true"},
 				Output: "api.tar.gz", Watch: boolPtr(false), DockerLoad: true},
@@ -166,7 +171,7 @@ func TestParseUnknownKeys(t *testing.T) {
 		{"top level", "# c\nbackend = \"local\"\n",
 			wantErr{2, 1, `key "backend"`, `unknown key; "backend" belongs in [builder]`}},
 		{"top level, nowhere", "colour = 1\n",
-			wantErr{1, 1, `key "colour"`, "unknown key; keys go in one of the tables [builder], [vm], [scheduler], [notify] and [[project]]"}},
+			wantErr{1, 1, `key "colour"`, "unknown key; keys go in one of the tables [builder], [vm], [scheduler], [notify], [docker] and [[project]]"}},
 		{"builder", "[builder]\nbackend = \"local\"\ntimeuot = \"1h\"\n",
 			wantErr{3, 1, "builder.timeuot", `unknown key; did you mean "timeout"?`}},
 		{"vm", "[vm]\nname = \"x\"\n\nmemroy = \"8G\"\n",
@@ -191,8 +196,8 @@ func TestParseUnknownKeys(t *testing.T) {
 			wantErr{1, 27, `[[project]] #1 key "otput"`, `did you mean "output"?`}},
 		{"table", "[vms]\ncpus = 1\n",
 			wantErr{1, 2, "[vms]", "unknown table; did you mean [vm]?"}},
-		{"table far off", "[docker]\n",
-			wantErr{1, 2, "[docker]", "unknown table; the tables are [builder], [vm], [scheduler], [notify] and [[project]]"}},
+		{"table far off", "[podman]\n",
+			wantErr{1, 2, "[podman]", "unknown table; the tables are [builder], [vm], [scheduler], [notify], [docker] and [[project]]"}},
 		{"array table", "[[projects]]\npath = \"/a\"\n",
 			wantErr{1, 3, "[[projects]]", "did you mean [[project]]?"}},
 		{"sub-table", "[vm.disk]\n",

@@ -77,6 +77,12 @@ var reference = []struct {
 		{"success", "Announce successful builds too.",
 			func(c *Config) string { return strconv.FormatBool(c.Notify.Success) }},
 	}},
+	{"docker", "Loading images into Docker (projects with docker_load = true).", []referenceKey{
+		{"command", "The docker CLI, by name on PATH or by path; DOCKER_HOST and DOCKER_CONTEXT apply.",
+			func(c *Config) string { return quote(c.Docker.Command) }},
+		{"load_timeout", `The longest one docker load may take, e.g. "5m".`,
+			func(c *Config) string { return quote(c.Docker.LoadTimeout.String()) }},
+	}},
 }
 
 // Render writes c as a complete, commented config file: every key with a

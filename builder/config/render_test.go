@@ -42,6 +42,7 @@ func TestRenderRoundTrip(t *testing.T) {
 			Swap: 0, IdleStop: Duration(30 * time.Minute), AutoCreate: false},
 		Scheduler: Scheduler{Quiet: Duration(time.Second), MaxWait: Duration(time.Minute), Restart: true, OnQuit: OnQuitFinish},
 		Notify:    Notify{Success: false},
+		Docker:    Docker{Command: "~/bin/my docker", LoadTimeout: Duration(30 * time.Second)},
 		Projects: []Project{
 			{Path: hostilePath, File: "a \"b\".nix", Attr: "x.y", Args: []string{"--argstr", "tag", "v1 \\ \"2\"\n$(id)", "--arg", "n", "{ a = 1; }"},
 				Output: "img\t1.tar", Watch: boolPtr(false), DockerLoad: true},

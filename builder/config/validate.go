@@ -110,6 +110,13 @@ func (c *Config) problems() []problem {
 		bad("scheduler", "on_quit", "must be %q (stop the running build) or %q (let it finish), not %q", OnQuitCancel, OnQuitFinish, s.OnQuit)
 	}
 
+	if strings.TrimSpace(c.Docker.Command) == "" {
+		bad("docker", "command", `must name the docker CLI, e.g. "docker" or "/usr/local/bin/docker"`)
+	}
+	if c.Docker.LoadTimeout <= 0 {
+		bad("docker", "load_timeout", `%s is not more than zero: give docker load time, e.g. "5m"`, c.Docker.LoadTimeout)
+	}
+
 	seen := map[string]int{}
 	for i, p := range c.Projects {
 		n := i + 1

@@ -59,15 +59,18 @@ func (a *App) DeleteBuilder(ctx context.Context) error {
 	return a.env.VM.Delete(ctx)
 }
 
-// DockerLoad loads dir's last image into Docker.
+// DockerLoad loads dir's image into Docker the way a build with
+// docker_load does; a failure is an *builder.Error of KindDocker.
 func (a *App) DockerLoad(ctx context.Context, dir string) error {
 	a.mu.Lock()
 	p, ok := a.env.Config.Project(dir)
+	// Builder reads the config, which a reload replaces under a.mu.
+	b := a.env.Builder(a.internal.Publish)
 	a.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("%s: %w", dir, config.ErrProjectNotFound)
 	}
-	return builder.DockerLoad(ctx, nil, p.OutputPath())
+	return b.LoadImage(ctx, Request(*p))
 }
 
 // LoginAgent installs and removes the login agent; *agent.Manager is one.

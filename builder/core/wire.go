@@ -64,6 +64,7 @@ func (e *Env) Builder(emit func(builder.Event)) *builder.Builder {
 		Store:    e.Store,
 		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
 		Timeout:  e.Config.Builder.Timeout.D(),
+		Docker:   &builder.Docker{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
 		Emit:     emit,
 	}
 }

@@ -1,0 +1,361 @@
+package builder
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"nixpass/builder/tools"
+)
+
+// These tests run against the real dockerd that .ci/setup starts (or
+// the engine NIXPASS_TEST_DOCKER_HOST names). Every image has a unique
+// name and is removed at the end; nothing here touches other images.
+
+// defaultTestDockerHost is the private engine .ci/setup runs.
+const defaultTestDockerHost = "unix:///var/lib/nixpass-ci/docker/sock"
+
+// needEngine points DOCKER_HOST at the test engine, failing (or with
+// NIXPASS_ALLOW_SKIP=1 skipping) when it does not answer.
+func needEngine(t *testing.T) string {
+	t.Helper()
+	host := os.Getenv("NIXPASS_TEST_DOCKER_HOST")
+	if host == "" {
+		host = defaultTestDockerHost
+	}
+	missing := func(why string) {
+		msg := fmt.Sprintf("no Docker engine for the tests at %s (%s): run sudo .ci/setup, or set NIXPASS_TEST_DOCKER_HOST", host, why)
+		if os.Getenv("NIXPASS_ALLOW_SKIP") == "1" {
+			t.Skip(msg)
+		}
+		t.Fatal(msg)
+	}
+	bin, err := tools.Default().Find("docker")
+	if err != nil {
+		missing(err.Error())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "info", "--format", "{{.ServerVersion}}")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+host)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		missing(strings.TrimSpace(string(out)))
+	}
+	t.Setenv("DOCKER_HOST", host)
+	t.Setenv("DOCKER_CONTEXT", "")
+	os.Unsetenv("DOCKER_CONTEXT")
+	engineHost = host
+	return host
+}
+
+// engineHost is the test engine needEngine found.
+var engineHost string
+
+// dockerCLI runs the real docker CLI on the test engine, whatever the
+// test did to DOCKER_HOST, for a test's own checks and cleanup.
+func dockerCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	bin, err := tools.Default().Find("docker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+engineHost)
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// uniqueName is an image name no other test (or helper) uses.
+func uniqueName(t *testing.T) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "nixpass-test-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")) + "-" + hex.EncodeToString(b)
+}
+
+// testArchive writes a minimal docker-archive holding one file with
+// content, tagged with tags, gzipped, and returns the image ID docker
+// will give it (the digest of its config).
+func testArchive(t *testing.T, path, content string, tags ...string) string {
+	t.Helper()
+	var layer bytes.Buffer
+	lw := tar.NewWriter(&layer)
+	_ = lw.WriteHeader(&tar.Header{Name: "msg", Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(0, 0)})
+	_, _ = lw.Write([]byte(content))
+	_ = lw.Close()
+	layerSum := sha256.Sum256(layer.Bytes())
+	config, _ := json.Marshal(map[string]any{
+		"architecture": "amd64", "os": "linux",
+		"config": map[string]any{"Cmd": []string{"/msg"}},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{"sha256:" + hex.EncodeToString(layerSum[:])}},
+	})
+	configSum := sha256.Sum256(config)
+	configName := hex.EncodeToString(configSum[:]) + ".json"
+	layerName := hex.EncodeToString(layerSum[:]) + "/layer.tar"
+	manifest, _ := json.Marshal([]map[string]any{{"Config": configName, "RepoTags": tags, "Layers": []string{layerName}}})
+
+	var out bytes.Buffer
+	gz := gzip.NewWriter(&out)
+	tw := tar.NewWriter(gz)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"manifest.json", manifest}, {configName, config}, {layerName, layer.Bytes()}} {
+		_ = tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: time.Unix(0, 0)})
+		_, _ = tw.Write(f.data)
+	}
+	_ = tw.Close()
+	_ = gz.Close()
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "sha256:" + hex.EncodeToString(configSum[:])
+}
+
+// removeImages removes what a test loaded, whatever state it ended in.
+func removeImages(t *testing.T, refs ...string) {
+	t.Cleanup(func() {
+		for _, r := range refs {
+			_, _ = dockerCLI(t, "image", "rm", r)
+		}
+	})
+}
+
+func imageExists(t *testing.T, ref string) bool {
+	_, err := dockerCLI(t, "image", "inspect", "--format", "{{.Id}}", ref)
+	return err == nil
+}
+
+func dangling(t *testing.T) map[string]bool {
+	out, err := dockerCLI(t, "images", "-q", "--no-trunc", "-f", "dangling=true")
+	if err != nil {
+		t.Fatal(out)
+	}
+	set := map[string]bool{}
+	for _, id := range strings.Fields(out) {
+		set[id] = true
+	}
+	return set
+}
+
+// TestEngineReloadLeavesNoDangling: loading a changed image under the
+// same tag removes the one it replaced, and reports the tag loaded.
+func TestEngineReloadLeavesNoDangling(t *testing.T) {
+	needEngine(t)
+	tag := uniqueName(t) + ":v"
+	dir := t.TempDir()
+	img := filepath.Join(dir, "result.tar.gz")
+	id1 := testArchive(t, img, "one "+tag, tag)
+	removeImages(t, tag, id1)
+	var logged []string
+	d := &Docker{Log: func(l string) { logged = append(logged, l) }}
+	loaded, err := d.Load(context.Background(), img, tag)
+	if err != nil || loaded != tag {
+		t.Fatalf("first load = %q, %v; want %q", loaded, err, tag)
+	}
+	before := dangling(t)
+	id2 := testArchive(t, img, "two "+tag, tag)
+	removeImages(t, id2)
+	if loaded, err := d.Load(context.Background(), img, tag); err != nil || loaded != tag {
+		t.Fatalf("second load = %q, %v", loaded, err)
+	}
+	if out, _ := dockerCLI(t, "image", "inspect", "--format", "{{.Id}}", tag); out != id2 {
+		t.Errorf("%s is %s, want the new image %s", tag, out, id2)
+	}
+	if imageExists(t, id1) {
+		t.Errorf("the replaced image %s is still there", id1)
+	}
+	for id := range dangling(t) {
+		if !before[id] {
+			t.Errorf("the reload left a new dangling image %s", id)
+		}
+	}
+	if !strings.Contains(strings.Join(logged, "\n"), "removed the previous image "+id1) {
+		t.Errorf("build log lines %q do not say what was removed", logged)
+	}
+}
+
+// TestEngineKeepsWhatIsStillUsed: the replaced image stays when a
+// container (even a stopped one) uses it, or when another tag names it.
+func TestEngineKeepsWhatIsStillUsed(t *testing.T) {
+	needEngine(t)
+	for _, how := range []string{"container", "other tag"} {
+		t.Run(how, func(t *testing.T) {
+			name := uniqueName(t)
+			tag := name + ":v"
+			img := filepath.Join(t.TempDir(), "result.tar.gz")
+			id1 := testArchive(t, img, "one "+tag, tag)
+			removeImages(t, tag, name+":other", id1)
+			d := &Docker{}
+			if _, err := d.Load(context.Background(), img, tag); err != nil {
+				t.Fatal(err)
+			}
+			if how == "container" {
+				if out, err := dockerCLI(t, "create", "--network", "none", "--name", name, tag); err != nil {
+					t.Fatalf("docker create: %s", out)
+				}
+				t.Cleanup(func() { _, _ = dockerCLI(t, "rm", name) })
+			} else if out, err := dockerCLI(t, "tag", tag, name+":other"); err != nil {
+				t.Fatalf("docker tag: %s", out)
+			}
+			id2 := testArchive(t, img, "two "+tag, tag)
+			removeImages(t, id2)
+			if _, err := d.Load(context.Background(), img, tag); err != nil {
+				t.Fatal(err)
+			}
+			if !imageExists(t, id1) {
+				t.Errorf("the previous image was removed although its %s uses it", how)
+			}
+		})
+	}
+}
+
+// TestEngineUntaggedAndStream: an archive without tags is reported by
+// its ID; a streamed load replaces a tag as a file load does, learning
+// the old image from docker's own report.
+func TestEngineUntaggedAndStream(t *testing.T) {
+	needEngine(t)
+	dir := t.TempDir()
+	img := filepath.Join(dir, "untagged.tar.gz")
+	id := testArchive(t, img, "untagged "+uniqueName(t))
+	removeImages(t, id)
+	loaded, err := (&Docker{}).Load(context.Background(), img, "")
+	if err != nil || loaded != id {
+		t.Fatalf("untagged load = %q, %v; want the ID %s", loaded, err, id)
+	}
+
+	tag := uniqueName(t) + ":s"
+	id1 := testArchive(t, img, "one "+tag, tag)
+	id2 := testArchive(t, filepath.Join(dir, "two.tar.gz"), "two "+tag, tag)
+	removeImages(t, tag, id1, id2)
+	if _, err := (&Docker{}).Load(context.Background(), img, tag); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "two.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if loaded, err := (&Docker{}).LoadStream(context.Background(), f); err != nil || loaded != tag {
+		t.Fatalf("LoadStream = %q, %v; want %q", loaded, err, tag)
+	}
+	if imageExists(t, id1) || !imageExists(t, id2) {
+		t.Errorf("after the streamed load: old image kept %v, new one there %v", imageExists(t, id1), imageExists(t, id2))
+	}
+}
+
+// TestEngineErrors: what the real CLI and engine say when the file is
+// not an image, the engine is not there, or the context is unknown.
+func TestEngineErrors(t *testing.T) {
+	host := needEngine(t)
+	dir := t.TempDir()
+	notImage := filepath.Join(dir, "result.tar.gz")
+	if err := os.WriteFile(notImage, []byte("#!/bin/sh\necho a script, not an image\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, env, value string
+		message, hint    string
+	}{
+		{"not an image", "DOCKER_HOST", host, "Error processing tar file", "buildLayeredImage"},
+		{"engine not there", "DOCKER_HOST", "unix://" + filepath.Join(dir, "dead.sock"), "dead.sock", dockerDownHint},
+		{"unknown context", "DOCKER_CONTEXT", "nixpass-no-such-context", `context "nixpass-no-such-context"`, "context ls"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(tt.env, tt.value)
+			if tt.env == "DOCKER_CONTEXT" {
+				os.Unsetenv("DOCKER_HOST") // DOCKER_HOST wins over a context
+			}
+			_, err := (&Docker{}).Load(context.Background(), notImage, "")
+			var be *Error
+			if !errors.As(err, &be) || be.Kind != KindDocker {
+				t.Fatalf("err = %v", err)
+			}
+			if !strings.Contains(be.Message, tt.message) || !strings.Contains(be.Hint, tt.hint) {
+				t.Errorf("message %q / hint %q; want %q / %q", be.Message, be.Hint, tt.message, tt.hint)
+			}
+		})
+	}
+}
+
+// TestEngineContext: DOCKER_CONTEXT is obeyed as the CLI obeys it: a
+// context (in a private DOCKER_CONFIG) that points at the test engine is
+// where the image lands, with no DOCKER_HOST set.
+func TestEngineContext(t *testing.T) {
+	host := needEngine(t)
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	if out, err := dockerCLI(t, "context", "create", "nixpass-ci", "--docker", "host="+host); err != nil {
+		t.Fatalf("docker context create: %s", out)
+	}
+	os.Unsetenv("DOCKER_HOST")
+	t.Setenv("DOCKER_CONTEXT", "nixpass-ci")
+	tag := uniqueName(t) + ":c"
+	img := filepath.Join(t.TempDir(), "result.tar.gz")
+	id := testArchive(t, img, "ctx "+tag, tag)
+	removeImages(t, tag, id)
+	if loaded, err := (&Docker{}).Load(context.Background(), img, tag); err != nil || loaded != tag {
+		t.Fatalf("load through the context = %q, %v", loaded, err)
+	}
+	if !imageExists(t, id) {
+		t.Errorf("the image is not in the engine the context names")
+	}
+}
+
+// TestEngineLoadImageAfterFailedLoad is the menu's "Load into Docker"
+// after a build whose load failed: the same errors while the engine is
+// away, then a load that turns the last result into a success, recorded
+// and announced.
+func TestEngineLoadImageAfterFailedLoad(t *testing.T) {
+	host := needEngine(t)
+	dir := t.TempDir()
+	tag := uniqueName(t) + ":m"
+	id := testArchive(t, filepath.Join(dir, "result.tar.gz"), "menu "+tag, tag)
+	removeImages(t, tag, id)
+	var events []Event
+	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n"},
+		Store: &Store{StateDir: filepath.Join(dir, "state"), LogDir: filepath.Join(dir, "logs")},
+		Emit:  func(e Event) { events = append(events, e) }}
+	p := Project{Dir: dir, File: "default.nix", Output: "result.tar.gz", DockerLoad: true}
+
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(dir, "gone.sock"))
+	if res := b.Build(context.Background(), p); res.Kind != KindDocker {
+		t.Fatalf("build with the engine away: %+v", res)
+	}
+	err := b.LoadImage(context.Background(), p)
+	var be *Error
+	if !errors.As(err, &be) || be.Kind != KindDocker || !strings.Contains(be.Message, "gone.sock") {
+		t.Fatalf("menu load with the engine away: %v", err)
+	}
+
+	t.Setenv("DOCKER_HOST", host)
+	events = nil
+	if err := b.LoadImage(context.Background(), p); err != nil {
+		t.Fatalf("menu load: %v", err)
+	}
+	last, err := b.Store.Last(dir)
+	if err != nil || !last.Succeeded() || last.Loaded != tag || !strings.HasSuffix(last.Message, "; loaded "+tag+" into Docker") || strings.Contains(last.Message, "not loaded") {
+		t.Errorf("last result after the menu load: %+v, %v", last, err)
+	}
+	if len(events) != 1 {
+		t.Fatalf("events %v, want one BuildFinished", events)
+	}
+	if f, ok := events[0].(BuildFinished); !ok || !f.Result.Succeeded() {
+		t.Errorf("event %#v, want a successful BuildFinished", events[0])
+	}
+	if !imageExists(t, id) {
+		t.Errorf("the image is not in Docker")
+	}
+}
