@@ -23,11 +23,33 @@ for suite in trixie sid; do
 	chroot "$root.tmp" apt-get -o Acquire::Check-Valid-Until=false update -qq
 	DEBIAN_FRONTEND=noninteractive chroot "$root.tmp" apt-get -o Acquire::Check-Valid-Until=false \
 		install -y -qq --no-install-recommends nix-bin busybox-static procps >/dev/null
-	# nix-bin without nix-setup-systemd: build users as its postinst makes them.
-	chroot "$root.tmp" sh -c 'groupadd --force --system nix-users; groupadd --force --system nixbld;
-		for n in 1 2 3 4 5 6 7 8 9 10; do id nixbld$n >/dev/null 2>&1 || useradd --system --home-dir /var/empty \
-			--gid nixbld --groups nixbld --no-user-group --shell /usr/sbin/nologin nixbld$n; done'
 	rm -rf "$root"
 	mv "$root.tmp" "$root"
 	echo "nix-roots: $suite: nix-bin $(chroot "$root" dpkg-query -W -f '${Version}' nix-bin)"
+done
+
+# Build users, as nix-setup-systemd's postinst makes them, but with uids of
+# their own per root: Nix kills every process of a build user's uid before
+# and after a build, so a root whose nixbld1 has the host's uid (both are
+# the first system uid, 999) kills the host's builds, and the other way
+# round.
+base_trixie=30100 base_sid=30200
+for suite in trixie sid; do
+	root=$dest/$suite
+	base_var=base_$suite
+	base=${!base_var}
+	chroot "$root" sh -c '
+		base=$1
+		groupadd --force --system nix-users
+		if getent group nixbld >/dev/null; then groupmod -g "$base" nixbld; else groupadd -g "$base" nixbld; fi
+		for n in 1 2 3 4 5 6 7 8 9 10; do
+			uid=$((base + n))
+			if id "nixbld$n" >/dev/null 2>&1; then
+				[ "$(id -u "nixbld$n")" = "$uid" ] || usermod -u "$uid" -g "$base" "nixbld$n"
+			else
+				useradd --system --uid "$uid" --home-dir /var/empty --gid nixbld --groups nixbld \
+					--no-user-group --shell /usr/sbin/nologin "nixbld$n"
+			fi
+		done' sh "$base"
+	echo "nix-roots: $suite: build users nixbld1-10 = uids $((base + 1))-$((base + 10))"
 done
