@@ -77,10 +77,12 @@ func TestBuildSucceedsThenUpToDate(t *testing.T) {
 func buildGood(t *testing.T, w *world, dir string) []byte {
 	t.Helper()
 	o := w.run("build", dir, "--json")
-	if o.code != 0 {
+	out := filepath.Join(dir, "result.tar.gz")
+	if o.code != 0 || o.res.Status != "succeeded" || o.res.Kind != builder.KindOK || o.res.Output != out ||
+		!strings.HasPrefix(o.res.Image, "offline:") || !strings.HasPrefix(o.res.StorePath, "/nix/store/") {
 		t.Fatalf("good build: %v", o)
 	}
-	return readFile(t, filepath.Join(dir, "result.tar.gz"))
+	return readFile(t, out)
 }
 
 func TestBuildFailuresKeepLastGoodImage(t *testing.T) {
