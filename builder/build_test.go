@@ -75,6 +75,12 @@ func TestScriptOutcomes(t *testing.T) {
 			stdout: "@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n@nixpass kmsg-read none\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
 			"failed due to signal 9", "something killed the build (signal 9), but /proc/vmstat recorded no OOM kill during it"},
+		{"signal 9, counters and log unchanged", scriptMachine{
+			stdout: "@nixpass uptime 50\n@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n" +
+				"@nixpass oom-count before 0 /a/memory.events\n@nixpass oom-count after 0 /a/memory.events\n" +
+				"@nixpass oom-count before 1 /b/memory.events\n@nixpass oom-count after 1 /b/memory.events\n@nixpass kmsg-read journalctl -k\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
+			"failed due to signal 9", "but the kernel log (journalctl -k), /proc/vmstat and the oom_kill counters of 2 memory cgroups (listed in the build log) recorded no OOM kill during it"},
 		{"signal 9, nothing readable", scriptMachine{
 			stdout: "@nixpass kmsg-read none\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,

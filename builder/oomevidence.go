@@ -141,18 +141,32 @@ func (o *oomReport) evidence(kmsg []string, since float64) OOMEvidence {
 }
 
 // witnesses says in words what was read and found no OOM kill, for a
-// build killed by signal 9 without one.
+// build killed by signal 9 without one. The build log lists every counter.
 func (o *oomReport) witnesses() string {
-	var read []string
+	var read, cgroups []string
 	if o.kmsgRead != "" && o.kmsgRead != "none" {
 		read = append(read, "the kernel log ("+o.kmsgRead+")")
 	}
 	for _, c := range o.counters {
-		if c.hasBefore && c.hasAfter {
+		switch {
+		case !c.hasBefore || !c.hasAfter:
+		case c.file == "/proc/vmstat":
 			read = append(read, c.file)
+		default:
+			cgroups = append(cgroups, c.file)
 		}
 	}
-	return strings.Join(read, ", ")
+	switch len(cgroups) {
+	case 0:
+	case 1:
+		read = append(read, cgroups[0])
+	default:
+		read = append(read, fmt.Sprintf("the oom_kill counters of %d memory cgroups (listed in the build log)", len(cgroups)))
+	}
+	if len(read) > 1 {
+		return strings.Join(read[:len(read)-1], ", ") + " and " + read[len(read)-1]
+	}
+	return strings.Join(read, "")
 }
 
 // limitPhrase says what memory the build had, for the OOM hint: the
