@@ -337,7 +337,7 @@ func (r *run) protocolLine(line string) {
 	switch key {
 	case "phase":
 		r.setPhase(val)
-	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read":
+	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json":
 		r.logLine("# " + rest)
 	}
 }
