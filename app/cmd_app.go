@@ -54,7 +54,20 @@ func runTray(c *cli, ctx context.Context) int {
 			}
 		}
 	}()
-	err = tray.Run(ctx, app, senderNotifier{sender}, logf)
+	err = tray.Available()
+	if errors.Is(err, tray.ErrNoTrayHost) {
+		// A desktop without a tray host still shows notifications: keep
+		// building and notifying until SIGINT/SIGTERM.
+		logf("%v", err)
+		app.BuildNeverBuilt()
+		<-ctx.Done()
+		app.Quit()
+		return 0
+	}
+	if err == nil {
+		app.BuildNeverBuilt()
+		err = tray.Run(ctx, app, senderNotifier{sender}, logf)
+	}
 	if errors.Is(err, tray.ErrNoTray) {
 		logf("%v: running headless", err)
 		stop()
@@ -86,6 +99,7 @@ func runHeadless(c *cli, ctx context.Context, asJSON bool) int {
 		return c.fail(err)
 	}
 	events, stop := app.Bus.Subscribe()
+	app.BuildNeverBuilt()
 	printed := make(chan struct{})
 	go func() {
 		defer close(printed)

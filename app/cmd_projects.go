@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 
 	"nixpass/builder/config"
+	"nixpass/builder/core"
+	"nixpass/builder/shq"
 )
 
 func cmdAdd(c *cli, ctx context.Context, args []string) int {
@@ -57,6 +59,16 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 		target = p.Flake
 	}
 	fmt.Fprintf(c.stdout, "added %s (%s → %s)\n", dir, target, p.Output)
+	if pid, ok := core.Running(); ok {
+		fmt.Fprintf(c.stdout, "the running nixpass app (pid %s) builds it now\n", pid)
+	} else {
+		self := []string{"nixpass"}
+		if c.configPath != "" {
+			self = append(self, "--config", c.configPath)
+		}
+		fmt.Fprintf(c.stdout, "next: build it now with: %s\n  or start the app, which builds it and rebuilds on every change: %s\n",
+			shq.Join(append(self, "build", dir)...), shq.Join(append(self, "app")...))
+	}
 	return 0
 }
 

@@ -101,25 +101,34 @@ func TestHeadlessBuildsOnChangeOnce(t *testing.T) {
 		t.Errorf("second app: %v", o)
 	}
 
+	// The project was never built: the app builds it as it starts.
+	h.waitFor("the first build", func() bool { return h.count("BuildFinished", `"status":"succeeded"`) == 1 })
+	if n := h.count("BuildQueued", `"reason":"first build"`); n != 1 {
+		t.Errorf("%d first builds queued at start, want 1", n)
+	}
+
 	// A burst of writes is one build.
 	for i := 0; i < 1000; i++ {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("src%d.txt", i%20)), []byte(fmt.Sprint(i)), 0o644)
 	}
-	h.waitFor("the build", func() bool { return h.count("BuildFinished", `"status":"succeeded"`) == 1 })
+	h.waitFor("the build", func() bool { return h.count("BuildFinished", `"status":"succeeded"`) == 2 })
 	// The build's own writes (the image, its temp file) trigger nothing.
 	time.Sleep(1500 * time.Millisecond)
-	if n := h.count("BuildStarted", ""); n != 1 {
-		t.Fatalf("%d builds for one burst, want 1", n)
+	if n := h.count("BuildStarted", ""); n != 2 {
+		t.Fatalf("%d builds for the first build and one burst, want 2", n)
 	}
 
-	// A project added while the app runs is picked up.
+	// A project added while the app runs is built right away, without a
+	// change, and add says so.
 	dir2 := w.project("second", imageNix("e2e-watch-2", ""))
-	if o := w.run("add", dir2); o.code != 0 {
-		t.Fatal(o)
+	o := w.run("add", dir2)
+	if o.code != 0 || !strings.Contains(o.stdout, fmt.Sprintf("the running nixpass app (pid %d) builds it now", h.cmd.Process.Pid)) {
+		t.Fatalf("add while the app runs: %v", o)
 	}
-	time.Sleep(500 * time.Millisecond)
-	os.WriteFile(filepath.Join(dir2, "x.txt"), []byte("x"), 0o644)
-	h.waitFor("the second project's build", func() bool { return h.count("BuildFinished", "e2e-watch-2") == 1 })
+	h.waitFor("the added project's build", func() bool { return h.count("BuildFinished", "e2e-watch-2") == 1 })
+	if n := h.count("BuildQueued", `"reason":"added"`); n != 1 {
+		t.Errorf("%d builds queued for the added project, want 1", n)
+	}
 
 	// SIGTERM during a build: cancel (the default), exit 0, image intact.
 	good := readFile(t, filepath.Join(dir, "result.tar.gz"))
@@ -141,5 +150,37 @@ func TestHeadlessBuildsOnChangeOnce(t *testing.T) {
 	keptImage(t, dir, good, "SIGTERM during a build")
 	if _, err := os.Stat(filepath.Join(w.state, "app.pid")); err == nil {
 		t.Error("app.pid left behind")
+	}
+}
+
+func TestAddSaysWhatToDoNext(t *testing.T) {
+	w := newWorld(t)
+	dir := w.project("my app", imageNix("e2e-next", ""))
+	o := w.run("add", dir)
+	want := "next: build it now with: nixpass build '" + dir + "'"
+	if o.code != 0 || !strings.Contains(o.stdout, want) || !strings.Contains(o.stdout, "nixpass app") {
+		t.Fatalf("add without a running app should say %q and how to start the app: %v", want, o)
+	}
+}
+
+func TestAppBuildsOnlyProjectsNeverBuilt(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	built := w.project("built", imageNix("e2e-start-built", ""))
+	fresh := w.project("fresh", imageNix("e2e-start-fresh", ""))
+	for _, d := range []string{built, fresh} {
+		if o := w.run("add", d); o.code != 0 {
+			t.Fatal(o)
+		}
+	}
+	buildGood(t, w, built)
+	h := w.startHeadless()
+	h.waitFor("the never-built project's build", func() bool { return h.count("BuildFinished", "e2e-start-fresh") == 1 })
+	time.Sleep(time.Second)
+	if n := h.count("BuildQueued", `"project":"`+built+`"`); n != 0 {
+		t.Errorf("the app rebuilt a project that has a result at start (%d builds)", n)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, "result.tar.gz")); err != nil {
+		t.Errorf("the never-built project has no image: %v", err)
 	}
 }

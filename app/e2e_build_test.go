@@ -77,10 +77,12 @@ func TestBuildSucceedsThenUpToDate(t *testing.T) {
 func buildGood(t *testing.T, w *world, dir string) []byte {
 	t.Helper()
 	o := w.run("build", dir, "--json")
-	if o.code != 0 {
+	out := filepath.Join(dir, "result.tar.gz")
+	if o.code != 0 || o.res.Status != "succeeded" || o.res.Kind != builder.KindOK || o.res.Output != out ||
+		!strings.HasPrefix(o.res.Image, "offline:") || !strings.HasPrefix(o.res.StorePath, "/nix/store/") {
 		t.Fatalf("good build: %v", o)
 	}
-	return readFile(t, filepath.Join(dir, "result.tar.gz"))
+	return readFile(t, out)
 }
 
 func TestBuildFailuresKeepLastGoodImage(t *testing.T) {
@@ -118,25 +120,30 @@ func TestBuildFailuresKeepLastGoodImage(t *testing.T) {
 			hint:    "buildLayeredImage",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t)
+	for _, e := range everyNixes {
+		t.Run(e.name, func(t *testing.T) {
+			// One world per environment: its good image is built once.
+			w := newWorldIn(t, e)
 			dir := w.project("app", imageNix("e2e-good", ""))
 			good := buildGood(t, w, dir)
-			w.setNix(dir, tt.nix)
-			o := w.run("build", dir, "--json")
-			if o.code != tt.code || o.res.Kind != tt.kind || o.res.Status != "failed" {
-				t.Fatalf("got exit %d kind %q, want %d %q\n%v", o.code, o.res.Kind, tt.code, tt.kind, o)
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					w.setNix(dir, tt.nix)
+					o := w.run("build", dir, "--json")
+					if o.code != tt.code || o.res.Kind != tt.kind || o.res.Status != "failed" {
+						t.Fatalf("got exit %d kind %q, want %d %q\n%v", o.code, o.res.Kind, tt.code, tt.kind, o)
+					}
+					for _, m := range tt.message {
+						if !strings.Contains(o.res.Message, m) {
+							t.Errorf("message %q lacks %q", o.res.Message, m)
+						}
+					}
+					if !strings.Contains(o.res.Hint, tt.hint) {
+						t.Errorf("hint %q lacks %q", o.res.Hint, tt.hint)
+					}
+					keptImage(t, dir, good, "a failed build")
+				})
 			}
-			for _, m := range tt.message {
-				if !strings.Contains(o.res.Message, m) {
-					t.Errorf("message %q lacks %q", o.res.Message, m)
-				}
-			}
-			if !strings.Contains(o.res.Hint, tt.hint) {
-				t.Errorf("hint %q lacks %q", o.res.Hint, tt.hint)
-			}
-			keptImage(t, dir, good, "a failed build")
 		})
 	}
 }
@@ -170,32 +177,35 @@ func TestBuildHostilePath(t *testing.T) {
 }
 
 func TestBuildCancelStopsNixAndKeepsImage(t *testing.T) {
-	needNix(t)
-	w := newWorld(t)
-	dir := w.project("app", imageNix("e2e-cancel-good", ""))
-	good := buildGood(t, w, dir)
-	marker := uniqueSleep()
-	w.setNix(dir, imageNix("e2e-cancel", `"$bb" `+marker))
+	for _, e := range everyNixes {
+		t.Run(e.name, func(t *testing.T) {
+			w := newWorldIn(t, e)
+			dir := w.project("app", imageNix("e2e-cancel-good", ""))
+			good := buildGood(t, w, dir)
+			marker := uniqueSleep()
+			w.setNix(dir, imageNix("e2e-cancel", `"$bb" `+marker))
 
-	cmd := exec.Command(nixpassBin, "build", dir, "--json")
-	cmd.Env = w.env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+			cmd := w.command("build", dir, "--json")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 30*time.Second, "the builder to start", func() bool { return pgrep(marker) })
+			// Ctrl-C in a terminal: the whole foreground process group.
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+			err := cmd.Wait()
+			code := 0
+			if xe, ok := err.(*exec.ExitError); ok {
+				code = xe.ExitCode()
+			}
+			if code != 130 || !strings.Contains(out.String(), `"kind": "cancelled"`) {
+				t.Fatalf("exit %d, want 130\n%s\n%s", code, out.String(), errb.String())
+			}
+			waitFor(t, 10*time.Second, "the builder to be gone", func() bool { return !pgrep(marker) })
+			keptImage(t, dir, good, "cancelling")
+		})
 	}
-	waitFor(t, 30*time.Second, "the builder to start", func() bool { return pgrep(marker) })
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
-	code := 0
-	if xe, ok := err.(*exec.ExitError); ok {
-		code = xe.ExitCode()
-	}
-	if code != 130 || !strings.Contains(out.String(), `"kind": "cancelled"`) {
-		t.Fatalf("exit %d, want 130\n%s\n%s", code, out.String(), errb.String())
-	}
-	waitFor(t, 10*time.Second, "the builder to be gone", func() bool { return !pgrep(marker) })
-	keptImage(t, dir, good, "cancelling")
 }
 
 func TestBuildTimeout(t *testing.T) {

@@ -23,6 +23,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// A non-root test user runs it too: the folder must be searchable.
+	_ = os.Chmod(dir, 0o755)
 	nixpassBin = filepath.Join(dir, "nixpass")
 	out, err := exec.Command("go", "build", "-o", nixpassBin, ".").CombinedOutput()
 	if err != nil {
@@ -58,26 +60,24 @@ func needNix(t *testing.T) {
 	}
 }
 
-// world is an isolated nixpass setup: its own config and state.
+// world is an isolated nixpass setup: its own config and state, in one
+// environment (see e2e_env_test.go).
 type world struct {
 	t      *testing.T
+	in     *nixEnv
 	root   string
 	config string
 	state  string
 	env    []string
+	// procs, when set, is the cgroup.procs file every nixpass run is put
+	// into (limitMemory).
+	procs string
 }
 
+// newWorld is a world on the host, as root (or whoever runs the tests).
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	root := t.TempDir()
-	w := &world{t: t, root: root, config: filepath.Join(root, "config", "config.toml"), state: filepath.Join(root, "state")}
-	w.env = append(os.Environ(),
-		"NIXPASS_CONFIG="+w.config,
-		"NIXPASS_STATE_DIR="+w.state,
-		// Offline: no binary cache, whatever the machine's nix.conf says.
-		"NIX_CONFIG=substituters =\n",
-	)
-	return w
+	return newWorldIn(t, hostEnv)
 }
 
 func (w *world) writeConfig(text string) {
@@ -88,6 +88,7 @@ func (w *world) writeConfig(text string) {
 	if err := os.WriteFile(w.config, []byte(text), 0o644); err != nil {
 		w.t.Fatal(err)
 	}
+	w.own(filepath.Dir(w.config))
 }
 
 // project makes a project folder holding the offline example's image
@@ -108,6 +109,7 @@ func (w *world) project(name, defaultNix string) string {
 		}
 	}
 	w.setNix(dir, defaultNix)
+	w.own(dir)
 	return dir
 }
 
@@ -116,6 +118,7 @@ func (w *world) setNix(dir, defaultNix string) {
 	if err := os.WriteFile(filepath.Join(dir, "default.nix"), []byte(defaultNix), 0o644); err != nil {
 		w.t.Fatal(err)
 	}
+	w.own(filepath.Join(dir, "default.nix"))
 }
 
 // imageNix is a default.nix building the offline image with a tag and a
@@ -130,10 +133,10 @@ type outcome struct {
 	res            builder.Result
 }
 
-// run runs the real nixpass binary.
+// run runs the real nixpass binary in the world's environment.
 func (w *world) run(args ...string) outcome {
 	w.t.Helper()
-	return w.runCmd(exec.Command(nixpassBin, args...))
+	return w.runCmd(w.command(args...))
 }
 
 func (w *world) runCmd(cmd *exec.Cmd) outcome {

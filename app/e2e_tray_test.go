@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,6 +53,14 @@ func (n notifications) GetServerInformation() (string, string, string, string, *
 
 func startDesktop(t *testing.T) *desktop {
 	t.Helper()
+	return startDesktopWith(t, true)
+}
+
+// startDesktopWith starts the bus; trayHost false leaves out the
+// StatusNotifierWatcher, as on stock GNOME without the AppIndicator
+// extension: notifications only.
+func startDesktopWith(t *testing.T, trayHost bool) *desktop {
+	t.Helper()
 	need(t, "dbus-daemon", "apt-get install dbus")
 	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1", "--address=unix:path="+filepath.Join(t.TempDir(), "bus"))
 	out, err := cmd.StdoutPipe()
@@ -80,6 +89,9 @@ func startDesktop(t *testing.T) *desktop {
 			return d.conn.Export(notifications{d}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
 		},
 	} {
+		if name == "org.kde.StatusNotifierWatcher" && !trayHost {
+			continue
+		}
 		if err := export(); err != nil {
 			t.Fatal(err)
 		}
@@ -177,12 +189,19 @@ func (d *desktop) iconPixmap(item string) string {
 
 func (d *desktop) waitNotification(summary string) [2]string {
 	d.t.Helper()
+	return d.waitNotificationWith(summary, "")
+}
+
+// waitNotificationWith waits for a notification whose title holds summary
+// and whose body holds body.
+func (d *desktop) waitNotificationWith(summary, body string) [2]string {
+	d.t.Helper()
 	var got [2]string
-	waitFor(d.t, 30*time.Second, "notification "+summary, func() bool {
+	waitFor(d.t, 30*time.Second, "notification "+summary+" "+body, func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		for _, n := range d.notifications {
-			if strings.Contains(n[0], summary) {
+			if strings.Contains(n[0], summary) && strings.Contains(n[1], body) {
 				got = n
 				return true
 			}
@@ -236,13 +255,16 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 	if !ok || !build.enabled {
 		t.Fatalf("Build now: %+v", pm)
 	}
-	idleIcon := d.iconPixmap(item)
-
-	d.click(item, build.id)
+	// Never built: the app builds it as it starts.
 	n := d.waitNotification("nixpass: trayapp built")
 	if !strings.Contains(n[1], "offline:e2e-tray") {
 		t.Errorf("success body %q lacks the image name", n[1])
 	}
+	idleIcon := d.iconPixmap(item)
+
+	w.setNix(dir, imageNix("e2e-tray-2", ""))
+	d.click(item, build.id)
+	d.waitNotificationWith("nixpass: trayapp built", "offline:e2e-tray-2")
 	waitFor(t, 10*time.Second, "the menu to show the result", func() bool {
 		for _, c := range projectMenu(t, d.layout(item), "trayapp").children {
 			if strings.HasPrefix(c.label, "✓ ") && strings.Contains(c.label, "MB") {
@@ -281,4 +303,66 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the app did not quit\n%s", stderr.String())
 	}
+}
+
+func TestAppWithoutTrayHostKeepsBuildingAndNotifying(t *testing.T) {
+	needNix(t)
+	d := startDesktopWith(t, false)
+	w := newWorld(t)
+	w.writeConfig("[scheduler]\nquiet = \"300ms\"\n")
+	dir := w.project("notray", imageNix("e2e-notray", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	cmd := exec.Command(nixpassBin, "app")
+	cmd.Env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+d.addr)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	// It builds the never-built project and notifies, without an icon.
+	d.waitNotificationWith("nixpass: notray built", "offline:e2e-notray")
+	// And it keeps watching: a change is built and notified too.
+	w.setNix(dir, imageNix("e2e-notray-2", ""))
+	d.waitNotificationWith("nixpass: notray built", "offline:e2e-notray-2")
+
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the app did not stop on SIGTERM\n%s", stderr.String())
+	}
+	out := stderr.String()
+	if n := strings.Count(out, "no system-tray host"); n != 1 {
+		t.Errorf("want one line saying there is no system-tray host, got %d:\n%s", n, out)
+	}
+	if !strings.Contains(out, "AppIndicator") || strings.Contains(out, "systray") {
+		t.Errorf("the line should name GNOME's AppIndicator extension and no raw systray error:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -109,6 +109,8 @@ type scriptReport struct {
 	kmsg      []string
 	errCode   string
 	errMsg    string
+	// oom is the OOM evidence the script could read (oomevidence.go).
+	oom oomReport
 }
 
 // Build builds p and returns its result; it never returns nil. The result
@@ -331,12 +333,14 @@ func (r *run) protocolLine(line string) {
 		rep.kmsg = append(rep.kmsg, val)
 	case "error":
 		rep.errCode, rep.errMsg, _ = strings.Cut(val, " ")
+	case "oom-count", "mem-limit", "mem-total", "kmsg-read":
+		rep.oom.line(key, val)
 	}
 	r.mu.Unlock()
 	switch key {
 	case "phase":
 		r.setPhase(val)
-	case "kmsg", "error", "store-path":
+	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json":
 		r.logLine("# " + rest)
 	}
 }

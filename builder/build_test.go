@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -42,13 +43,48 @@ func TestScriptOutcomes(t *testing.T) {
 		{"script usage", scriptMachine{stderr: "nixpass-build: unknown argument: --x\n", exit: 65}, KindBuild, "unknown argument", "nixpass bug"},
 		{"cancelled inside", scriptMachine{stdout: "@nixpass cancelled\n", exit: 130}, KindCancelled, "cancelled", "untouched"},
 		{"signal 9, kernel OOM", scriptMachine{
-			stdout: "@nixpass uptime 100.5\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus) total-vm:1kB\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindOOM, "the build of app ran out of memory: the kernel killed cc1plus", "jobs"},
+			stdout: "@nixpass uptime 100.5\n@nixpass kmsg-read dmesg\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus) total-vm:1kB\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindOOM, "the build of app ran out of memory: the kernel's OOM killer stopped it (dmesg: Out of memory: Killed process 42 (cc1plus))", "jobs"},
 		{"signal 9, stale OOM only", scriptMachine{
-			stdout: "@nixpass uptime 500\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus)\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "signal 9", "no OOM kill"},
+			stdout: "@nixpass uptime 500\n@nixpass kmsg-read dmesg\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus)\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "signal 9", "but the kernel log (dmesg) recorded no OOM kill"},
 		{"nix-build itself killed", scriptMachine{
-			stdout: "@nixpass uptime 10\n@nixpass signal 9\n@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, KindOOM, "killed nix-build", "memory"},
+			stdout: "@nixpass uptime 10\n@nixpass signal 9\n@nixpass kmsg-read sudo dmesg\n@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, KindOOM, "sudo dmesg: Memory cgroup out of memory: Killed process 7 (nix-build)", "memory"},
+		// A normal user through nix-daemon: dmesg is restricted, the
+		// daemon's memory cgroup counted the kill.
+		{"signal 9, daemon cgroup counter", scriptMachine{
+			stdout: "@nixpass oom-count before 3 /proc/vmstat\n" +
+				"@nixpass oom-count before 0 /sys/fs/cgroup/memory/nix daemon/memory.oom_control\n" +
+				"@nixpass oom-count after 4 /proc/vmstat\n" +
+				"@nixpass oom-count after 1 /sys/fs/cgroup/memory/nix daemon/memory.oom_control\n" +
+				"@nixpass mem-total 25275539456\n@nixpass mem-limit 209715200 /sys/fs/cgroup/memory/nix daemon\n@nixpass kmsg-read none\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindOOM,
+			"the build of app ran out of memory: the kernel's OOM killer stopped it (/sys/fs/cgroup/memory/nix daemon/memory.oom_control: oom_kill went from 0 to 1 during the build)",
+			"the build ran in the memory cgroup /sys/fs/cgroup/memory/nix daemon, limited to 200 MiB: raise that limit"},
+		{"signal 9, cgroup v2 events", scriptMachine{
+			stdout: "@nixpass oom-count before 0 /sys/fs/cgroup/system.slice/nix-daemon.service/memory.events\n" +
+				"@nixpass oom-count after 2 /sys/fs/cgroup/system.slice/nix-daemon.service/memory.events\n" +
+				"@nixpass mem-total 8000000000\n@nixpass mem-limit 9000000000 /sys/fs/cgroup/system.slice/nix-daemon.service\n@nixpass kmsg-read none\n",
+			stderr: "error: Cannot build '" + drv + "'.\n       Reason: builder failed due to signal 9 (Killed).\n", exit: 1}, KindOOM,
+			"memory.events: oom_kill went from 0 to 2", "jobs"},
+		{"signal 9, only the machine's counter", scriptMachine{
+			stdout: "@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 4 /proc/vmstat\n@nixpass kmsg-read none\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindOOM,
+			"/proc/vmstat: oom_kill went from 3 to 4", "memory"},
+		{"signal 9, counters unchanged", scriptMachine{
+			stdout: "@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n@nixpass kmsg-read none\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
+			"failed due to signal 9", "something killed the build (signal 9), but /proc/vmstat recorded no OOM kill during it"},
+		{"signal 9, counters and log unchanged", scriptMachine{
+			stdout: "@nixpass uptime 50\n@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n" +
+				"@nixpass oom-count before 0 /a/memory.events\n@nixpass oom-count after 0 /a/memory.events\n" +
+				"@nixpass oom-count before 1 /b/memory.events\n@nixpass oom-count after 1 /b/memory.events\n@nixpass kmsg-read journalctl -k\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
+			"failed due to signal 9", "but the kernel log (journalctl -k), /proc/vmstat and the oom_kill counters of 2 memory cgroups (listed in the build log) recorded no OOM kill during it"},
+		{"signal 9, nothing readable", scriptMachine{
+			stdout: "@nixpass kmsg-read none\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
+			"failed due to signal 9", "killed by signal 9; the kernel log could not be read, so nixpass cannot tell whether it ran out of memory; if memory is short: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +96,9 @@ func TestScriptOutcomes(t *testing.T) {
 			}
 			if !strings.Contains(res.Message, tt.message) || !strings.Contains(res.Hint, tt.hint) {
 				t.Errorf("message %q / hint %q; want %q / %q", res.Message, res.Hint, tt.message, tt.hint)
+			}
+			if strings.Contains(res.Hint, "kernel log shows no OOM kill") {
+				t.Errorf("hint %q claims what was not read", res.Hint)
 			}
 		})
 	}
@@ -78,5 +117,21 @@ func TestValidateRequest(t *testing.T) {
 		if res.Kind != KindConfig || res.Kind.ExitCode() != 1 {
 			t.Errorf("%+v: kind %s, want config", p, res.Kind)
 		}
+	}
+}
+
+func TestLocalOOMHintNeverAsksForMoreCoresThanExist(t *testing.T) {
+	hint := (&Local{}).OOMHint(context.Background())
+	var cores int
+	if i := strings.Index(hint, "cores = "); i < 0 {
+		t.Fatalf("hint %q names no cores setting", hint)
+	} else if _, err := fmt.Sscanf(hint[i:], "cores = %d", &cores); err != nil {
+		t.Fatalf("hint %q: %v", hint, err)
+	}
+	if cores < 1 || cores > runtime.NumCPU() {
+		t.Errorf("hint suggests cores = %d on a machine with %d", cores, runtime.NumCPU())
+	}
+	if !strings.Contains(hint, HumanGiB(hostMemory())) {
+		t.Errorf("hint %q does not quote this machine's RAM", hint)
 	}
 }

@@ -109,7 +109,9 @@ type ProjectChanged struct {
 type BuildQueued struct {
 	At
 	Project string `json:"project"`
-	// Reason is what triggered it: "change", "manual", "restart".
+	// Reason is what triggered it: "change", "manual", "restart", "added"
+	// (registered while the app runs) or "first build" (never built when
+	// the app started).
 	Reason string `json:"reason"`
 }
 

@@ -130,7 +130,11 @@ func (l *Local) OOMHint(ctx context.Context) string {
 	if mem > 0 {
 		have = "this machine has " + HumanGiB(mem) + " of RAM: "
 	}
-	return have + "close memory-hungry programs, lift the memory limit you build under, or build with fewer parallel jobs (max-jobs = 1, cores = 2 in /etc/nix/nix.conf)"
+	cores := hostCPUs() / 2
+	if cores < 1 {
+		cores = 1
+	}
+	return have + fmt.Sprintf("close memory-hungry programs, or build with fewer parallel jobs (max-jobs = 1, cores = %d in /etc/nix/nix.conf)", cores)
 }
 
 // DiskHint implements diskAdvisor for the host.

@@ -45,15 +45,17 @@ func (r *run) classify(ctx context.Context, code int) error {
 	if f.signal != 0 {
 		signal = f.signal
 	}
+	var ev OOMEvidence
 	if signal == 9 {
-		if line, comm, ok := kernelOOM(rep.kmsg, rep.uptime); ok {
+		ev = rep.oom.evidence(rep.kmsg, rep.uptime)
+		if ev.Killed {
 			what := "the build"
 			if f.drv != "" {
 				what = "the build of " + drvName(f.drv)
 			}
 			return &Error{Kind: KindOOM,
-				Message: fmt.Sprintf("%s ran out of memory: the kernel killed %s (%s)", what, comm, line),
-				Hint:    r.oomHint(ctx)}
+				Message: fmt.Sprintf("%s ran out of memory: the kernel's OOM killer stopped it (%s: %s)", what, ev.Source, ev.Line),
+				Hint:    r.oomHint(ctx, ev)}
 		}
 	}
 	switch f.kind {
@@ -80,7 +82,11 @@ func (r *run) classify(ctx context.Context, code int) error {
 	}
 	hint := "read the full log: nixpass logs " + r.p.Dir
 	if signal == 9 {
-		hint = "something killed the build (signal 9) but the kernel log shows no OOM kill; if memory is tight: " + r.oomHint(ctx)
+		if ev.Readable {
+			hint = "something killed the build (signal 9), but " + rep.oom.witnesses() + " recorded no OOM kill during it; if memory is short: " + r.oomHint(ctx, ev)
+		} else {
+			hint = "killed by signal 9; the kernel log could not be read, so nixpass cannot tell whether it ran out of memory; if memory is short: " + r.oomHint(ctx, ev)
+		}
 	}
 	return &Error{Kind: KindBuild, Message: msg, Hint: hint}
 }
@@ -113,9 +119,15 @@ type diskAdvisor interface {
 	DiskHint(ctx context.Context) string
 }
 
-func (r *run) oomHint(ctx context.Context) string {
+// oomHint says how to give the build more memory: first the memory cgroup
+// limit that applied, when the evidence names one, then the machine's.
+func (r *run) oomHint(ctx context.Context, ev OOMEvidence) string {
+	machine := "free memory on " + r.b.Machine.Describe() + ", or build with fewer parallel jobs (max-jobs and cores in nix.conf)"
 	if a, ok := r.b.Machine.(oomAdvisor); ok {
-		return a.OOMHint(ctx)
+		machine = a.OOMHint(ctx)
 	}
-	return "free memory on " + r.b.Machine.Describe() + ", or build with fewer parallel jobs (max-jobs and cores in nix.conf)"
+	if p := ev.limitPhrase(); p != "" {
+		return p + ": raise that limit (memory.max, memory.limit_in_bytes, or MemoryMax= of the service it runs under); otherwise " + machine
+	}
+	return machine
 }

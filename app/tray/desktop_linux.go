@@ -12,8 +12,9 @@ import (
 	"nixpass/builder/runner"
 )
 
-// checkDesktop makes sure a session bus answers: systray.Quit panics when
-// there was none.
+// checkDesktop makes sure a session bus answers (systray.Quit panics when
+// there was none) and that a tray host is on it: without one the library
+// only logs a raw registration error and shows nothing.
 func checkDesktop() error {
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		return ErrNoTray
@@ -22,7 +23,13 @@ func checkDesktop() error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNoTray, err)
 	}
-	return conn.Close()
+	defer conn.Close()
+	var has bool
+	err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.kde.StatusNotifierWatcher").Store(&has)
+	if err == nil && !has {
+		return ErrNoTrayHost
+	}
+	return nil
 }
 
 func openFile(ctx context.Context, path string) error {

@@ -46,8 +46,13 @@ type projectSlots struct {
 	items []*slot
 }
 
+// Available says whether Run can show an icon: nil, ErrNoTray (no
+// desktop session) or ErrNoTrayHost (a session with no tray host).
+func Available() error { return checkDesktop() }
+
 // Run shows the tray until Quit is chosen or ctx ends; it blocks. It
-// returns ErrNoTray when there is no session bus.
+// returns ErrNoTray when there is no session bus, ErrNoTrayHost when
+// nothing on it shows tray icons.
 func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...any)) error {
 	if err := checkDesktop(); err != nil {
 		return err

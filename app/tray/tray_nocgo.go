@@ -11,6 +11,9 @@ import (
 // macOS, so a binary built with CGO_ENABLED=0 runs headless.
 var ErrNoTray = errors.New("built without cgo: the menu-bar icon needs cgo on macOS (build with make app)")
 
+// Available always returns ErrNoTray in a build without cgo.
+func Available() error { return ErrNoTray }
+
 // Run always returns ErrNoTray in a build without cgo.
 func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...any)) error {
 	return ErrNoTray

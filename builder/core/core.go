@@ -47,6 +47,8 @@ type App struct {
 	startAtLogin bool
 
 	cancel context.CancelFunc
+	// first holds the projects never built when Start ran (BuildNeverBuilt).
+	first []config.Project
 }
 
 // Start loads the config at path, takes the single-instance lock, starts
@@ -86,7 +88,7 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 	}
 	a.sched = scheduler.New(env.Builder(a.internal.Publish), a.internal, opts)
 	a.status = builder.BuilderStatus{Backend: cfg.Builder.Backend, Name: cfg.VM.Name, State: builder.BuilderUnknown}
-	a.apply(cfg)
+	a.first = a.apply(cfg, true)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
@@ -100,11 +102,14 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 }
 
 // apply makes the watched projects match cfg. Called at start and on
-// every config change.
-func (a *App) apply(cfg *config.Config) {
+// every config change. It returns the projects to build now: at start
+// those never built, later every project added (nixpass add promises a
+// build).
+func (a *App) apply(cfg *config.Config, starting bool) []config.Project {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	seen := map[string]bool{}
+	var build []config.Project
 	for _, p := range cfg.Projects {
 		p = p.WithDefaults()
 		seen[p.Path] = true
@@ -113,6 +118,10 @@ func (a *App) apply(cfg *config.Config) {
 			last, _ := a.env.Store.Last(p.Path)
 			ps = &builder.ProjectStatus{Path: p.Path, State: builder.ProjectIdle, Last: last}
 			a.projects[p.Path] = ps
+			// A first build cancelled by quitting did not build it either.
+			if !starting || last == nil || last.Kind == builder.KindCancelled {
+				build = append(build, p)
+			}
 		}
 		ps.Name, ps.Output, ps.Watch, ps.DockerLoad = p.Name(), p.OutputPath(), p.Watching(), p.DockerLoad
 		if p.Watching() {
@@ -132,6 +141,15 @@ func (a *App) apply(cfg *config.Config) {
 		}
 	}
 	a.env.Config = cfg
+	return build
+}
+
+// enqueue queues a build of each project, outside a.mu: queueing
+// publishes events that track takes a.mu to record.
+func (a *App) enqueue(ps []config.Project, reason string) {
+	for _, p := range ps {
+		a.sched.Enqueue(Request(p), reason)
+	}
 }
 
 // forward turns watcher triggers and folder states into builds and events.
@@ -205,7 +223,7 @@ func (a *App) watchConfig(ctx context.Context) {
 			a.logf("config not reloaded: %v", err)
 			return
 		}
-		a.apply(cfg)
+		a.enqueue(a.apply(cfg, false), "added")
 		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
 	}
 	for {
@@ -264,6 +282,18 @@ func (a *App) Snapshot() builder.Snapshot {
 	}
 	sort.Slice(s.Projects, func(i, j int) bool { return s.Projects[i].Name < s.Projects[j].Name })
 	return s
+}
+
+// BuildNeverBuilt queues a build of every project that had never been
+// built when Start ran: the first run's promise that a registered project
+// is built without waiting for a change. Callers call it once, after
+// subscribing to Bus, so that they see those builds queued.
+func (a *App) BuildNeverBuilt() {
+	a.mu.Lock()
+	first := a.first
+	a.first = nil
+	a.mu.Unlock()
+	a.enqueue(first, "first build")
 }
 
 // Build queues a build of the registered project in dir.
