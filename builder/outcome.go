@@ -40,6 +40,9 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindCancelled, Message: "the build was cancelled on " + where, Hint: "nothing was changed: the last good image is untouched"}
 	}
 
+	if msg, hint, ok := remoteBuilderFailure(nixLog); ok {
+		return &Error{Kind: KindUnavailable, Message: msg, Hint: hint}
+	}
 	f := classifyNixLog(nixLog)
 	signal := rep.signal
 	if f.signal != 0 {

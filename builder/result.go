@@ -99,6 +99,10 @@ type Result struct {
 	UpToDate   bool   `json:"up_to_date"`
 	Log        string `json:"log"`
 	Image      string `json:"image,omitempty"`
+	// BuiltOn is where the image was built: a remote builder's URI, or
+	// BuiltLocal; empty when nothing was built (up to date, or every
+	// path came from a cache).
+	BuiltOn string `json:"built_on,omitempty"`
 	// Warning reports a problem after a successful build, such as a
 	// failed `docker load`; the image itself is good.
 	Warning  string    `json:"warning,omitempty"`
