@@ -53,6 +53,8 @@ func Load(path string) (*Env, error) {
 			AutoCreate: cfg.VM.AutoCreate,
 			// Tests point this at a host folder the fake multipass shares.
 			GuestScriptDir: os.Getenv("NIXPASS_GUEST_SCRIPT_DIR"),
+			GuestNixDir:    os.Getenv("NIXPASS_GUEST_NIX_DIR"),
+			Remote:         remote,
 		}
 		e.Machine = e.VM
 	}
