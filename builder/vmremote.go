@@ -149,7 +149,9 @@ func (v *VM) setupRemoteBuilders(ctx context.Context, progress func(string)) err
 				Hint:    "fix the key path in the machine line (its third field), or make the key: ssh-keygen -t ed25519 -f " + k.host}
 		}
 	}
-	fail := func(what string, err error) error { return v.unavailable("set up remote builders in the VM: "+what, err) }
+	fail := func(what string, err error) error {
+		return v.unavailable("set up remote builders in the VM: "+what, err)
+	}
 	exec := func(stdin []byte, args ...string) error {
 		o := multipass.ExecOptions{Args: args}
 		if stdin != nil {
