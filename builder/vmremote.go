@@ -15,6 +15,7 @@ import (
 
 	"nixpass/builder/multipass"
 	"nixpass/builder/runner"
+	"nixpass/builder/shq"
 )
 
 // In the VM, remote builders and caches are the daemon's settings: the
@@ -115,7 +116,7 @@ func (v *VM) pinnedHostKey(ctx context.Context, uri string) (string, error) {
 		}
 		return "", &Error{Kind: KindConfig, Err: err,
 			Message: fmt.Sprintf("the host key of the remote builder %s is not known%s: the VM would have to trust whatever answers", uri, why),
-			Hint: "connect to it once from here (ssh " + host + ") so it is in " + kh + ", or put it in the machine line's last field: " +
+			Hint: "connect to it once from here (" + shq.Join("ssh", host) + ") so it is in " + kh + ", or put it in the machine line's last field: " +
 				"base64 -w0 /etc/ssh/ssh_host_ed25519_key.pub (run on the builder)"}
 	}
 	return base64.StdEncoding.EncodeToString([]byte(best)), nil
@@ -146,7 +147,7 @@ func (v *VM) setupRemoteBuilders(ctx context.Context, progress func(string)) err
 		if st, err := os.Stat(k.host); err != nil || !st.Mode().IsRegular() {
 			return &Error{Kind: KindConfig, Err: err,
 				Message: fmt.Sprintf("the SSH key %s of a remote builder in [builder] builders is missing or not a file", k.host),
-				Hint:    "fix the key path in the machine line (its third field), or make the key: ssh-keygen -t ed25519 -f " + k.host}
+				Hint:    "fix the key path in the machine line (its third field), or make the key: " + shq.Join("ssh-keygen", "-t", "ed25519", "-f", k.host)}
 		}
 	}
 	fail := func(what string, err error) error {
