@@ -121,7 +121,16 @@ func trusted(u *user.User, list []string) bool {
 }
 
 // sameMachines reports whether Nix's builders setting holds every line.
+// "@FILE" (Nix 2.26+'s default is @/etc/nix/machines) names a file of
+// machine lines.
 func sameMachines(setting string, lines []string) bool {
+	if file, ok := strings.CutPrefix(strings.TrimSpace(setting), "@"); ok {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return false
+		}
+		setting = string(b)
+	}
 	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	have := map[string]bool{}
 	for _, m := range strings.FieldsFunc(setting, func(r rune) bool { return r == ';' || r == '\n' }) {
