@@ -45,4 +45,9 @@ CONF
 chown "$user:$user" "$home/.config/nix/nix.conf.tmp"
 mv "$home/.config/nix/nix.conf.tmp" "$home/.config/nix/nix.conf"
 mkdir -p /run/sshd
+# ssh-ng:// runs nix-daemon, ssh:// nix-store, from a non-interactive shell.
+for tool in nix-daemon nix-store; do
+	su -s /bin/sh "$user" -c "command -v $tool" >/dev/null ||
+		{ echo "remote-builder.sh: $tool is not on $user's PATH: apt-get install nix-bin" >&2; exit 1; }
+done
 echo "remote-builder: user $user (store $home/remote-store), keys in $dir"
