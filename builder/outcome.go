@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"nixpass/builder/shq"
 )
 
 // classify turns a non-zero script exit into a classified error, using
@@ -41,6 +43,11 @@ func (r *run) classify(ctx context.Context, code int) error {
 	}
 
 	if msg, hint, ok := remoteBuilderFailure(nixLog); ok {
+		if vm, ok := r.b.Machine.(*VM); ok {
+			// The VM's nix-daemon (root) is what connects to the builders.
+			hint += "; in the VM it is root that connects: " + shq.Join("multipass", "exec", vm.Name, "--", "sudo", "nix", "store", "ping", "--store", remoteAttempts(nixLog)[0].uri) +
+				"; after changing [builder]: nixpass vm setup"
+		}
 		return &Error{Kind: KindUnavailable, Message: msg, Hint: hint}
 	}
 	f := classifyNixLog(nixLog)

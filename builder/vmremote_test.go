@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"nixpass/builder/multipass/multipasstest"
 )
@@ -186,5 +189,31 @@ func TestVMCreateWritesRemoteBuilders(t *testing.T) {
 	}
 	if n := strings.Count(string(readBytes(t, filepath.Join(w.vm.GuestNixDir, "nix.conf"))), "!include nixpass.conf"); n != 1 {
 		t.Errorf("the include is there %d times, want once (cloud-init writes it)", n)
+	}
+}
+
+// TestVMRemoteBuilderDown builds through the fake VM, whose Nix (this
+// host's, as root) has a builder nobody listens for, as the VM's daemon
+// would after `nixpass vm setup`: unavailable, with ssh's words and how to
+// check from inside the VM.
+func TestVMRemoteBuilderDown(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test builds with a local store, as root (CI does)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfg := filepath.Join(t.TempDir(), "ssh_config")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("Host nixpass-down\n  HostName 127.0.0.1\n  Port %d\n  BatchMode yes\n", port)), 0o644)
+	w := newVMWorld(t, []string{"NIX_SSHOPTS=-F " + cfg}, vmInstance)
+	t.Setenv("NIX_CONFIG", "substituters =\nbuilders = ssh-ng://nixpass-down x86_64-linux - 1 1\nmax-jobs = 0\n")
+	res := w.b.Build(context.Background(), offlineProject(t, fmt.Sprintf("vm-down-%d", time.Now().UnixNano()), ""))
+	if res.Kind != KindUnavailable || !strings.Contains(res.Message, "the remote builder ssh-ng://nixpass-down cannot be reached") ||
+		!strings.Contains(res.Message, "Connection refused") ||
+		!strings.Contains(res.Hint, "multipass exec nixpass -- sudo nix store ping --store ssh-ng://nixpass-down") {
+		t.Errorf("got %s: %s\nhint: %s", res.Kind, res.Message, res.Hint)
 	}
 }
