@@ -139,7 +139,7 @@ func TestRemoteBuilderThroughDaemonAsUser(t *testing.T) {
 		dir := w.project("app", imageNix(tag+"-untrusted", ""))
 		o := asUser(w, cred, bin, "build", dir, "--json")
 		if o.code != 1 || o.res.Kind != builder.KindConfig ||
-			!strings.Contains(o.res.Message, "nix-daemon ignores [builder] builders for "+ciUser+", who is not one of its trusted-users (root)") ||
+			!strings.Contains(o.res.Message, "nix-daemon ignores [builder] builders and max_jobs for "+ciUser+", who is not one of its trusted-users (root)") ||
 			!strings.Contains(o.res.Hint, "builders = "+r.line("wrong_key")) || !strings.Contains(o.res.Hint, "trusted-users = root "+ciUser) {
 			t.Errorf("untrusted user: %v\nmessage: %s\nhint: %s", o, o.res.Message, o.res.Hint)
 		}

@@ -55,7 +55,7 @@ func (l *Local) checkTrusted(ctx context.Context) error {
 		return nil
 	}
 	return &Error{Kind: KindConfig,
-		Message: fmt.Sprintf("nix-daemon ignores [builder] builders for %s, who is not one of its trusted-users (%s): the build would not use the remote builders", u.Username, conf["trusted-users"]),
+		Message: fmt.Sprintf("nix-daemon ignores [builder] %s for %s, who is not one of its trusted-users (%s): the build would not use them", l.Remote.keys(), u.Username, conf["trusted-users"]),
 		Hint: "put them in the daemon's /etc/nix/nix.conf instead, and restart nix-daemon:\n" + indent(l.Remote.NixConf()) +
 			"or trust yourself there: trusted-users = root " + u.Username + " (a trusted user can act as root in the store)"}
 }

@@ -50,6 +50,18 @@ func (r Remote) settings() []setting {
 	return out
 }
 
+// keys names the config keys r sets, for messages: "builders and max_jobs".
+func (r Remote) keys() string {
+	var k []string
+	for _, s := range r.settings() {
+		k = append(k, strings.ReplaceAll(s.name, "-", "_"))
+	}
+	if len(k) > 1 {
+		return strings.Join(k[:len(k)-1], ", ") + " and " + k[len(k)-1]
+	}
+	return strings.Join(k, "")
+}
+
 // NixConf renders r as nix.conf lines.
 func (r Remote) NixConf() string {
 	var b strings.Builder

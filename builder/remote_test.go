@@ -24,4 +24,7 @@ func TestRemoteNixConf(t *testing.T) {
 			t.Errorf("Empty(%+v) = %v", tt.r, tt.r.Empty())
 		}
 	}
+	if got := (Remote{Builders: []string{"ssh://a"}, MaxJobs: &zero}).keys(); got != "builders and max_jobs" {
+		t.Errorf("keys = %q, want the config keys set", got)
+	}
 }
