@@ -188,3 +188,29 @@ func TestRemoteBuilderBuildsAndFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestNixOptionsReachNixIntact passes a substituter whose URL holds shell
+// syntax: Nix must get it byte for byte (it creates the cache folder with
+// that very name) and no shell may run it.
+func TestNixOptionsReachNixIntact(t *testing.T) {
+	needNix(t)
+	if os.Geteuid() != 0 {
+		t.Fatal("this test builds with a local store, as root (CI does)")
+	}
+	w := newWorld(t)
+	// Nix itself refuses '`', '{' and whitespace in a store URL (the
+	// config rejects whitespace); quotes and $( ) it takes.
+	cache := filepath.Join(w.root, `cache'"$(id)"`)
+	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\nsubstituters = [%q]\nmax_jobs = 1\n", "file://"+cache))
+	dir := w.project("app", imageNix(fmt.Sprintf("opts-%d", rand.Int64()), ""))
+	o := w.run("build", dir, "--json")
+	if o.code != 0 || o.res.BuiltOn != builder.BuiltLocal {
+		t.Fatalf("build: %v", o)
+	}
+	if ents, _ := filepath.Glob(filepath.Join(w.root, "cache*uid=*")); len(ents) > 0 {
+		t.Errorf("a shell ran the substituter URL: %v", ents)
+	}
+	if st, err := os.Stat(cache); err != nil || !st.IsDir() {
+		t.Errorf("Nix did not get the substituter URL intact (no cache folder %q): %v", cache, err)
+	}
+}
