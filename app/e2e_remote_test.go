@@ -34,13 +34,18 @@ type rb struct {
 	t         *testing.T
 	dir       string // the test's folder: configs, known_hosts
 	keys      string
+	alias     string
 	port      int
 	sshConfig string
 	cmd       *exec.Cmd
 	store     string // the builder user's store root
 }
 
-func needRemoteBuilder(t *testing.T) *rb {
+func needRemoteBuilder(t *testing.T) *rb { return newRemoteBuilder(t, "nixpass-builder") }
+
+// newRemoteBuilder starts a builder reached as alias; extra lines go into
+// its sshd_config.
+func newRemoteBuilder(t *testing.T, alias string, extra ...string) *rb {
 	t.Helper()
 	needNix(t)
 	keys := remoteBuilderDir()
@@ -58,15 +63,15 @@ func needRemoteBuilder(t *testing.T) *rb {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	r := &rb{t: t, dir: dir, keys: keys, port: freePort(t), store: filepath.Join(strings.TrimSpace(string(home)), "remote-store")}
+	r := &rb{t: t, dir: dir, keys: keys, alias: alias, port: freePort(t), store: filepath.Join(strings.TrimSpace(string(home)), "remote-store")}
 	hostKey := strings.Fields(string(readFile(t, filepath.Join(keys, "host_key.pub"))))
 	known := fmt.Sprintf("[127.0.0.1]:%d %s %s\n", r.port, hostKey[0], hostKey[1])
 	writeFile(t, filepath.Join(dir, "known_hosts"), known)
 	r.sshConfig = filepath.Join(dir, "ssh_config")
-	writeFile(t, r.sshConfig, fmt.Sprintf("Host nixpass-builder\n  HostName 127.0.0.1\n  Port %d\n  User %s\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n  BatchMode yes\n",
-		r.port, remoteUser, filepath.Join(dir, "known_hosts")))
-	writeFile(t, filepath.Join(dir, "sshd_config"), fmt.Sprintf("ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nPidFile none\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nAllowUsers %s\n",
-		r.port, filepath.Join(keys, "host_key"), remoteUser))
+	writeFile(t, r.sshConfig, fmt.Sprintf("Host %s\n  HostName 127.0.0.1\n  Port %d\n  User %s\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n  BatchMode yes\n",
+		alias, r.port, remoteUser, filepath.Join(dir, "known_hosts")))
+	writeFile(t, filepath.Join(dir, "sshd_config"), fmt.Sprintf("ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nPidFile none\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nAllowUsers %s\n%s",
+		r.port, filepath.Join(keys, "host_key"), remoteUser, strings.Join(append(extra, ""), "\n")))
 	_ = os.MkdirAll("/run/sshd", 0o755)
 	r.start()
 	t.Cleanup(r.stop)
@@ -104,7 +109,7 @@ func (r *rb) stop() {
 
 // line is the machine line for the builder with the named key.
 func (r *rb) line(key string) string {
-	return "ssh-ng://nixpass-builder x86_64-linux " + filepath.Join(r.keys, key) + " 1 1 - - -"
+	return "ssh-ng://" + r.alias + " x86_64-linux " + filepath.Join(r.keys, key) + " 1 1 - - -"
 }
 
 func freePort(t *testing.T) int {
@@ -164,6 +169,28 @@ func TestRemoteBuilderBuildsAndFailures(t *testing.T) {
 			!strings.Contains(o.res.Message, "Permission denied (publickey)") ||
 			strings.Contains(o.res.Message, "system features") {
 			t.Errorf("wrong key: %v\nmessage: %s", o, o.res.Message)
+		}
+	})
+
+	t.Run("no Nix on the builder's PATH", func(t *testing.T) {
+		// SetEnv applies after sshd's default PATH.
+		nonix := newRemoteBuilder(t, "nixpass-nonix", "SetEnv PATH=/nonexistent")
+		w := remoteWorld(t, nonix, "client_key", "0")
+		dir := w.project("app", imageNix(tag+"-nonix", ""))
+		o := w.run("build", dir, "--json")
+		if o.code != 6 || !strings.Contains(o.res.Message, "ssh-ng://nixpass-nonix has no Nix on its PATH") ||
+			!strings.Contains(o.res.Message, "nix-daemon: not found") || !strings.Contains(o.res.Hint, "remote-program=") {
+			t.Errorf("no nix: %v\nmessage: %s\nhint: %s", o, o.res.Message, o.res.Hint)
+		}
+	})
+	t.Run("name does not resolve", func(t *testing.T) {
+		w := remoteWorld(t, r, "client_key", "0")
+		w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\nbuilders = [%q]\nmax_jobs = 0\n", "ssh-ng://nixpass-nowhere.invalid x86_64-linux "+filepath.Join(r.keys, "client_key")))
+		dir := w.project("app", imageNix(tag+"-dns", ""))
+		o := w.run("build", dir, "--json")
+		if o.code != 6 || !strings.Contains(o.res.Message, "ssh-ng://nixpass-nowhere.invalid cannot be reached") ||
+			!strings.Contains(o.res.Message, "Could not resolve hostname nixpass-nowhere.invalid") {
+			t.Errorf("dns: %v\nmessage: %s", o, o.res.Message)
 		}
 	})
 
