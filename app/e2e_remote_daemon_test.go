@@ -133,6 +133,24 @@ func TestRemoteBuilderThroughDaemonAsUser(t *testing.T) {
 		os.RemoveAll(w.root)
 	})
 
+	t.Run("trusted user, builders from nixpass", func(t *testing.T) {
+		// A daemon without builders that trusts the user: nixpass's
+		// --option builders reach it and it honours them.
+		sub := filepath.Join(base, "trusted")
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		td := startPrivateDaemon(t, sub, "build-users-group = nixbld\ntrusted-users = root "+ciUser+"\nsubstituters =\n", "NIX_SSHOPTS=-F "+r.sshConfig)
+		w, cred := userWorld(t, base, td)
+		w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\nbuilders = [%q]\nmax_jobs = 0\n", r.line("client_key")))
+		dir := w.project("app", imageNix(tag+"-trusted", ""))
+		o := asUser(w, cred, bin, "build", dir, "--json")
+		if o.code != 0 || o.res.BuiltOn != "ssh-ng://nixpass-builder" {
+			t.Fatalf("trusted user: built_on %q\n%v", o.res.BuiltOn, o)
+		}
+		os.RemoveAll(w.root)
+	})
+
 	t.Run("builders the daemon does not have, untrusted user", func(t *testing.T) {
 		w, cred := userWorld(t, base, d)
 		w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\nbuilders = [%q]\nmax_jobs = 0\n", r.line("wrong_key")))
