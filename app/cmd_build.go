@@ -51,6 +51,9 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 		if r.Image != "" {
 			fmt.Fprintf(stdout, "  image %s  (docker load -i %q)\n", r.Image, r.Output)
 		}
+		if r.BuiltOn != "" {
+			fmt.Fprintf(stdout, "  built on %s\n", r.BuiltOn)
+		}
 		if r.Warning != "" {
 			fmt.Fprintf(stderr, "  warning: %s\n", r.Warning)
 		}

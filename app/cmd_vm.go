@@ -72,6 +72,8 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		err = e.VM.Create(ctx, progress)
 	case "start":
 		err = e.VM.Start(ctx, progress)
+	case "setup":
+		err = e.VM.Setup(ctx, progress)
 	case "stop":
 		err = e.VM.Stop(ctx)
 	case "resize":

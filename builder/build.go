@@ -95,6 +95,7 @@ type run struct {
 	mu      sync.Mutex
 	nixLog  strings.Builder
 	report  scriptReport
+	builtOn builtOn
 	phase   string
 	started time.Time
 }
@@ -221,6 +222,11 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	for _, a := range p.Args {
 		args = append(args, "--nix-arg", a)
 	}
+	if m, ok := b.Machine.(nixOptioner); ok {
+		for _, o := range m.nixOptions() {
+			args = append(args, "--nix-option", o.name, o.value)
+		}
+	}
 
 	stdout := &lineWriter{fn: r.protocolLine}
 	stderr := &lineWriter{fn: r.nixLine}
@@ -295,6 +301,7 @@ func (r *run) nixLine(line string) {
 	r.mu.Lock()
 	r.nixLog.WriteString(line)
 	r.nixLog.WriteByte('\n')
+	r.builtOn.line(line)
 	if r.nixLog.Len() > 2*maxLogKeepBytes {
 		// Keep the tail: the error is at the end of the log.
 		s := r.nixLog.String()
@@ -351,6 +358,11 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 	res.Kind = KindOK
 	res.StorePath = rep.storePath
 	res.UpToDate = rep.upToDate
+	r.mu.Lock()
+	res.BuiltOn = r.builtOn.machine()
+	nixLog := r.nixLog.String()
+	r.mu.Unlock()
+	fallback := fallbackWarning(nixLog, res.BuiltOn)
 	st, err := os.Stat(res.Output)
 	if err != nil {
 		// The script wrote it inside the builder; if the host cannot see it
@@ -369,6 +381,9 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
 	} else {
 		res.Message = fmt.Sprintf("built %s (%s)", filepath.Base(res.Output), HumanBytes(res.Bytes))
+	}
+	if fallback != "" {
+		res.Warning = strings.TrimPrefix(res.Warning+"; "+fallback, "; ")
 	}
 	good := &goodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image}
 	if r.p.DockerLoad {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/google/renameio/v2"
 
@@ -22,6 +23,12 @@ type Local struct {
 	ScriptDir string
 	// Runner runs the script; nil means runner.Exec.
 	Runner runner.Runner
+	// Remote is passed to Nix on its command line, so it takes effect
+	// with a local store (root) and through nix-daemon for a trusted user.
+	Remote Remote
+	// skipRemote is set by Prepare when the daemon already has Remote's
+	// builders in its own nix.conf and would ignore them from us.
+	skipRemote atomic.Bool
 }
 
 var _ Machine = (*Local)(nil)
@@ -53,6 +60,9 @@ func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) 
 	_, err := l.runner().Run(ctx, runner.Cmd{Name: "sh", Args: []string{l.scriptPath(), "check"}, Stdout: &out})
 	if err != nil {
 		return "", nixMissing(err, "this machine", "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download")
+	}
+	if err := l.checkTrusted(ctx); err != nil {
+		return "", err
 	}
 	return dir, nil
 }

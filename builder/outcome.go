@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"nixpass/builder/shq"
 )
 
 // classify turns a non-zero script exit into a classified error, using
@@ -40,6 +42,14 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindCancelled, Message: "the build was cancelled on " + where, Hint: "nothing was changed: the last good image is untouched"}
 	}
 
+	if msg, hint, ok := remoteBuilderFailure(nixLog); ok {
+		if vm, ok := r.b.Machine.(*VM); ok {
+			// The VM's nix-daemon (root) is what connects to the builders.
+			hint += "; in the VM it is root that connects: " + shq.Join("multipass", "exec", vm.Name, "--", "sudo", "nix", "store", "ping", "--store", remoteAttempts(nixLog)[0].uri) +
+				"; after changing [builder]: nixpass vm setup"
+		}
+		return &Error{Kind: KindUnavailable, Message: msg, Hint: hint}
+	}
 	f := classifyNixLog(nixLog)
 	signal := rep.signal
 	if f.signal != 0 {

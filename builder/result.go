@@ -109,9 +109,14 @@ type Result struct {
 	// Loaded is what `docker load` reported loading (NAME:TAG, or the
 	// image ID of an untagged archive) when the project has docker_load.
 	Loaded string `json:"loaded,omitempty"`
+	// BuiltOn is where the image was built: a remote builder's URI, or
+	// BuiltLocal; empty when nothing was built (up to date, or every
+	// path came from a cache).
+	BuiltOn string `json:"built_on,omitempty"`
 	// Warning reports a problem that does not fail the build, such as an
-	// image whose manifest names no tag; the image itself is good. (A
-	// failed `docker load` is KindDocker.)
+	// image whose manifest names no tag, or a fallback from remote
+	// builders to this machine; the image itself is good. (A failed
+	// `docker load` is KindDocker.)
 	Warning  string    `json:"warning,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`

@@ -43,6 +43,17 @@ type VM struct {
 	// LaunchTimeout bounds `multipass launch`, which includes installing
 	// Nix; zero means 20 minutes.
 	LaunchTimeout time.Duration
+	// Remote is written into the VM's nix-daemon configuration
+	// (vmremote.go).
+	Remote Remote
+	// GuestNixDir is the VM's Nix configuration folder; "" means
+	// DefaultGuestNixDir. Tests point it at a host folder.
+	GuestNixDir string
+	// KnownHosts pins builders' host keys for machine lines without one;
+	// "" means ~/.ssh/known_hosts.
+	KnownHosts string
+	// Runner runs host commands (ssh-keygen); nil means runner.Exec.
+	Runner runner.Runner
 }
 
 var _ Machine = (*VM)(nil)

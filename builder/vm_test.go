@@ -230,7 +230,7 @@ func TestCloudInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(b)
-	for _, want := range []string{"#cloud-config", "size: 4294967296", "max-jobs = 2", "cores = 4", "experimental-features = nix-command flakes", "--daemon"} {
+	for _, want := range []string{"#cloud-config", "size: 4294967296", "max-jobs = 2", "cores = 4", "experimental-features = nix-command flakes", "--daemon", "\n      !include nixpass.conf\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("cloud-init lacks %q:\n%s", want, s)
 		}

@@ -60,6 +60,11 @@ func (v *VM) Create(ctx context.Context, progress func(string)) error {
 	if err := v.ensureScript(ctx, progress); err != nil {
 		return err
 	}
+	if !v.Remote.Empty() {
+		if err := v.setupRemoteBuilders(ctx, progress); err != nil {
+			return err
+		}
+	}
 	progress("the builder VM is ready")
 	return nil
 }

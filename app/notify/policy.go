@@ -77,6 +77,12 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 			title = "nixpass: " + name + " fixed"
 		}
 		body := fmt.Sprintf("%s · %s · %s", nonEmpty(r.Image, filepath.Base(r.Output)), builder.HumanBytes(r.Bytes), r.Duration().Round(1e8))
+		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
+			body += " · on " + builder.BuilderHost(r.BuiltOn)
+		}
+		if r.Warning != "" {
+			body += "\n" + r.Warning
+		}
 		return Message{Title: title, Body: body}, true
 	}
 	key := string(r.Kind) + "\x00" + r.Message

@@ -57,3 +57,18 @@ func TestSuccessCanBeTurnedOff(t *testing.T) {
 		t.Error("a fix should still be announced")
 	}
 }
+
+func TestSuccessNamesTheBuilder(t *testing.T) {
+	remote := ok(false)
+	remote.BuiltOn = "ssh-ng://me@bigbox"
+	fallback := ok(false)
+	fallback.Project, fallback.BuiltOn = "/p/web", builder.BuiltLocal
+	fallback.Warning = "the remote builder ssh-ng://me@bigbox cannot be reached (ssh: connect to host bigbox port 22: Connection refused): built on this machine instead"
+	p := &Policy{Success: true}
+	if m, _ := p.Decide(fin(remote)); m.Body != "api:latest · 84.0 MB · 41s · on me@bigbox" {
+		t.Errorf("remote build body = %q", m.Body)
+	}
+	if m, _ := p.Decide(fin(fallback)); !strings.HasSuffix(m.Body, "\n"+fallback.Warning) || strings.Contains(m.Body, "· on") {
+		t.Errorf("fallback body = %q, want the warning on its own line", m.Body)
+	}
+}

@@ -202,7 +202,11 @@ func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 		if r.UpToDate {
 			return "✓ " + at + " · up to date"
 		}
-		return fmt.Sprintf("✓ %s · %s · %s", at, builder.HumanBytes(r.Bytes), roundDuration(r.Duration()))
+		label := fmt.Sprintf("✓ %s · %s · %s", at, builder.HumanBytes(r.Bytes), roundDuration(r.Duration()))
+		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
+			label += " · on " + builder.BuilderHost(r.BuiltOn)
+		}
+		return label
 	}
 	if r.Kind == builder.KindCancelled {
 		return "cancelled at " + at

@@ -69,12 +69,18 @@ func TestLastLine(t *testing.T) {
 	upToDate.UpToDate = true
 	oom := res(builder.KindOOM)
 	oom.Finished = at.Add(7 * time.Minute)
+	remote := res(builder.KindOK)
+	remote.BuiltOn = "ssh-ng://me@bigbox"
+	local := res(builder.KindOK)
+	local.BuiltOn = builder.BuiltLocal
 	tests := []struct {
 		p    builder.ProjectStatus
 		want string
 	}{
 		{proj(builder.ProjectIdle, res(builder.KindOK)), "✓ 12:03 · 84.0 MB · 41 s"},
 		{proj(builder.ProjectIdle, upToDate), "✓ 12:03 · up to date"},
+		{proj(builder.ProjectIdle, remote), "✓ 12:03 · 84.0 MB · 41 s · on me@bigbox"},
+		{proj(builder.ProjectIdle, local), "✓ 12:03 · 84.0 MB · 41 s"},
 		{proj(builder.ProjectIdle, oom), "✗ out of memory at 12:10"},
 		{proj(builder.ProjectIdle, res(builder.KindCancelled)), "cancelled at 12:03"},
 		{proj(builder.ProjectBuilding, res(builder.KindOK)), "building…"},

@@ -42,6 +42,21 @@ type Builder struct {
 	// Timeout is the longest one build may run before it is cancelled, as
 	// a Go duration such as "90m" (default "2h"; must be more than zero).
 	Timeout Duration `toml:"timeout"`
+	// Builders are Nix machine lines ("URI SYSTEMS KEY JOBS SPEED
+	// FEATURES MANDATORY HOSTKEY", "-" for a default): remote builders Nix
+	// hands derivations to, over ssh:// or ssh-ng://. See remote.go.
+	Builders []string `toml:"builders"`
+	// BuildersUseSubstitutes lets the remote builders fetch dependencies
+	// from their binary caches instead of receiving them from here; nil
+	// leaves Nix's setting alone.
+	BuildersUseSubstitutes *bool `toml:"builders_use_substitutes"`
+	// MaxJobs is Nix's max-jobs for local builds: 0 builds only on the
+	// remote builders; nil leaves Nix's default (local and remote).
+	MaxJobs *int `toml:"max_jobs"`
+	// Substituters replace Nix's binary caches (URLs), when set.
+	Substituters []string `toml:"substituters"`
+	// TrustedPublicKeys are the caches' signing keys ("NAME:BASE64").
+	TrustedPublicKeys []string `toml:"trusted_public_keys"`
 }
 
 // VM is the [vm] table. Size keys take Multipass's syntax: bytes, or a

@@ -44,6 +44,32 @@ var reference = []struct {
 			func(c *Config) string { return quote(c.Builder.Multipass) }},
 		{"timeout", `The longest a build may run, e.g. "90m" or "2h".`,
 			func(c *Config) string { return quote(c.Builder.Timeout.String()) }},
+		{"builders", `Remote builders, as Nix machine lines: "URI SYSTEMS SSH-KEY JOBS SPEED FEATURES MANDATORY HOST-KEY" ("-" for a default).`,
+			func(c *Config) string {
+				return quoteList(c.Builder.Builders, `["ssh-ng://me@bigbox x86_64-linux,aarch64-linux /Users/me/.ssh/nix_builder 16 1 big-parallel - -"]`)
+			}},
+		{"builders_use_substitutes", "Remote builders fetch dependencies from their binary caches instead of from here.",
+			func(c *Config) string {
+				if c.Builder.BuildersUseSubstitutes == nil {
+					return "true  # left out: Nix's own setting"
+				}
+				return strconv.FormatBool(*c.Builder.BuildersUseSubstitutes)
+			}},
+		{"max_jobs", "Local build jobs: 0 builds only on the remote builders; left out: Nix's default (local and remote).",
+			func(c *Config) string {
+				if c.Builder.MaxJobs == nil {
+					return "0  # left out: Nix's default"
+				}
+				return strconv.Itoa(*c.Builder.MaxJobs)
+			}},
+		{"substituters", "Binary caches, replacing Nix's list; left out: Nix's own.",
+			func(c *Config) string {
+				return quoteList(c.Builder.Substituters, `["https://cache.nixos.org", "https://my-team.cachix.org"]`)
+			}},
+		{"trusted_public_keys", "The binary caches' signing keys, NAME:BASE64.",
+			func(c *Config) string {
+				return quoteList(c.Builder.TrustedPublicKeys, `["cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="]`)
+			}},
 	}},
 	{"vm", "The Multipass VM builds run in. Sizes are bytes, or a number with K, M or G.", []referenceKey{
 		{"name", "Multipass instance name.",
@@ -148,6 +174,19 @@ func renderProject(p Project) string {
 		b.WriteString("docker_load = true\n")
 	}
 	return b.String()
+}
+
+// quoteList renders a list of strings; a nil list (left out) renders as
+// example, which the file then shows commented out.
+func quoteList(l []string, example string) string {
+	if l == nil {
+		return example + "  # example"
+	}
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 // quote renders s, which must be valid UTF-8, as a TOML basic string.

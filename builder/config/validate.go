@@ -70,6 +70,9 @@ func (c *Config) problems() []problem {
 	if b.Timeout <= 0 {
 		bad("builder", "timeout", `%s is not more than zero: give builds time, e.g. "2h"`, b.Timeout)
 	}
+	for _, rp := range b.remoteProblems() {
+		bad("builder", rp.key, "%s", rp.msg)
+	}
 
 	v := c.VM
 	if !instanceName.MatchString(v.Name) {

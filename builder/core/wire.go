@@ -38,10 +38,12 @@ func Load(path string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find log folder: %w", err)
 	}
+	remote := builder.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
+		Substituters: cfg.Builder.Substituters, TrustedPublicKeys: cfg.Builder.TrustedPublicKeys}
 	e := &Env{Path: path, Config: cfg, Store: &builder.Store{StateDir: state, LogDir: logs}, StateDir: state}
 	switch cfg.Builder.Backend {
 	case "local":
-		e.Machine = &builder.Local{ScriptDir: filepath.Join(state, "bin")}
+		e.Machine = &builder.Local{ScriptDir: filepath.Join(state, "bin"), Remote: remote}
 	default:
 		e.VM = &builder.VM{
 			Client: &multipass.Client{Bin: cfg.Builder.Multipass},
@@ -51,6 +53,8 @@ func Load(path string) (*Env, error) {
 			AutoCreate: cfg.VM.AutoCreate,
 			// Tests point this at a host folder the fake multipass shares.
 			GuestScriptDir: os.Getenv("NIXPASS_GUEST_SCRIPT_DIR"),
+			GuestNixDir:    os.Getenv("NIXPASS_GUEST_NIX_DIR"),
+			Remote:         remote,
 		}
 		e.Machine = e.VM
 	}

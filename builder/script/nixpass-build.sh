@@ -9,6 +9,7 @@
 # Usage:
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
+#                       [--nix-option NAME VALUE]...
 #   nixpass-build cancel --token T
 #   nixpass-build check
 #
@@ -201,6 +202,7 @@ cmd_build() {
 		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
 		--nix-arg) set -- "$@" "$2"; shift 2; n=$((n - 2)) ;;
+		--nix-option) set -- "$@" --option "$2" "$3"; shift 3; n=$((n - 3)) ;;
 		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
 		esac
 	done
