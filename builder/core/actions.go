@@ -76,7 +76,7 @@ type LoginAgent interface {
 	Install() error
 	// Uninstall removes it.
 	Uninstall() error
-	// Status reports whether it is installed.
+	// Status reports whether it is installed and enabled (the checkbox).
 	Status() (agent.Status, error)
 }
 
@@ -84,7 +84,7 @@ type LoginAgent interface {
 func (a *App) SetLoginAgent(l LoginAgent) {
 	st, _ := l.Status()
 	a.mu.Lock()
-	a.agent, a.startAtLogin = l, st.Installed
+	a.agent, a.startAtLogin = l, st.Enabled
 	a.mu.Unlock()
 }
 
@@ -104,7 +104,7 @@ func (a *App) SetStartAtLogin(on bool) error {
 	}
 	st, _ := l.Status()
 	a.mu.Lock()
-	a.startAtLogin = st.Installed
+	a.startAtLogin = st.Enabled
 	a.mu.Unlock()
 	a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
 	return err
