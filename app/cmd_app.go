@@ -48,7 +48,7 @@ func runTray(c *cli, ctx context.Context) int {
 	go func() {
 		for ev := range events {
 			if m, ok := policy.Decide(ev); ok {
-				if err := sender.Send(m.Title, m.Body); err != nil {
+				if err := notify.Deliver(sender, m); err != nil {
 					logf("%v", err)
 				}
 			}

@@ -267,6 +267,16 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 	if d.iconPixmap(item) == idleIcon {
 		t.Error("the icon did not change for the failed state")
 	}
+	// The diagnosis is in the menu too, not only in the notification.
+	pm = projectMenu(t, d.layout(item), "trayapp")
+	var msg, hint bool
+	for _, c := range pm.children {
+		msg = msg || (c.visible && strings.Contains(c.label, "undefined variable 'oops'"))
+		hint = hint || (c.visible && strings.HasPrefix(c.label, "→ ") && strings.Contains(c.label, "fix the expression"))
+	}
+	if show, ok := pm.find("Show last error…"); !msg || !hint || !ok || !show.enabled {
+		t.Errorf("failed project's menu lacks the message (%v), the hint (%v) or an enabled Show last error… (%v): %+v", msg, hint, ok, pm)
+	}
 
 	quit, ok := d.layout(item).find("Quit nixpass")
 	if !ok {

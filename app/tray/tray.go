@@ -242,7 +242,14 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "buildall":
 		m.core.BuildAll()
 	case "config":
-		bg("open config", func() error { return openFile(ctx, m.core.ConfigPath()) })
+		bg("open config", func() error {
+			if err := ensureConfig(m.core.ConfigPath()); err != nil {
+				return err
+			}
+			return openFile(ctx, m.core.ConfigPath())
+		})
+	case "lasterror":
+		bg("show last error", func() error { return showLastError(ctx, m.core.Snapshot(), dir) })
 	case "add":
 		bg("add project", func() error {
 			d, err := pickFolder(ctx)
@@ -277,6 +284,16 @@ func openLog(ctx context.Context, s builder.Snapshot, dir string) error {
 		}
 	}
 	return errors.New("no build log yet")
+}
+
+func showLastError(ctx context.Context, s builder.Snapshot, dir string) error {
+	for _, p := range s.Projects {
+		if p.Path == dir && Failed(p.Last) {
+			title, text := ErrorReport(p, time.Local)
+			return showReport(ctx, title, text, p.Last.Log)
+		}
+	}
+	return errors.New("no failed build to show")
 }
 
 var lastIcon = assets.Icon(-1)
