@@ -59,9 +59,12 @@ test: fmt-check vet lint unit ## everything CI runs
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-vet: ## go vet for Linux and for macOS without cgo
+vet: vet-darwin-cgo ## go vet for Linux and for macOS without cgo, and the macOS cgo type check
 	$(GO) vet ./...
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./...
+
+vet-darwin-cgo: ## type-check the darwin && cgo files (tray adapter, FSEvents) on any OS
+	$(GO) test -count=1 -run TestDarwinCgoTypeChecks ./internal/darwincgo
 
 lint: ## staticcheck (pinned)
 	$(GO) run $(STATICCHECK) ./...

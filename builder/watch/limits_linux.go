@@ -23,4 +23,3 @@ func fdLimitHint() string {
 		"): raise it with: sudo sysctl fs.inotify.max_user_instances=1024, or ulimit -n"
 }
 
-func raiseFileLimit() {}
