@@ -23,6 +23,9 @@ func (a *App) SetWatch(dir string, on bool) error { return config.SetProjectWatc
 
 // AddProject registers dir with the defaults.
 func (a *App) AddProject(dir string) error {
+	if c, err := config.Canonical(dir); err == nil {
+		dir = c
+	}
 	return config.AddProject(a.env.Path, config.Project{Path: dir})
 }
 
