@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"nixpass/builder/config"
 	"nixpass/builder/core"
 )
