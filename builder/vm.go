@@ -189,7 +189,7 @@ func (v *VM) mount(ctx context.Context, inst *multipass.Instance, dir string, pr
 		}
 		return "", &Error{Kind: KindUnavailable, Err: err,
 			Message: fmt.Sprintf("mount %s in the builder VM: %v", dir, err),
-			Hint:    "check that the folder exists and that Multipass may read it (macOS: System Settings > Privacy & Security > Files and Folders / Full Disk Access for multipassd)"}
+			Hint:    multipass.MountReadHint}
 	}
 	return target, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,5 +192,12 @@ func TestDefaultFDBudget(t *testing.T) {
 		if got := defaultFDBudget(tc.soft); got != tc.want {
 			t.Errorf("defaultFDBudget(%d) = %d, want %d", tc.soft, got, tc.want)
 		}
+	}
+}
+
+func TestPermissionErrorHasAHint(t *testing.T) {
+	err := limitError("/p/src", fmt.Errorf("open: %w", syscall.EPERM))
+	if err == nil || !strings.Contains(err.Error(), "/p/src") || !strings.Contains(err.Error(), permissionHint()) {
+		t.Errorf("limitError(EPERM) = %v, want the folder and %q", err, permissionHint())
 	}
 }

@@ -22,3 +22,7 @@ func fdLimitHint() string {
 	return "out of inotify instances or file descriptors (fs.inotify.max_user_instances=" + procValue("max_user_instances") +
 		"): raise it with: sudo sysctl fs.inotify.max_user_instances=1024, or ulimit -n"
 }
+
+func permissionHint() string {
+	return "check that your user may read the folder (ls -ld it)"
+}

@@ -15,3 +15,10 @@ func fdLimitHint() string {
 	return "out of file descriptors (kqueue keeps one per watched file): ignore big folders in .gitignore, or use the app built with cgo (make app), which watches with FSEvents; " +
 		"the system limits are kern.maxfilesperproc and kern.maxfiles (sysctl; launchctl limit maxfiles)"
 }
+
+// permissionHint: on macOS a folder under ~/Documents, ~/Desktop,
+// ~/Downloads or iCloud Drive needs a privacy (TCC) grant for nixpass
+// itself, which watches it, besides Multipass's own.
+func permissionHint() string {
+	return "macOS did not let nixpass read it: allow nixpass in System Settings › Privacy & Security › Files and Folders (or Full Disk Access), or keep the project outside ~/Documents, ~/Desktop and iCloud Drive"
+}
