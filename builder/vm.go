@@ -210,6 +210,14 @@ func (v *VM) ensureScript(ctx context.Context, progress func(string)) error {
 		}
 		err = check()
 	}
+	if errors.As(err, &xe) && xe.Code == exitNixMissing {
+		// A VM whose first boot is still installing Nix (a launch that
+		// timed out, a build started meanwhile) is not broken: wait for
+		// cloud-init before saying Nix is missing.
+		progress("waiting for the builder VM's first-boot setup to finish (cloud-init installs Nix; this takes a few minutes)")
+		_, _ = v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"cloud-init", "status", "--wait"}})
+		err = check()
+	}
 	switch {
 	case err == nil:
 		return nil

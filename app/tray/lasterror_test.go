@@ -60,3 +60,14 @@ func TestErrorReport(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildingShowsProgress(t *testing.T) {
+	p := proj(builder.ProjectBuilding, nil)
+	if got := LastLine(p, time.UTC); got != "building…" {
+		t.Errorf("LastLine = %q, want building…", got)
+	}
+	p.Progress = "preparing: creating the builder VM \"nixpass\" (first use; installing Nix takes a few minutes)"
+	if got := LastLine(p, time.UTC); !strings.HasPrefix(got, "preparing: creating the builder VM") || len([]rune(got)) > menuTextMax+1 {
+		t.Errorf("LastLine = %q, want the progress, at most one menu line", got)
+	}
+}

@@ -190,6 +190,9 @@ func projectMark(p builder.ProjectStatus) string {
 func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 	switch p.State {
 	case builder.ProjectBuilding:
+		if p.Progress != "" {
+			return menuText(p.Progress) + "…"
+		}
 		return "building…"
 	case builder.ProjectQueued:
 		return "queued"
