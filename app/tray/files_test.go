@@ -83,3 +83,15 @@ func TestEnsureConfig(t *testing.T) {
 		t.Errorf("an existing config was changed:\n%s", got)
 	}
 }
+
+func TestWriteReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	path, err := writeReport(dir, "api: Nix evaluation error", "undefined variable 'oops'\n\nWhat to do: fix the expression")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if filepath.Dir(path) != dir || !strings.HasPrefix(string(b), "api: Nix evaluation error\n\nundefined variable 'oops'") || !strings.Contains(string(b), "What to do") {
+		t.Errorf("%s:\n%s", path, b)
+	}
+}

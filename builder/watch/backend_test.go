@@ -201,3 +201,27 @@ func TestPermissionErrorHasAHint(t *testing.T) {
 		t.Errorf("limitError(EPERM) = %v, want the folder and %q", err, permissionHint())
 	}
 }
+
+// TestRecursiveNestedProjects: with one stream per tree, a change inside a
+// project nested in another belongs to the inner one only.
+func TestRecursiveNestedProjects(t *testing.T) {
+	outer := t.TempDir()
+	inner := filepath.Join(outer, "services", "api")
+	write(t, filepath.Join(inner, "main.go"), "x")
+	write(t, filepath.Join(outer, ".gitignore"), "services/\n")
+	w, err := New(Options{Quiet: 100 * time.Millisecond, backend: newRecursiveFake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, d := range []string{outer, inner} {
+		if err := w.Add(Spec{Dir: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, filepath.Join(inner, "main.go"), "y")
+	got := collect(w, 600*time.Millisecond)
+	if len(got) != 1 || got[0].Dir != inner {
+		t.Fatalf("triggers %+v, want one for %s", got, inner)
+	}
+}

@@ -268,18 +268,17 @@ func (w *Watcher) unwatch(p *project, dir string) {
 // watches in the first place).
 func (w *Watcher) projectOf(path string) *project {
 	if w.fw.Recursive() {
+		// The innermost project holding path: projects may nest.
+		var best *project
 		for dir, p := range w.projects {
-			if path == dir {
-				return p
-			}
-			if strings.HasPrefix(path, dir+string(filepath.Separator)) {
-				if p.ig != nil && p.ig.insideIgnored(path) {
-					return nil
-				}
-				return p
+			if (path == dir || strings.HasPrefix(path, dir+string(filepath.Separator))) && (best == nil || len(dir) > len(best.spec.Dir)) {
+				best = p
 			}
 		}
-		return nil
+		if best != nil && path != best.spec.Dir && best.ig != nil && best.ig.insideIgnored(path) {
+			return nil
+		}
+		return best
 	}
 	if p, ok := w.dirs[filepath.Dir(path)]; ok {
 		return p
