@@ -2,15 +2,22 @@
 SHELL := /bin/bash
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Only v-tags make a version (packaging/appbundle maps anything else to 0.0.0).
+VERSION ?= $(shell git describe --tags --match 'v*' --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := build/nixpass
 UNAME := $(shell uname -s)
 
-.PHONY: help run build app install test vet lint fmt-check unit e2e bench clean
+# The cgo build's minimum macOS: without it clang stamps the build Mac's
+# own version into the binary (LC_BUILD_VERSION minos), and
+# LSMinimumSystemVersion 12.0 would be cosmetic. Check: vtool -show-build build/nixpass.app/Contents/MacOS/nixpass
+MACOS_MIN := 12.0
+DARWIN_CGO := CGO_ENABLED=1 MACOSX_DEPLOYMENT_TARGET=$(MACOS_MIN) CGO_CFLAGS="-mmacosx-version-min=$(MACOS_MIN)" CGO_LDFLAGS="-mmacosx-version-min=$(MACOS_MIN)"
+
+.PHONY: help run build app app-universal install test vet vet-darwin-cgo lint fmt-check unit e2e bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 build: ## build the nixpass binary into build/
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./app
@@ -27,15 +34,21 @@ else
 endif
 
 app: ## assemble build/nixpass.app (macOS; needs cgo and the Xcode command line tools)
-	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o build/nixpass-darwin ./app
+	$(DARWIN_CGO) $(GO) build -ldflags "$(LDFLAGS)" -o build/nixpass-darwin ./app
 	$(GO) run ./packaging/bundle -binary build/nixpass-darwin -version $(VERSION) -plist Info.plist -out build/nixpass.app
+
+app-universal: ## build/nixpass.app for Intel and Apple silicon (lipo; macOS 12+)
+	$(DARWIN_CGO) GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS)" -o build/nixpass-darwin-amd64 ./app
+	$(DARWIN_CGO) GOARCH=arm64 $(GO) build -ldflags "$(LDFLAGS)" -o build/nixpass-darwin-arm64 ./app
+	$(GO) run ./packaging/bundle -binary build/nixpass-darwin-amd64 -binary build/nixpass-darwin-arm64 -version $(VERSION) -plist Info.plist -out build/nixpass.app
 
 install: ## install the app (macOS) or the binary (Linux) and link the CLI
 ifeq ($(UNAME),Darwin)
 	$(MAKE) app
-	dest=/Applications; [ -w "$$dest" ] || dest=$$HOME/Applications; mkdir -p "$$dest" && rm -rf "$$dest/nixpass.app" && cp -R build/nixpass.app "$$dest/" && \
-	mkdir -p $$HOME/.local/bin && ln -sf "$$dest/nixpass.app/Contents/MacOS/nixpass" $$HOME/.local/bin/nixpass && \
-	echo "installed $$dest/nixpass.app; CLI linked at ~/.local/bin/nixpass"
+	set -e; dest=/Applications; [ -w "$$dest" ] || dest=$$HOME/Applications; mkdir -p "$$dest"; rm -rf "$$dest/nixpass.app"; cp -R build/nixpass.app "$$dest/"; \
+	echo "installed $$dest/nixpass.app"; \
+	brewbin=; if prefix=$$(brew --prefix 2>/dev/null) && [ -n "$$prefix" ]; then brewbin=$$prefix/bin; fi; \
+	sh packaging/install/link-cli.sh "$$dest/nixpass.app/Contents/MacOS/nixpass" "$$HOME/.local/bin" /usr/local/bin "$$brewbin"
 else
 	$(MAKE) build
 	mkdir -p $$HOME/.local/bin && install -m 0755 $(BIN) $$HOME/.local/bin/nixpass && echo "installed ~/.local/bin/nixpass"
@@ -46,9 +59,12 @@ test: fmt-check vet lint unit ## everything CI runs
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-vet: ## go vet for Linux and for macOS without cgo
+vet: vet-darwin-cgo ## go vet for Linux and for macOS without cgo, and the macOS cgo type check
 	$(GO) vet ./...
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./...
+
+vet-darwin-cgo: ## type-check the darwin && cgo files (tray adapter, FSEvents) on any OS
+	$(GO) test -count=1 -run TestDarwinCgoTypeChecks ./internal/darwincgo
 
 lint: ## staticcheck (pinned)
 	$(GO) run $(STATICCHECK) ./...

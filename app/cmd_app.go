@@ -34,7 +34,7 @@ func runTray(c *cli, ctx context.Context) int {
 	logf := func(format string, a ...any) { fmt.Fprintf(c.stderr, "nixpass: "+format+"\n", a...) }
 	app, err := core.Start(c.cfgPath(), logf)
 	if err != nil {
-		return c.fail(err)
+		return c.startFailed(err)
 	}
 	if m, err := c.loginAgent(); err == nil {
 		app.SetLoginAgent(m)
@@ -48,7 +48,7 @@ func runTray(c *cli, ctx context.Context) int {
 	go func() {
 		for ev := range events {
 			if m, ok := policy.Decide(ev); ok {
-				if err := sender.Send(m.Title, m.Body); err != nil {
+				if err := notify.Deliver(sender, m); err != nil {
 					logf("%v", err)
 				}
 			}

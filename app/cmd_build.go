@@ -96,10 +96,17 @@ func (p *progress) event(ev builder.Event) {
 	defer p.mu.Unlock()
 	switch e := ev.(type) {
 	case builder.BuildPhase:
+		what := e.Phase
+		if e.Detail != "" {
+			what += ": " + e.Detail
+		}
 		if p.tty {
-			fmt.Fprintf(p.w, "\r\033[K• %s…", e.Phase)
+			if len(what) > 76 {
+				what = what[:76] + "…"
+			}
+			fmt.Fprintf(p.w, "\r\033[K• %s…", what)
 		} else {
-			fmt.Fprintf(p.w, "nixpass: %s\n", e.Phase)
+			fmt.Fprintf(p.w, "nixpass: %s\n", what)
 		}
 	case builder.BuildLog:
 		if p.tty {

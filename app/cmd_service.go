@@ -63,7 +63,8 @@ func cmdService(c *cli, ctx context.Context, args []string) int {
 		if err != nil {
 			return c.fail(err)
 		}
-		fmt.Fprintf(c.stdout, "installed: %v\nrunning: %v\nfile: %s\n", st.Installed, st.Running, st.Path)
+		fmt.Fprintf(c.stdout, "installed: %v\nloaded: %v\nrunning: %v\ndisabled: %v\nstarts at login: %v\nfile: %s\n",
+			st.Installed, st.Loaded, st.Running, st.Disabled, st.Enabled, st.Path)
 	default:
 		fmt.Fprintf(c.stderr, "nixpass service: unknown action %q\n", pos[0])
 		return exitUsage

@@ -289,6 +289,50 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 	if d.iconPixmap(item) == idleIcon {
 		t.Error("the icon did not change for the failed state")
 	}
+	// The diagnosis is in the menu too, not only in the notification.
+	pm = projectMenu(t, d.layout(item), "trayapp")
+	var msg, hint bool
+	for _, c := range pm.children {
+		msg = msg || (c.visible && strings.Contains(c.label, "undefined variable 'oops'"))
+		hint = hint || (c.visible && strings.HasPrefix(c.label, "→ ") && strings.Contains(c.label, "fix the expression"))
+	}
+	if show, ok := pm.find("Show last error…"); !msg || !hint || !ok || !show.enabled {
+		t.Errorf("failed project's menu lacks the message (%v), the hint (%v) or an enabled Show last error… (%v): %+v", msg, hint, ok, pm)
+	}
+
+	// Projects added while the app runs are listed with the others, above
+	// "Quit", also past the menu's pre-made slots (it is rebuilt then).
+	for i := 1; i <= 9; i++ {
+		extra := w.project(fmt.Sprintf("extra%d", i), imageNix("e2e-extra", ""))
+		if o := w.run("add", "--no-watch", extra); o.code != 0 {
+			t.Fatal(o)
+		}
+	}
+	waitFor(t, 15*time.Second, "the added projects in the menu", func() bool {
+		root := d.layout(item)
+		pos := map[string]int{}
+		for i, c := range root.children {
+			if c.visible {
+				pos[c.label] = i
+			}
+		}
+		q, ok := pos["Quit nixpass"]
+		if !ok {
+			return false
+		}
+		for i := 1; i <= 9; i++ {
+			found := false
+			for label, at := range pos {
+				if strings.HasSuffix(label, fmt.Sprintf(" extra%d", i)) && at < q {
+					found = true
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	})
 
 	quit, ok := d.layout(item).find("Quit nixpass")
 	if !ok {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"path/filepath"
-
 	"nixpass/builder/config"
 	"nixpass/builder/core"
 )
@@ -26,9 +23,7 @@ func absDir(dir string) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", dir, err)
-	}
-	return abs, nil
+	// One spelling per folder: symlinks resolved, and on macOS the real
+	// case, so the same project is never registered or mounted twice.
+	return config.Canonical(dir)
 }

@@ -199,7 +199,13 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	defer unlock()
 
 	r.setPhase("preparing")
-	guestDir, err := b.Machine.Prepare(ctx, p.Dir, func(msg string) { r.logLine("# " + msg) })
+	// Preparing can take minutes (a first VM creation downloads an image
+	// and installs Nix): each step goes to the log and, as the phase's
+	// detail, to the CLI's stderr and the menu.
+	guestDir, err := b.Machine.Prepare(ctx, p.Dir, func(msg string) {
+		r.logLine("# " + msg)
+		b.emit(BuildPhase{At: At{time.Now()}, Project: p.Dir, Phase: "preparing", Detail: msg})
+	})
 	if err != nil {
 		return r.fail(r.interrupted(ctx, err))
 	}

@@ -80,6 +80,9 @@ type ProjectStatus struct {
 	Problem string `json:"problem,omitempty"`
 	// Last is the last finished build, nil when it never built.
 	Last *Result `json:"last,omitempty"`
+	// Progress is what the running build is doing (its phase, and while
+	// preparing, e.g. a first VM creation, the step).
+	Progress string `json:"progress,omitempty"`
 }
 
 // Snapshot is a consistent copy of everything the tray shows; the menu is
@@ -128,6 +131,9 @@ type BuildPhase struct {
 	At
 	Project string `json:"project"`
 	Phase   string `json:"phase"`
+	// Detail is what the phase is doing now, when it takes long enough to
+	// say: "creating the builder VM …", a launch's download progress.
+	Detail string `json:"detail,omitempty"`
 }
 
 // BuildLog carries one line of the Nix log.

@@ -200,7 +200,7 @@ func (v *VM) mount(ctx context.Context, inst *multipass.Instance, dir string, pr
 		}
 		return "", &Error{Kind: KindUnavailable, Err: err,
 			Message: fmt.Sprintf("mount %s in the builder VM: %v", dir, err),
-			Hint:    "check that the folder exists and that Multipass may read it (macOS: System Settings > Privacy & Security > Files and Folders / Full Disk Access for multipassd)"}
+			Hint:    multipass.MountReadHint}
 	}
 	return target, nil
 }
@@ -219,6 +219,14 @@ func (v *VM) ensureScript(ctx context.Context, progress func(string)) error {
 		if err := v.installScript(ctx); err != nil {
 			return err
 		}
+		err = check()
+	}
+	if errors.As(err, &xe) && xe.Code == exitNixMissing {
+		// A VM whose first boot is still installing Nix (a launch that
+		// timed out, a build started meanwhile) is not broken: wait for
+		// cloud-init before saying Nix is missing.
+		progress("waiting for the builder VM's first-boot setup to finish (cloud-init installs Nix; this takes a few minutes)")
+		_, _ = v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"cloud-init", "status", "--wait"}})
 		err = check()
 	}
 	switch {

@@ -147,9 +147,20 @@ func TestVMUnavailable(t *testing.T) {
 func TestVMAutoCreate(t *testing.T) {
 	w := newVMWorld(t, nil)
 	w.vm.AutoCreate = true
+	var details []string
+	w.b.Emit = func(e Event) {
+		if ph, ok := e.(BuildPhase); ok && ph.Phase == "preparing" && ph.Detail != "" {
+			details = append(details, ph.Detail)
+		}
+	}
 	res := w.b.Build(context.Background(), offlineProject(t, "vm-create", ""))
 	if !res.Succeeded() {
 		t.Fatalf("build: %+v", res)
+	}
+	// The first creation is minutes of work: its steps reach the CLI and
+	// the menu as the preparing phase's detail, not only the log.
+	if !slices.ContainsFunc(details, func(d string) bool { return strings.Contains(d, "creating the builder VM") }) {
+		t.Errorf("preparing details = %q, want the VM creation step", details)
 	}
 	var launch []string
 	for _, c := range multipasstest.Calls(t, w.logPath) {
@@ -253,5 +264,46 @@ func TestMountTarget(t *testing.T) {
 		if got := MountTarget(in); !strings.HasPrefix(got, want) || (strings.HasSuffix(want, "-") && got == want) {
 			t.Errorf("MountTarget(%q) = %q, want %q…", in, got, want)
 		}
+	}
+}
+
+// TestVMWaitsForFirstBoot: a VM whose Nix is not there yet is given
+// cloud-init's time before "Nix is not installed" is said; here the
+// first-boot setup "finishes" (a fake cloud-init on the fake's host)
+// during the wait and the check then passes.
+func TestVMWaitsForFirstBoot(t *testing.T) {
+	for _, finishes := range []bool{true, false} {
+		t.Run(fmt.Sprint("finishes=", finishes), func(t *testing.T) {
+			w := newVMWorld(t, nil, vmInstance)
+			flag := filepath.Join(t.TempDir(), "nix-installed")
+			// The installed script: Nix is missing until the flag exists.
+			if err := os.WriteFile(w.vm.scriptPath(), []byte("#!/bin/sh\n[ -f '"+flag+"' ] && exit 0\nexit 69\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			bin := t.TempDir()
+			body := "#!/bin/sh\n"
+			if finishes {
+				body += "touch '" + flag + "'\n"
+			}
+			if err := os.WriteFile(filepath.Join(bin, "cloud-init"), []byte(body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+			var said []string
+			err := w.vm.ensureScript(context.Background(), func(s string) { said = append(said, s) })
+			waited := slices.ContainsFunc(multipasstest.Calls(t, w.logPath), func(c []string) bool {
+				return c[0] == "exec" && slices.Contains(c, "cloud-init") && slices.Contains(c, "--wait")
+			})
+			if !waited || len(said) == 0 || !strings.Contains(said[len(said)-1], "first-boot") {
+				t.Errorf("no cloud-init status --wait (calls %v), or not said (%q)", multipasstest.Calls(t, w.logPath), said)
+			}
+			if finishes && err != nil {
+				t.Errorf("Nix appeared during the wait, yet: %v", err)
+			}
+			var be *Error
+			if !finishes && (!errors.As(err, &be) || !strings.Contains(be.Message, "Nix is not installed")) {
+				t.Errorf("err = %v, want Nix is not installed after the wait", err)
+			}
+		})
 	}
 }

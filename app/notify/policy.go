@@ -28,8 +28,28 @@ type Policy struct {
 	builderBad  bool
 }
 
-// Message is one notification to show.
-type Message struct{ Title, Body string }
+// Message is one notification to show. Group is what it is about (a
+// project's folder, or "builder"): a newer notification of the same group
+// replaces the older one where the sender can (terminal-notifier -group).
+type Message struct{ Title, Body, Group string }
+
+// GroupSender is a Sender that can group notifications.
+type GroupSender interface {
+	// SendGroup shows title and body, replacing the last one of group.
+	SendGroup(group, title, body string) error
+}
+
+// GroupID is the notification group of a Message's Group: one per
+// project, one for the builder.
+func GroupID(group string) string { return "dev.nixpass.app:" + group }
+
+// Deliver sends m through s, grouped when s can group.
+func Deliver(s Sender, m Message) error {
+	if g, ok := s.(GroupSender); ok {
+		return g.SendGroup(GroupID(m.Group), m.Title, m.Body)
+	}
+	return s.Send(m.Title, m.Body)
+}
 
 // Decide returns the notification for ev, if any.
 func (p *Policy) Decide(ev builder.Event) (Message, bool) {
@@ -53,7 +73,7 @@ func (p *Policy) Decide(ev builder.Event) (Message, bool) {
 			return Message{}, false
 		}
 		p.builderBad = true
-		return Message{Title: "nixpass: builder unavailable", Body: strings.TrimSpace(e.Status.Problem + "\n" + e.Status.Hint)}, true
+		return Message{Title: "nixpass: builder unavailable", Body: strings.TrimSpace(e.Status.Problem + "\n" + e.Status.Hint), Group: "builder"}, true
 	}
 	return Message{}, false
 }
@@ -83,7 +103,7 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 		if r.Warning != "" {
 			body += "\n" + r.Warning
 		}
-		return Message{Title: title, Body: body}, true
+		return Message{Title: title, Body: body, Group: r.Project}, true
 	}
 	key := string(r.Kind) + "\x00" + r.Message
 	if p.lastFailure[r.Project] == key {
@@ -98,9 +118,9 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 		// The image is good: say so first, then what Docker said.
 		_, why, _ := strings.Cut(msg, "not loaded into Docker: ")
 		body := fmt.Sprintf("%s is built (%s) but Docker did not load it: %s", nonEmpty(r.Image, filepath.Base(r.Output)), builder.HumanBytes(r.Bytes), why)
-		return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(body + "\n" + r.Hint)}, true
+		return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(body + "\n" + r.Hint), Group: r.Project}, true
 	}
-	return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(msg + "\n" + r.Hint)}, true
+	return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(msg + "\n" + r.Hint), Group: r.Project}, true
 }
 
 func nonEmpty(a, b string) string {

@@ -1,12 +1,43 @@
 package notify
 
-import "github.com/gen2brain/beeep"
+import (
+	"sync"
 
-// Beeep sends notifications through Notification Center with beeep.
-type Beeep struct{}
+	"github.com/gen2brain/beeep"
+
+	"nixpass/builder/config"
+)
+
+// Beeep sends notifications with beeep. beeep tries terminal-notifier
+// first (found on PATH, which the app extends with /opt/homebrew/bin and
+// /usr/local/bin at start) and needs a PNG icon file for it: with no icon
+// it always falls back to osascript, whose notifications are attributed
+// to Script Editor. So the app icon is written to the state folder and
+// handed over; beeep passes its AppName as terminal-notifier's -group, so
+// each project's newest notification replaces its previous one.
+type Beeep struct {
+	mu   sync.Mutex
+	icon string
+}
+
+var _ GroupSender = (*Beeep)(nil)
 
 // Send implements Sender.
-func (Beeep) Send(title, body string) error { return beeep.Notify(title, body, "") }
+func (b *Beeep) Send(title, body string) error { return b.SendGroup(GroupID("nixpass"), title, body) }
+
+// SendGroup implements GroupSender.
+func (b *Beeep) SendGroup(group, title, body string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.icon == "" {
+		if dir, err := config.StateDir(); err == nil {
+			b.icon, _ = WriteIcon(dir)
+		}
+	}
+	// AppName is beeep's global -group value; the mutex keeps it ours.
+	beeep.AppName = group
+	return beeep.Notify(title, body, b.icon)
+}
 
 // Default is the platform's sender.
-func Default() Sender { return Beeep{} }
+func Default() Sender { return &Beeep{} }

@@ -9,7 +9,10 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"nixpass/builder/config"
 	"nixpass/builder/runner"
+	"nixpass/builder/shq"
+	"nixpass/builder/tools"
 )
 
 // checkDesktop makes sure a session bus answers (systray.Quit panics when
@@ -71,12 +74,26 @@ func confirm(ctx context.Context, question string) (bool, error) {
 
 func openShell(ctx context.Context, vm string) error {
 	for _, term := range []string{"x-terminal-emulator", "gnome-terminal", "konsole", "xterm"} {
-		if _, err := exec.LookPath(term); err == nil {
+		if _, err := tools.Default().Find(term); err == nil {
 			_, err := run(ctx, term, "-e", "multipass", "shell", vm)
 			return err
 		}
 	}
-	return errors.New("no terminal found: run multipass shell " + vm)
+	return errors.New("no terminal found: run " + shq.Join("multipass", "shell", vm))
+}
+
+// showReport writes the failure to a text file in the state folder and
+// opens it.
+func showReport(ctx context.Context, title, text, _ string) error {
+	dir, err := config.StateDir()
+	if err != nil {
+		return err
+	}
+	path, err := writeReport(dir, title, text)
+	if err != nil {
+		return fmt.Errorf("show last error: %w", err)
+	}
+	return openFile(ctx, path)
 }
 
 func isCancel(err error) bool {

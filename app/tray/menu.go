@@ -148,11 +148,21 @@ func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 	if notLoaded {
 		dockerTitle = "Load into Docker (not loaded yet)"
 	}
+	failed := Failed(p.Last)
+	var errLine, errHint string
+	if failed {
+		errLine, errHint = menuText(firstLine(p.Last.Message)), menuText(firstLine(p.Last.Hint))
+	}
 	return ProjectMenu{
 		Dir:   p.Path,
 		Title: projectMark(p) + " " + p.Name,
 		Items: []Item{
 			{Key: "last", Title: LastLine(p, loc), Visible: true},
+			// The diagnosis never lives only in a notification, which
+			// macOS may not show at all.
+			{Key: "error", Title: errLine, Visible: failed && errLine != ""},
+			{Key: "errorhint", Title: "→ " + errHint, Visible: failed && errHint != ""},
+			{Key: "lasterror", Title: "Show last error…", Enabled: failed, Visible: failed},
 			{Key: "build", Title: "Build now", Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "cancel", Title: "Cancel build", Enabled: busy, Visible: true},
 			{Key: "watch", Title: "Auto-build", Enabled: true, Visible: true, Checkable: true, Checked: p.Watch},
@@ -187,6 +197,9 @@ func projectMark(p builder.ProjectStatus) string {
 func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 	switch p.State {
 	case builder.ProjectBuilding:
+		if p.Progress != "" {
+			return menuText(p.Progress) + "…"
+		}
 		return "building…"
 	case builder.ProjectQueued:
 		return "queued"
@@ -215,6 +228,42 @@ func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 		return fmt.Sprintf("✗ %s · %s · built, not loaded into Docker", at, builder.HumanBytes(r.Bytes))
 	}
 	return "✗ " + r.Kind.Title() + " at " + at
+}
+
+// Failed reports whether r is a failure worth showing: not a success,
+// not a cancel.
+func Failed(r *builder.Result) bool {
+	return r != nil && !r.Succeeded() && r.Kind != builder.KindCancelled
+}
+
+// menuTextMax is how many characters of a message fit a menu item.
+const menuTextMax = 90
+
+// menuText shortens s to one menu line.
+func menuText(s string) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > menuTextMax {
+		return string(r[:menuTextMax-1]) + "…"
+	}
+	return s
+}
+
+// ErrorReport is the full text "Show last error…" shows: what failed,
+// the whole message (with the log lines it quotes), what to do, and
+// where the log is.
+func ErrorReport(p builder.ProjectStatus, loc *time.Location) (title, text string) {
+	r := p.Last
+	title = p.Name + ": " + r.Kind.Title()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %s\n\n", r.Kind.Title(), r.Finished.In(loc).Format("2006-01-02 15:04"))
+	b.WriteString(strings.TrimSpace(r.Message))
+	if r.Hint != "" {
+		b.WriteString("\n\nWhat to do: " + strings.TrimSpace(r.Hint))
+	}
+	if r.Log != "" {
+		b.WriteString("\n\nLog: " + r.Log)
+	}
+	return title, b.String()
 }
 
 func roundDuration(d time.Duration) string {

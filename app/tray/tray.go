@@ -39,6 +39,7 @@ type Menu struct {
 	projects []projectSlots
 	dirs     []string // project dir per project slot, from the last model
 	clicks   chan *slot
+	quitOnce sync.Once
 }
 
 type projectSlots struct {
@@ -59,7 +60,9 @@ func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...a
 	}
 	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64)}
 	done := make(chan struct{})
-	systray.Run(func() { go m.loop(ctx, done) }, func() {})
+	// onExit also runs on AppKit's terminate path (logout, shutdown),
+	// after which AppKit exits the process: stop the builds there too.
+	systray.Run(func() { go m.loop(ctx, done) }, m.quitCore)
 	<-done
 	return nil
 }
@@ -80,7 +83,7 @@ func (m *Menu) create(model Model) {
 		m.builder = append(m.builder, m.newSlot(systray.AddMenuItem(it.Title, ""), it.Key, -1))
 	}
 	systray.AddSeparator()
-	m.ensureProjects(len(model.Projects), model)
+	m.ensureProjects(slotCount(len(model.Projects)), model)
 	systray.AddSeparator()
 	for _, it := range model.Global {
 		var item *systray.MenuItem
@@ -93,15 +96,22 @@ func (m *Menu) create(model Model) {
 	}
 }
 
-// ensureProjects grows the pool of project submenus to n. New ones are
-// added after the existing ones (systray appends), before the globals only
-// at creation; later additions go at the end, which is acceptable.
+// ensureProjects creates n project submenus (hidden until used). systray
+// only appends, so they are made with the menu, between the separators;
+// render rebuilds the whole menu when more are needed, so a new project
+// never lands below "Quit".
 func (m *Menu) ensureProjects(n int, model Model) {
+	template := projectMenu(builder.ProjectStatus{}, time.Local).Items
 	for len(m.projects) < n {
 		i := len(m.projects)
 		top := systray.AddMenuItem("project", "")
+		top.Hide()
 		ps := projectSlots{top: top}
-		for _, it := range model.Projects[i].Items {
+		items := template
+		if i < len(model.Projects) {
+			items = model.Projects[i].Items
+		}
+		for _, it := range items {
 			var sub *systray.MenuItem
 			if it.Checkable {
 				sub = top.AddSubMenuItemCheckbox(it.Title, "", it.Checked)
@@ -138,10 +148,15 @@ func apply(s *slot, it Item) {
 func (m *Menu) render(model Model) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.builder != nil && len(model.Projects) > len(m.projects) {
+		// More projects than slots: rebuild the menu (Remove closes the
+		// items' click channels, which ends their forwarders).
+		systray.ResetMenu()
+		m.builder, m.global, m.projects = nil, nil, nil
+	}
 	if m.builder == nil {
 		m.create(model)
 	}
-	m.ensureProjects(len(model.Projects), model)
 	setIcon(model.Icon)
 	systray.SetTooltip(model.Tooltip)
 	for i, it := range model.Builder {
@@ -202,9 +217,27 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 	}
 }
 
+// quit shows that nixpass is quitting (cancelling a VM build takes a
+// while), stops the builds within quitDeadline and ends the tray.
 func (m *Menu) quit() {
-	m.core.Quit()
+	systray.SetTitle("Quitting…")
+	systray.SetTooltip("nixpass: quitting…")
+	m.mu.Lock()
+	for _, s := range append(append([]*slot{}, m.builder...), m.global...) {
+		s.item.Disable()
+	}
+	m.mu.Unlock()
+	m.quitCore()
 	systray.Quit()
+}
+
+// quitCore stops the builds once, however many ways Quit arrives.
+func (m *Menu) quitCore() {
+	m.quitOnce.Do(func() {
+		if !quitWithin(m.core.Quit, quitDeadline) {
+			m.logf("quit: the builds did not stop within %s; leaving anyway", quitDeadline)
+		}
+	})
 }
 
 func (m *Menu) dir(s *slot) string {
@@ -248,7 +281,14 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "buildall":
 		m.core.BuildAll()
 	case "config":
-		bg("open config", func() error { return openFile(ctx, m.core.ConfigPath()) })
+		bg("open config", func() error {
+			if err := ensureConfig(m.core.ConfigPath()); err != nil {
+				return err
+			}
+			return openFile(ctx, m.core.ConfigPath())
+		})
+	case "lasterror":
+		bg("show last error", func() error { return showLastError(ctx, m.core.Snapshot(), dir) })
 	case "add":
 		bg("add project", func() error {
 			d, err := pickFolder(ctx)
@@ -283,6 +323,16 @@ func openLog(ctx context.Context, s builder.Snapshot, dir string) error {
 		}
 	}
 	return errors.New("no build log yet")
+}
+
+func showLastError(ctx context.Context, s builder.Snapshot, dir string) error {
+	for _, p := range s.Projects {
+		if p.Path == dir && Failed(p.Last) {
+			title, text := ErrorReport(p, time.Local)
+			return showReport(ctx, title, text, p.Last.Log)
+		}
+	}
+	return errors.New("no failed build to show")
 }
 
 var lastIcon = assets.Icon(-1)

@@ -8,6 +8,7 @@ package agent
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/kardianos/service"
 )
@@ -58,8 +60,11 @@ var funcs = template.FuncMap{"xml": xmlEscape, "sd": systemdQuote}
 
 // launchdTemplate: RunAtLoad starts it at login; KeepAlive relaunches it
 // only after a crash (SuccessfulExit false), never after Quit, which exits
-// 0; Interactive and Aqua because it is a menu-bar app of the user's GUI
-// session.
+// 0 (as does a startup error the app has shown, so a bad config is not
+// retried every 10 s); Interactive and Aqua because it is a menu-bar app
+// of the user's GUI session. NIXPASS_AGENT tells the app it runs as the
+// agent; AssociatedBundleIdentifiers names the app in System Settings ›
+// Login Items instead of the bare executable.
 var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
@@ -73,13 +78,19 @@ var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`
 		<string>{{xml .}}</string>
 {{- end}}
 	</array>
-{{- if .Spec.PATH}}
 	<key>EnvironmentVariables</key>
 	<dict>
+		<key>NIXPASS_AGENT</key>
+		<string>1</string>
+{{- if .Spec.PATH}}
 		<key>PATH</key>
 		<string>{{xml .Spec.PATH}}</string>
-	</dict>
 {{- end}}
+	</dict>
+	<key>AssociatedBundleIdentifiers</key>
+	<array>
+		<string>{{.BundleID}}</string>
+	</array>
 	<key>RunAtLoad</key>
 	<true/>
 	<key>KeepAlive</key>
@@ -110,6 +121,7 @@ Description=nixpass: builds Nix Docker images when their sources change
 After=graphical-session.target
 
 [Service]
+Environment="NIXPASS_AGENT=1"
 {{- if .Spec.PATH}}
 Environment={{sd (printf "PATH=%s" .Spec.PATH)}}
 {{- end}}
@@ -121,15 +133,20 @@ RestartSec=5
 WantedBy=default.target
 `))
 
+// BundleID is the app bundle's CFBundleIdentifier
+// (packaging/appbundle writes it into Info.plist).
+const BundleID = "dev.nixpass.app"
+
 type data struct {
-	Label string
-	Spec  Spec
-	Log   string
+	Label    string
+	BundleID string
+	Spec     Spec
+	Log      string
 }
 
 func render(t *template.Template, s Spec) ([]byte, error) {
 	var b bytes.Buffer
-	if err := t.Execute(&b, data{Label: Label, Spec: s, Log: filepath.Join(s.LogDir, "agent.log")}); err != nil {
+	if err := t.Execute(&b, data{Label: Label, BundleID: BundleID, Spec: s, Log: filepath.Join(s.LogDir, "agent.log")}); err != nil {
 		return nil, err
 	}
 	if bytes.Contains(b.Bytes(), []byte("{{")) {
@@ -144,11 +161,20 @@ func RenderLaunchd(s Spec) ([]byte, error) { return render(launchdTemplate, s) }
 // RenderSystemd renders the systemd user unit for s.
 func RenderSystemd(s Spec) ([]byte, error) { return render(systemdTemplate, s) }
 
-// Status says whether the agent is installed and running.
+// Status says whether the agent is installed, loaded and running.
 type Status struct {
-	Installed bool   `json:"installed"`
-	Running   bool   `json:"running"`
-	Path      string `json:"path,omitempty"`
+	// Installed: the plist or unit file exists.
+	Installed bool `json:"installed"`
+	// Loaded: launchd has the job (macOS; false elsewhere).
+	Loaded bool `json:"loaded"`
+	// Running: the agent's process is running.
+	Running bool `json:"running"`
+	// Disabled: switched off (launchctl disable, or Login Items).
+	Disabled bool `json:"disabled"`
+	// Enabled is what the "Start at login" checkbox shows: installed and
+	// not disabled, and on macOS really loaded.
+	Enabled bool   `json:"enabled"`
+	Path    string `json:"path,omitempty"`
 }
 
 // Manager installs and removes the agent.
@@ -157,7 +183,12 @@ type Manager struct {
 	svc  service.Service
 	path string
 	text []byte
+	// lc manages the macOS LaunchAgent; nil elsewhere (kardianos does).
+	lc *Launchd
 }
+
+// launchctlTimeout bounds each launchctl call.
+const launchctlTimeout = 10 * time.Second
 
 type program struct{}
 
@@ -182,17 +213,22 @@ func New(s Spec) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("login agent: %w", err)
 	}
-	return &Manager{spec: s, svc: svc, path: path, text: text}, nil
+	return &Manager{spec: s, svc: svc, path: path, text: text, lc: platformLaunchd(path, text)}, nil
 }
 
 // Path is where the agent's file lives.
 func (m *Manager) Path() string { return m.path }
 
-// Install installs (or updates) the agent and loads it. Installing the
-// same agent twice is not an error.
+// Install installs (or updates) the agent; on macOS it also loads it
+// (see Launchd). Installing the same agent twice is not an error.
 func (m *Manager) Install() error {
 	if err := supported(); err != nil {
 		return err
+	}
+	if m.lc != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), launchctlTimeout)
+		defer cancel()
+		return m.lc.Install(ctx)
 	}
 	if cur, err := os.ReadFile(m.path); err == nil {
 		if bytes.Equal(cur, m.text) {
@@ -209,9 +245,15 @@ func (m *Manager) Install() error {
 }
 
 // Uninstall removes the agent; removing an absent one is not an error.
+// On macOS it never stops the running app (see Launchd).
 func (m *Manager) Uninstall() error {
 	if err := supported(); err != nil {
 		return err
+	}
+	if m.lc != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), launchctlTimeout)
+		defer cancel()
+		return m.lc.Uninstall(ctx)
 	}
 	if _, err := os.Stat(m.path); errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -224,11 +266,16 @@ func (m *Manager) Uninstall() error {
 
 // Status reports whether the agent is installed and running.
 func (m *Manager) Status() (Status, error) {
+	if m.lc != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), launchctlTimeout)
+		defer cancel()
+		return m.lc.Status(ctx), nil
+	}
 	st := Status{Path: m.path}
 	if _, err := os.Stat(m.path); err != nil {
 		return st, nil
 	}
-	st.Installed = true
+	st.Installed, st.Enabled = true, true
 	if supported() == nil {
 		if s, err := m.svc.Status(); err == nil {
 			st.Running = s == service.StatusRunning

@@ -22,3 +22,7 @@ func platformFile(s Spec) ([]byte, string, string, error) {
 }
 
 func supported() error { return nil }
+
+// platformLaunchd: on macOS the plist is installed and removed with
+// launchctl directly (see Launchd).
+func platformLaunchd(path string, text []byte) *Launchd { return NewLaunchd(path, text) }

@@ -32,3 +32,6 @@ func supported() error {
 	}
 	return nil
 }
+
+// platformLaunchd: kardianos manages the systemd unit.
+func platformLaunchd(string, []byte) *Launchd { return nil }

@@ -54,6 +54,7 @@ func TestLaunchdPlist(t *testing.T) {
 		StandardOutPath        string
 		StandardErrorPath      string
 		EnvironmentVariables   map[string]string
+		AssociatedBundleIDs    []string `plist:"AssociatedBundleIdentifiers"`
 	}
 	if _, err := plist.Unmarshal(b, &p); err != nil {
 		t.Fatalf("not a valid plist: %v", err)
@@ -64,8 +65,11 @@ func TestLaunchdPlist(t *testing.T) {
 		p.LimitLoadToSessionType != "Aqua" || p.StandardOutPath != "/Users/ana/Library/Logs/nixpass/agent.log" || p.StandardErrorPath != p.StandardOutPath {
 		t.Errorf("plist = %+v", p)
 	}
-	if got := p.EnvironmentVariables["PATH"]; got != hostile.PATH || len(p.EnvironmentVariables) != 1 {
-		t.Errorf("EnvironmentVariables = %v, want PATH=%q: launchd's own PATH has no multipass", p.EnvironmentVariables, hostile.PATH)
+	if got := p.EnvironmentVariables["PATH"]; got != hostile.PATH || p.EnvironmentVariables["NIXPASS_AGENT"] != "1" || len(p.EnvironmentVariables) != 2 {
+		t.Errorf("EnvironmentVariables = %v, want PATH=%q (launchd's own PATH has no multipass) and NIXPASS_AGENT=1", p.EnvironmentVariables, hostile.PATH)
+	}
+	if !reflect.DeepEqual(p.AssociatedBundleIDs, []string{BundleID}) {
+		t.Errorf("AssociatedBundleIdentifiers = %q, want [%s]: Login Items would show the bare executable", p.AssociatedBundleIDs, BundleID)
 	}
 }
 
@@ -113,17 +117,18 @@ func TestSystemdUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "nixpass.service.golden", b)
-	var exec, env string
+	var exec string
+	var env []string
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "ExecStart="); ok {
 			exec = v
 		}
 		if v, ok := strings.CutPrefix(l, "Environment="); ok {
-			env = v
+			env = append(env, unquoteSystemd(t, v)...)
 		}
 	}
-	if got := unquoteSystemd(t, env); !reflect.DeepEqual(got, []string{"PATH=" + hostile.PATH}) {
-		t.Errorf("Environment = %q, want PATH=%q", got, hostile.PATH)
+	if want := []string{"NIXPASS_AGENT=1", "PATH=" + hostile.PATH}; !reflect.DeepEqual(env, want) {
+		t.Errorf("Environment = %q, want %q: the app must know it runs as the agent, and find multipass", env, want)
 	}
 	want := append([]string{hostile.Executable}, hostile.Args...)
 	if got := unquoteSystemd(t, exec); !reflect.DeepEqual(got, want) {

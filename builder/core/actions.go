@@ -23,6 +23,9 @@ func (a *App) SetWatch(dir string, on bool) error { return config.SetProjectWatc
 
 // AddProject registers dir with the defaults.
 func (a *App) AddProject(dir string) error {
+	if c, err := config.Canonical(dir); err == nil {
+		dir = c
+	}
 	return config.AddProject(a.env.Path, config.Project{Path: dir})
 }
 
@@ -79,7 +82,7 @@ type LoginAgent interface {
 	Install() error
 	// Uninstall removes it.
 	Uninstall() error
-	// Status reports whether it is installed.
+	// Status reports whether it is installed and enabled (the checkbox).
 	Status() (agent.Status, error)
 }
 
@@ -87,7 +90,7 @@ type LoginAgent interface {
 func (a *App) SetLoginAgent(l LoginAgent) {
 	st, _ := l.Status()
 	a.mu.Lock()
-	a.agent, a.startAtLogin = l, st.Installed
+	a.agent, a.startAtLogin = l, st.Enabled
 	a.mu.Unlock()
 }
 
@@ -107,7 +110,7 @@ func (a *App) SetStartAtLogin(on bool) error {
 	}
 	st, _ := l.Status()
 	a.mu.Lock()
-	a.startAtLogin = st.Installed
+	a.startAtLogin = st.Enabled
 	a.mu.Unlock()
 	a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
 	return err

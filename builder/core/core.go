@@ -187,7 +187,14 @@ func (a *App) track(events <-chan builder.Event) {
 		case builder.BuildFinished:
 			if ps, ok := a.projects[e.Result.Project]; ok {
 				r := e.Result
-				ps.Last = &r
+				ps.Last, ps.Progress = &r, ""
+			}
+		case builder.BuildPhase:
+			if ps, ok := a.projects[e.Project]; ok {
+				ps.Progress = e.Phase
+				if e.Detail != "" {
+					ps.Progress += ": " + e.Detail
+				}
 			}
 		case builder.BuilderChanged:
 			a.status = e.Status

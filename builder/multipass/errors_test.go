@@ -136,6 +136,8 @@ func TestHint(t *testing.T) {
 		{ErrMustBeStopped, "stop the VM first: nixpass vm stop"},
 		{ErrInvalidSize, "a disk can only grow"},
 		{ErrMountSource, "check that the folder exists"},
+		{ErrMountSource, "sshfs_server"},
+		{ErrSocketDenied, "multipass authenticate"},
 		{ErrExecFailed, "multipass restart builder"},
 		{ErrUsage, "nixpass bug"},
 	}

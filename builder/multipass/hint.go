@@ -13,7 +13,7 @@ func Hint(err error) string {
 	case errors.Is(err, ErrDaemonUnavailable):
 		return "start Multipass (open -a Multipass, or sudo launchctl kickstart -k system/com.canonical.multipassd) and try again"
 	case errors.Is(err, ErrSocketDenied):
-		return "your user may not use the Multipass socket: get read/write access to it (be in its group), or restart Multipass, then try again"
+		return socketDeniedHint
 	case errors.Is(err, ErrInstanceMissing):
 		return "create it with: nixpass vm create"
 	case errors.Is(err, ErrInstanceDeleted):
@@ -25,7 +25,7 @@ func Hint(err error) string {
 	case errors.Is(err, ErrInvalidSize):
 		return "give sizes like 4G or 40G: memory at least 512M, disk at least 1G, and a disk can only grow"
 	case errors.Is(err, ErrMountSource):
-		return "check that the folder exists and that Multipass may read it (macOS: give multipassd Full Disk Access in System Settings > Privacy & Security)"
+		return MountReadHint
 	case errors.Is(err, ErrExecFailed):
 		return "the VM stopped answering over SSH: check it with nixpass vm status, and restart it if needed: multipass restart " + instanceOf(err)
 	case errors.Is(err, ErrUsage):
@@ -33,6 +33,12 @@ func Hint(err error) string {
 	}
 	return ""
 }
+
+// MountReadHint is the hint for a folder Multipass cannot mount or read.
+// On macOS, folders under ~/Documents, ~/Desktop, ~/Downloads and iCloud
+// Drive are behind privacy (TCC) grants, and both multipassd and the
+// sshfs_server it runs for each mount need them.
+const MountReadHint = "check that the folder exists and that Multipass may read it (macOS: in System Settings › Privacy & Security › Full Disk Access, allow both multipassd and sshfs_server, found in /Library/Application Support/com.canonical.multipass/bin, then restart Multipass; or keep the project outside ~/Documents, ~/Desktop and iCloud Drive)"
 
 // instanceOf names the instance an *Error is about, or a placeholder.
 func instanceOf(err error) string {

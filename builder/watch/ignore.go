@@ -82,6 +82,18 @@ func (ig *ignorer) ignored(path string, isDir bool) bool {
 	return ig.matcher.Match(parts, isDir)
 }
 
+// insideIgnored reports whether a folder above path (below the root) is
+// ignored: for recursive backends, which report changes everywhere.
+func (ig *ignorer) insideIgnored(path string) bool {
+	parts := ig.split(path)
+	for i := 1; i < len(parts); i++ {
+		if ig.ignored(filepath.Join(append([]string{ig.root}, parts[:i]...)...), true) {
+			return true
+		}
+	}
+	return false
+}
+
 // gitStateFiles are the files under .git whose change means new sources
 // for a flake (a commit, a checkout, a `git add`).
 var gitStateFiles = map[string]bool{"HEAD": true, "index": true}

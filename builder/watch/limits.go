@@ -29,6 +29,8 @@ func limitError(dir string, err error) error {
 		return &LimitError{Dir: dir, Err: err, Hint: watchLimitHint()}
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		return &LimitError{Dir: dir, Err: err, Hint: fdLimitHint()}
+	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("watch %s: %w: %s", dir, err, permissionHint())
 	}
 	return fmt.Errorf("watch %s: %w", dir, err)
 }

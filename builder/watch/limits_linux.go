@@ -23,4 +23,6 @@ func fdLimitHint() string {
 		"): raise it with: sudo sysctl fs.inotify.max_user_instances=1024, or ulimit -n"
 }
 
-func raiseFileLimit() {}
+func permissionHint() string {
+	return "check that your user may read the folder (ls -ld it)"
+}

@@ -22,6 +22,14 @@ type Options struct {
 	MaxWait time.Duration
 	// MissingPoll is how often a missing project folder is looked for (2s).
 	MissingPoll time.Duration
+	// FDBudget is how many file descriptors the watches may hold where the
+	// backend costs one per file (kqueue): 0 means a quarter of the soft
+	// limit, at most 4096; a positive value also applies to other backends
+	// (tests use it with inotify); negative means no budget.
+	FDBudget int
+
+	// backend replaces the platform's backend (tests).
+	backend func() (backend, error)
 }
 
 // Spec is one project to watch.
@@ -54,13 +62,15 @@ const maxSamples = 16
 // Watcher watches project folders.
 type Watcher struct {
 	opts     Options
-	fw       *fsnotify.Watcher
+	fw       backend
 	triggers chan Trigger
 	states   chan StateEvent
 
 	mu       sync.Mutex
 	projects map[string]*project
 	dirs     map[string]*project // watched folder -> its project
+	costs    map[string]int      // watched folder -> descriptors it holds (budgeted backends)
+	budget   fdBudget
 	closed   bool
 	done     chan struct{}
 }
@@ -86,13 +96,22 @@ func New(opts Options) (*Watcher, error) {
 	if opts.MissingPoll <= 0 {
 		opts.MissingPoll = 2 * time.Second
 	}
-	raiseFileLimit()
-	fw, err := fsnotify.NewWatcher()
+	nb := opts.backend
+	if nb == nil {
+		nb = newBackend
+	}
+	fw, err := nb()
 	if err != nil {
 		return nil, limitError("(new watcher)", err)
 	}
 	w := &Watcher{opts: opts, fw: fw, triggers: make(chan Trigger, 256), states: make(chan StateEvent, 256),
-		projects: map[string]*project{}, dirs: map[string]*project{}, done: make(chan struct{})}
+		projects: map[string]*project{}, dirs: map[string]*project{}, costs: map[string]int{}, done: make(chan struct{})}
+	switch {
+	case opts.FDBudget > 0:
+		w.budget.limit = opts.FDBudget
+	case opts.FDBudget == 0 && fw.PerEntryFDs():
+		w.budget.limit = platformFDBudget()
+	}
 	go w.loop()
 	return w, nil
 }
@@ -128,6 +147,11 @@ func (w *Watcher) Add(s Spec) error {
 	}
 	p.ig = loadIgnorer(s.Dir, s.Output, s.Flake)
 	_, err := w.walk(p, s.Dir, false)
+	var be *BudgetError
+	if errors.As(err, &be) {
+		// Half a project watched is worse than none: free its descriptors.
+		w.unwatch(p, s.Dir)
+	}
 	return err
 }
 
@@ -169,10 +193,13 @@ func (w *Watcher) Close() error {
 
 // walk watches every folder below dir that is not ignored and returns the
 // files found when collect is set (files created before their folder's
-// watch existed). Symlinks are never followed. Called with w.mu held.
+// watch existed). Symlinks are never followed. A recursive backend only
+// gets the project's root; a budgeted one stops at the budget with a
+// *BudgetError. Called with w.mu held.
 func (w *Watcher) walk(p *project, dir string, collect bool) ([]string, error) {
 	var files []string
 	var addErr error
+	recursive := w.fw.Recursive()
 	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return nil
@@ -189,7 +216,19 @@ func (w *Watcher) walk(p *project, dir string, collect bool) ([]string, error) {
 		if _, ok := w.dirs[path]; ok {
 			return nil
 		}
+		if recursive && path != p.spec.Dir {
+			return nil
+		}
+		cost := 0
+		if w.budget.limit > 0 {
+			cost = watchCost(path)
+			if !w.budget.take(cost) {
+				addErr = &BudgetError{Dir: p.spec.Dir, Needed: w.budget.used + cost, Limit: w.budget.limit}
+				return filepath.SkipAll
+			}
+		}
 		if err := w.fw.Add(path); err != nil {
+			w.budget.give(cost)
 			if errors.Is(err, os.ErrNotExist) {
 				return nil
 			}
@@ -197,9 +236,10 @@ func (w *Watcher) walk(p *project, dir string, collect bool) ([]string, error) {
 			return filepath.SkipAll
 		}
 		w.dirs[path] = p
+		w.costs[path] = cost
 		return nil
 	})
-	if p.spec.Flake && addErr == nil {
+	if p.spec.Flake && addErr == nil && !recursive {
 		git := filepath.Join(p.spec.Dir, ".git")
 		if st, err := os.Lstat(git); err == nil && st.IsDir() {
 			if _, ok := w.dirs[git]; !ok && w.fw.Add(git) == nil {
@@ -216,12 +256,30 @@ func (w *Watcher) unwatch(p *project, dir string) {
 		if owner == p && (d == dir || strings.HasPrefix(d, dir+string(filepath.Separator))) {
 			_ = w.fw.Remove(d)
 			delete(w.dirs, d)
+			w.budget.give(w.costs[d])
+			delete(w.costs, d)
 		}
 	}
 }
 
-// projectOf finds the project an event path belongs to.
+// projectOf finds the project an event path belongs to. With a
+// recursive backend that is the project whose folder holds path, unless
+// path is inside an ignored folder (which a per-folder backend never
+// watches in the first place).
 func (w *Watcher) projectOf(path string) *project {
+	if w.fw.Recursive() {
+		// The innermost project holding path: projects may nest.
+		var best *project
+		for dir, p := range w.projects {
+			if (path == dir || strings.HasPrefix(path, dir+string(filepath.Separator))) && (best == nil || len(dir) > len(best.spec.Dir)) {
+				best = p
+			}
+		}
+		if best != nil && path != best.spec.Dir && best.ig != nil && best.ig.insideIgnored(path) {
+			return nil
+		}
+		return best
+	}
 	if p, ok := w.dirs[filepath.Dir(path)]; ok {
 		return p
 	}
@@ -235,12 +293,12 @@ func (w *Watcher) loop() {
 	defer close(w.done)
 	for {
 		select {
-		case ev, ok := <-w.fw.Events:
+		case ev, ok := <-w.fw.Events():
 			if !ok {
 				return
 			}
 			w.handle(ev)
-		case _, ok := <-w.fw.Errors:
+		case _, ok := <-w.fw.Errors():
 			if !ok {
 				return
 			}

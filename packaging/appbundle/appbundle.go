@@ -12,7 +12,6 @@ import (
 	"image/png"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,6 +21,7 @@ import (
 
 	"nixpass/assets"
 	"nixpass/builder/runner"
+	"nixpass/builder/tools"
 )
 
 // Options describe one bundle.
@@ -41,11 +41,15 @@ type Options struct {
 	Log io.Writer
 }
 
-var reRelease = regexp.MustCompile(`^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-(\d+)-g[0-9a-f]+)?`)
+// reRelease accepts only what `git describe --tags --always --dirty`
+// prints for a v-tag: "v1.2.3", "v1.2.3-4-gabc1234", each maybe with
+// "-dirty". Anchored at both ends: a bare commit hash ("25c3ac6") must not
+// read as version 25.
+var reRelease = regexp.MustCompile(`^v(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-(\d+)-g[0-9a-f]+)?(?:-dirty)?$`)
 
 // Versions maps a git-describe version to CFBundleShortVersionString
 // ("1.2.3") and CFBundleVersion (digits and dots: "1.2.3.4" for 4 commits
-// past the tag). A version that is not a release tag maps to 0.0.0.
+// past the tag). A version that is not a v-tag maps to 0.0.0.
 func Versions(v string) (short, build string) {
 	m := reRelease.FindStringSubmatch(v)
 	if m == nil {
@@ -84,11 +88,16 @@ func Build(ctx context.Context, o Options) error {
 	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(o.Out), ".nixpass.app-*")
+	// The temporary folder ends in .app so codesign treats it as a bundle;
+	// MkdirTemp makes it 0700, which other accounts could not open.
+	tmp, err := os.MkdirTemp(filepath.Dir(o.Out), ".nixpass-*.app")
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
 	contents := filepath.Join(tmp, "Contents")
 	for _, d := range []string{"MacOS", "Resources"} {
 		if err := os.MkdirAll(filepath.Join(contents, d), 0o755); err != nil {
@@ -100,7 +109,7 @@ func Build(ctx context.Context, o Options) error {
 	}
 	exe := filepath.Join(contents, "MacOS", "nixpass")
 	if len(o.Binaries) == 2 {
-		if _, err := exec.LookPath("lipo"); err != nil {
+		if _, err := tools.Default().Find("lipo"); err != nil {
 			return errors.New("bundle: two binaries need lipo to merge them (macOS: xcode-select --install)")
 		}
 		if _, err := rn.Run(ctx, runner.Cmd{Name: "lipo", Args: []string{"-create", "-output", exe, o.Binaries[0], o.Binaries[1]}}); err != nil {
@@ -118,7 +127,7 @@ func Build(ctx context.Context, o Options) error {
 	if err := os.WriteFile(filepath.Join(contents, "PkgInfo"), []byte("APPL????"), 0o644); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	if _, err := exec.LookPath("codesign"); err == nil {
+	if _, err := tools.Default().Find("codesign"); err == nil {
 		if _, err := rn.Run(ctx, runner.Cmd{Name: "codesign", Args: []string{"--force", "--sign", "-", "--timestamp=none", tmp}}); err != nil {
 			return fmt.Errorf("bundle: ad-hoc sign: %w", err)
 		}

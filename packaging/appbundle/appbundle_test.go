@@ -8,13 +8,23 @@ import (
 	"testing"
 
 	"howett.net/plist"
+
+	"nixpass/builder/runner"
 )
 
 func TestVersions(t *testing.T) {
 	tests := []struct{ in, short, build string }{
 		{"v1.2.3", "1.2.3", "1.2.3"},
 		{"v1.2.3-4-gabcdef0", "1.2.3", "1.2.3.4"},
-		{"1.2", "1.2.0", "1.2.0"},
+		{"v1.2", "1.2.0", "1.2.0"},
+		{"v1.2.3-dirty", "1.2.3", "1.2.3"},
+		{"v1.2.3-4-gabcdef0-dirty", "1.2.3", "1.2.3.4"},
+		{"1.2", "0.0.0", "0.0.0"},            // not a v-tag
+		{"25c3ac6", "0.0.0", "0.0.0"},        // a commit hash starting with digits
+		{"25c3ac6-dirty", "0.0.0", "0.0.0"},  //
+		{"v1.2.3rc1", "0.0.0", "0.0.0"},      // trailing junk
+		{"release-v1.2.3", "0.0.0", "0.0.0"}, // not anchored at the start
+		{"v1.2.3-4-gabcdef0-extra", "0.0.0", "0.0.0"},
 		{"abcdef0", "0.0.0", "0.0.0"},
 		{"dev", "0.0.0", "0.0.0"},
 	}
@@ -67,7 +77,10 @@ func TestBundleLayoutAndPlist(t *testing.T) {
 	if c, _ := m["NSHumanReadableCopyright"].(string); !strings.Contains(c, "nixpass") {
 		t.Errorf("copyright = %q", c)
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(dir, "build", ".nixpass.app-*"))
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o755 {
+		t.Errorf("bundle folder mode %v (%v), want 0755: other accounts must be able to open the app", st.Mode().Perm(), err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, "build", ".nixpass-*"))
 	if len(leftovers) != 0 {
 		t.Errorf("temporary bundles left: %v", leftovers)
 	}
@@ -78,5 +91,37 @@ func TestTwoBinariesNeedLipo(t *testing.T) {
 	err := Build(context.Background(), Options{Binaries: []string{"a", "b"}, Plist: "../../Info.plist", Out: filepath.Join(t.TempDir(), "x.app")})
 	if err == nil || !strings.Contains(err.Error(), "lipo") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+type recordRunner struct{ cmds []runner.Cmd }
+
+func (r *recordRunner) Run(ctx context.Context, c runner.Cmd) (*runner.Result, error) {
+	r.cmds = append(r.cmds, c)
+	return &runner.Result{}, nil
+}
+
+// TestSignsABundleNamedApp: codesign gets a folder whose name ends in
+// .app (it decides "bundle" by the suffix), before it is renamed into
+// place.
+func TestSignsABundleNamedApp(t *testing.T) {
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "codesign"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	exe := filepath.Join(t.TempDir(), "nixpass")
+	os.WriteFile(exe, []byte("x"), 0o755)
+	rr := &recordRunner{}
+	out := filepath.Join(t.TempDir(), "nixpass.app")
+	if err := Build(context.Background(), Options{Binaries: []string{exe}, Plist: "../../Info.plist", Out: out, Runner: rr}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rr.cmds) != 1 || rr.cmds[0].Name != "codesign" {
+		t.Fatalf("commands = %+v, want one codesign", rr.cmds)
+	}
+	target := rr.cmds[0].Args[len(rr.cmds[0].Args)-1]
+	if !strings.HasSuffix(target, ".app") || filepath.Dir(target) != filepath.Dir(out) {
+		t.Errorf("signed %q: want a .app folder next to %s", target, out)
 	}
 }

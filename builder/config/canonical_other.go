@@ -1,0 +1,6 @@
+//go:build !darwin
+
+package config
+
+// caseInsensitiveFS: Linux file systems are case-sensitive.
+const caseInsensitiveFS = false
