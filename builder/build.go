@@ -35,6 +35,13 @@ type Project struct {
 	Output string
 	// DockerLoad loads the image into Docker after a successful build.
 	DockerLoad bool
+	// System is the Nix system to build for, "x86_64-linux" or
+	// "aarch64-linux"; "" means the builder's own. A foreign system is
+	// built through qemu-user emulation.
+	System string
+	// Mounts are more host folders (absolute) the build reads, such as a
+	// monorepo's shared library: the VM mounts them at their own paths.
+	Mounts []string
 }
 
 // Script exit statuses with a meaning of their own (see nixpass-build.sh).
@@ -45,6 +52,7 @@ const (
 	exitNotAFile    = 70
 	exitCopyFailed  = 71
 	exitDiskFull    = 72
+	exitNoEmulation = 75
 	exitCancelled   = 130
 	maxLogKeepBytes = 2 << 20
 )
@@ -66,6 +74,11 @@ type Builder struct {
 	Runner runner.Runner
 	// Emit receives the build's events; nil discards them.
 	Emit func(Event)
+	// DeployPlatform is the platform the user most likely runs images on
+	// (on an Apple-silicon Mac, "linux/amd64": most servers), or "". A
+	// project without a system whose image is for another platform gets
+	// a warning, once, saying how to build for this one.
+	DeployPlatform string
 }
 
 // ErrTimeout is the cause of a build context that ran out of time.
@@ -101,6 +114,7 @@ type scriptReport struct {
 	uptime    float64
 	storePath string
 	upToDate  bool
+	temp      string
 	copied    int64
 	signal    int
 	kmsg      []string
@@ -193,10 +207,17 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	defer unlock()
 
 	r.setPhase("preparing")
-	guestDir, err := b.Machine.Prepare(ctx, p.Dir, func(msg string) { r.logLine("# " + msg) })
+	progress := func(msg string) { r.logLine("# " + msg) }
+	var guestDir string
+	if pp, ok := b.Machine.(projectPreparer); ok {
+		guestDir, err = pp.PrepareProject(ctx, p, progress)
+	} else {
+		guestDir, err = b.Machine.Prepare(ctx, p.Dir, progress)
+	}
 	if err != nil {
 		return r.fail(r.interrupted(ctx, err))
 	}
+	removeStaleTemps(p.Dir, p.Output)
 
 	token := newToken()
 	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}
@@ -216,12 +237,24 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	for _, a := range p.Args {
 		args = append(args, "--nix-arg", a)
 	}
+	if p.System != "" {
+		args = append(args, "--system", p.System)
+	}
+	// Whatever happens next, a temporary image the script reported and
+	// nixpass did not rename into place is removed.
+	defer r.removeTemp()
 
-	stdout := &lineWriter{fn: r.protocolLine}
-	stderr := &lineWriter{fn: r.nixLine}
-	code, runErr := b.Machine.RunScript(ctx, token, args, stdout, stderr)
-	stdout.flush()
-	stderr.flush()
+	code, runErr := r.runScript(ctx, token, args)
+	if code == exitNoEmulation && runErr == nil && ctx.Err() == nil {
+		if es, ok := b.Machine.(emulationSetup); ok {
+			r.setPhase("preparing")
+			if err := es.SetupEmulation(ctx, p.System, progress); err != nil {
+				return r.fail(r.interrupted(ctx, err))
+			}
+			r.resetReport()
+			code, runErr = r.runScript(ctx, token, args)
+		}
+	}
 
 	if ctx.Err() != nil {
 		return r.fail(r.interrupted(ctx, ctx.Err()))
@@ -233,6 +266,107 @@ func (r *run) execute(parent context.Context) *goodOutput {
 		return r.fail(r.classify(ctx, code))
 	}
 	return r.succeed(ctx)
+}
+
+// projectPreparer is implemented by machines whose preparation depends on
+// more of the project than its folder (the VM mounts p.Mounts too).
+type projectPreparer interface {
+	PrepareProject(ctx context.Context, p Project, progress func(string)) (guestDir string, err error)
+}
+
+// emulationSetup is implemented by machines that can set up emulation of
+// a foreign system themselves when the script reports it missing.
+type emulationSetup interface {
+	SetupEmulation(ctx context.Context, system string, progress func(string)) error
+}
+
+func (r *run) runScript(ctx context.Context, token string, args []string) (int, error) {
+	stdout := &lineWriter{fn: r.protocolLine}
+	stderr := &lineWriter{fn: r.nixLine}
+	code, err := r.b.Machine.RunScript(ctx, token, args, stdout, stderr)
+	stdout.flush()
+	stderr.flush()
+	return code, err
+}
+
+func (r *run) resetReport() {
+	r.mu.Lock()
+	r.report = scriptReport{}
+	r.nixLog.Reset()
+	r.mu.Unlock()
+}
+
+// tempPrefix is how the script names its temporary image in the project
+// folder: "." + output + ".nixpass-tmp." + token.
+func tempPrefix(output string) string { return "." + output + ".nixpass-tmp." }
+
+// tempPath is the host path of the temporary image the script reported,
+// or "" when it reported none or a name that is not its own.
+func (r *run) tempPath() string {
+	r.mu.Lock()
+	name := r.report.temp
+	r.mu.Unlock()
+	if name == "" || name != filepath.Base(name) || !strings.HasPrefix(name, tempPrefix(r.p.Output)) {
+		return ""
+	}
+	return filepath.Join(r.p.Dir, name)
+}
+
+func (r *run) removeTemp() {
+	if t := r.tempPath(); t != "" {
+		_ = os.Remove(t)
+	}
+}
+
+// removeStaleTemps removes temporary images an earlier build left behind
+// when its nixpass died between the copy and the rename. The builder lock
+// is held, so none of them belongs to a running build.
+func removeStaleTemps(dir, output string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tempPrefix(output)) && e.Type().IsRegular() {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// install checks the temporary image the script wrote and renames it over
+// the output on the host, where rename is atomic on every file system
+// nixpass supports; the builder never replaces the output itself.
+func (r *run) install(ctx context.Context) (imageMeta, error) {
+	tmp := r.tempPath()
+	if tmp == "" {
+		return imageMeta{}, &Error{Kind: KindBuild,
+			Message: "the build script reported success but no image file",
+			Hint:    "this is a nixpass bug: please report it with the log " + r.res.Log}
+	}
+	meta, err := readImageMeta(tmp)
+	if err != nil {
+		r.mu.Lock()
+		what := "the build's output " + r.report.storePath
+		if r.phase == "streaming" {
+			what = "the stream of " + r.report.storePath
+		}
+		r.mu.Unlock()
+		return imageMeta{}, &Error{Kind: KindBuild, Err: err,
+			Message: fmt.Sprintf("%s is not a Docker image archive: %v", what, err),
+			Hint:    "point the project at a dockerTools image (buildImage, buildLayeredImage or streamLayeredImage); the last good image is untouched"}
+	}
+	if ctx.Err() != nil {
+		return imageMeta{}, r.interrupted(ctx, ctx.Err())
+	}
+	if err := os.Rename(tmp, r.res.Output); err != nil {
+		return imageMeta{}, &Error{Kind: KindBuild, Err: err,
+			Message: "put the image in place: " + err.Error(),
+			Hint:    "check that the project folder is writable; the last good image is untouched"}
+	}
+	r.mu.Lock()
+	r.report.temp = ""
+	r.mu.Unlock()
+	return meta, nil
 }
 
 // interrupted classifies err as a timeout or a cancellation when ctx ended.
@@ -320,6 +454,8 @@ func (r *run) protocolLine(line string) {
 		rep.storePath = val
 	case "up-to-date":
 		rep.upToDate = true
+	case "temp":
+		rep.temp = val
 	case "copied":
 		rep.copied, _ = strconv.ParseInt(val, 10, 64)
 	case "signal":
@@ -344,6 +480,18 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 	res.Kind = KindOK
 	res.StorePath = rep.storePath
 	res.UpToDate = rep.upToDate
+	var meta imageMeta
+	var metaErr error
+	if rep.upToDate {
+		meta, metaErr = readImageMeta(res.Output)
+	} else {
+		m, err := r.install(ctx)
+		if err != nil {
+			res.Status = StatusFailed
+			return r.fail(err)
+		}
+		meta = m
+	}
 	st, err := os.Stat(res.Output)
 	if err != nil {
 		// The script wrote it inside the builder; if the host cannot see it
@@ -353,11 +501,11 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 			Hint:    "check the builder's mount of the project folder: nixpass vm status"})
 	}
 	res.Bytes = st.Size()
-	if tag, err := imageTag(res.Output); err == nil {
-		res.Image = tag
-	} else {
-		res.Warning = err.Error()
+	res.Image, res.Platform = meta.Tag, meta.Platform
+	if metaErr != nil {
+		res.Warning = metaErr.Error()
 	}
+	r.platformWarning()
 	if res.UpToDate {
 		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
 	} else {

@@ -99,6 +99,9 @@ type Result struct {
 	UpToDate   bool   `json:"up_to_date"`
 	Log        string `json:"log"`
 	Image      string `json:"image,omitempty"`
+	// Platform is the image's os/architecture from its config, such as
+	// "linux/arm64".
+	Platform string `json:"platform,omitempty"`
 	// Warning reports a problem after a successful build, such as a
 	// failed `docker load`; the image itself is good.
 	Warning  string    `json:"warning,omitempty"`

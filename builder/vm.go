@@ -264,11 +264,24 @@ func (v *VM) RunScript(ctx context.Context, token string, args []string, stdout,
 			stopExec()
 		}
 	}()
-	res, err := v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
-		Args:   append([]string{"sh", v.scriptPath()}, args...),
-		Stdout: stdout,
-		Stderr: stderr,
-	})
+	// The build verb checks Nix itself; only a missing script (a new
+	// nixpass version, a new VM) costs the install and a second exec.
+	out := &saidWriter{w: stdout}
+	run := func() (*runner.Result, error) {
+		return v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
+			Args:   append([]string{"sh", v.scriptPath()}, args...),
+			Stdout: out,
+			Stderr: stderr,
+		})
+	}
+	res, err := run()
+	var xe *runner.ExitError
+	if errors.As(err, &xe) && scriptMissing(xe.Code, out.said) && ctx.Err() == nil {
+		if ierr := v.installScript(ctx); ierr != nil {
+			return -1, ierr
+		}
+		res, err = run()
+	}
 	if errors.Is(err, multipass.ErrExecFailed) {
 		return -1, &Error{Kind: KindUnavailable, Err: err,
 			Message: fmt.Sprintf("lost the connection to the builder VM %q during the build: %v", v.Name, err),
