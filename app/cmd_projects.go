@@ -112,6 +112,8 @@ type listEntry struct {
 	Output     string   `json:"output"`
 	Watch      bool     `json:"watch"`
 	DockerLoad bool     `json:"docker_load"`
+	System     string   `json:"system,omitempty"`
+	Mounts     []string `json:"mounts,omitempty"`
 }
 
 func cmdList(c *cli, ctx context.Context, args []string) int {
@@ -127,7 +129,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 	entries := []listEntry{}
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad})
+		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
 	}
 	if *asJSON {
 		c.printJSON(entries)
