@@ -243,13 +243,19 @@ func TestAarch64ImageThroughEmulation(t *testing.T) {
 	// The arm64 busybox's folder goes into the store with builtins.path
 	// (image.nix), so the file keeps its name; image.nix takes the
 	// architecture from builtins.currentSystem, which must follow system.
-	dir := w.project("arm app", fmt.Sprintf("import ./image.nix { busybox = %s; tag = \"e2e-arm64\"; message = \"hello arm64\"; }\n", bb))
+	// A message of its own, so the store never has the image yet and the
+	// arm64 builder really runs.
+	msg := fmt.Sprintf("hello arm64 %d", time.Now().UnixNano())
+	dir := w.project("arm app", fmt.Sprintf("import ./image.nix { busybox = %s; tag = \"e2e-arm64\"; message = %q; }\n", bb, msg))
 	if o := w.run("add", dir, "--system", "aarch64-linux"); o.code != 0 {
 		t.Fatalf("add: %v", o)
 	}
 	o := w.run("build", dir, "--json")
 	if o.code != 0 || o.res.Platform != "linux/arm64" || o.res.Image != "offline:e2e-arm64" {
 		t.Fatalf("build: %v", o)
+	}
+	if !strings.Contains(o.stderr, "building '/nix/store/") {
+		t.Errorf("nothing was built (the arm64 builder did not run): %v", o)
 	}
 	a := readArchive(t, filepath.Join(dir, "result.tar.gz"))
 	if a.config.Architecture != "arm64" || a.config.OS != "linux" {
@@ -266,6 +272,24 @@ func TestAddRejectsUnknownSystem(t *testing.T) {
 	dir := w.project("app", imageNix("x", ""))
 	o := w.run("add", dir, "--system", "arm64")
 	if o.code != 1 || !strings.Contains(o.stderr, `"arm64" is not a system nixpass builds for`) {
+		t.Fatalf("got %v", o)
+	}
+}
+
+func TestMissingBinfmtHandlerSaysHowToEnableIt(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	// A binfmt_misc folder without the handler, as on a Linux host
+	// without qemu-user-static.
+	w.env = append(w.env, "NIXPASS_BINFMT_DIR="+t.TempDir())
+	other := map[string]string{"amd64": "aarch64-linux", "arm64": "x86_64-linux"}[runtime.GOARCH]
+	dir := w.project("app", imageNix("e2e-nobinfmt", ""))
+	if o := w.run("add", dir, "--system", other); o.code != 0 {
+		t.Fatalf("add: %v", o)
+	}
+	o := w.run("build", dir, "--json")
+	if o.code != 3 || !strings.Contains(o.res.Message, "no binfmt handler") ||
+		!strings.Contains(o.res.Hint, "apt-get install qemu-user-static binfmt-support") {
 		t.Fatalf("got %v", o)
 	}
 }
