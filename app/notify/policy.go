@@ -77,6 +77,9 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 			title = "nixpass: " + name + " fixed"
 		}
 		body := fmt.Sprintf("%s · %s · %s", nonEmpty(r.Image, filepath.Base(r.Output)), builder.HumanBytes(r.Bytes), r.Duration().Round(1e8))
+		if r.Platform != "" {
+			body += " · " + r.Platform
+		}
 		return Message{Title: title, Body: body}, true
 	}
 	key := string(r.Kind) + "\x00" + r.Message
