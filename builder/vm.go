@@ -123,7 +123,10 @@ func (v *VM) running(ctx context.Context, progress func(string)) (*multipass.Ins
 					Message: fmt.Sprintf("the builder VM %q is %s and could not be started: %v", v.Name, strings.ToLower(string(inst.State)), err),
 					Hint:    "try: multipass start " + v.Name + "; if it keeps failing, recreate it: nixpass vm delete --yes && nixpass vm create"}
 			}
-			continue
+			// start returns once the instance runs; its mounts are those
+			// info listed while it was stopped. No second info.
+			inst.State = multipass.StateRunning
+			return inst, nil
 		case multipass.StateDeleted:
 			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q was deleted", v.Name),
 				Hint: "bring it back with: multipass recover " + v.Name + " — or drop it (multipass purge) and run: nixpass vm create"}
