@@ -72,6 +72,12 @@ func (r *run) classify(ctx context.Context, code int) error {
 			msg += " at " + f.position
 			hint = "fix the expression at " + f.position + " and save"
 		}
+		if _, vm := r.b.Machine.(*VM); vm {
+			if advice := MountAdvice(missingPath(nixLog), r.p.Dir, r.p.Mounts); advice != "" {
+				msg += "; " + advice
+				hint = advice
+			}
+		}
 		return &Error{Kind: KindEval, Message: msg, Hint: hint}
 	}
 	msg := f.what

@@ -42,6 +42,9 @@ type App struct {
 
 	mu           sync.Mutex
 	projects     map[string]*builder.ProjectStatus
+	// mountUsers maps each watched extra folder to the projects that
+	// mount it (mounts.go).
+	mountUsers map[string][]string
 	status       builder.BuilderStatus
 	agent        LoginAgent
 	startAtLogin bool
@@ -132,6 +135,7 @@ func (a *App) apply(cfg *config.Config) {
 		}
 	}
 	a.env.Config = cfg
+	a.applyMounts(cfg)
 }
 
 // forward turns watcher triggers and folder states into builds and events.
@@ -142,12 +146,18 @@ func (a *App) forward(ctx context.Context) {
 			return
 		case t := <-a.w.Triggers():
 			a.mu.Lock()
-			p, ok := a.env.Config.Project(t.Dir)
+			ps := a.triggered(t.Dir)
 			a.mu.Unlock()
-			if ok {
-				a.sched.Enqueue(Request(*p), "change")
+			for _, p := range ps {
+				a.sched.Enqueue(Request(p), "change")
 			}
 		case s := <-a.w.States():
+			a.mu.Lock()
+			mountOnly := a.mountOnly(s.Dir)
+			a.mu.Unlock()
+			if mountOnly {
+				continue
+			}
 			state := builder.ProjectIdle
 			if s.Missing {
 				state = builder.ProjectMissing
