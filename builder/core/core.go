@@ -40,11 +40,11 @@ type App struct {
 	lock  *flock.Flock
 	logf  func(string, ...any)
 
-	mu           sync.Mutex
-	projects     map[string]*builder.ProjectStatus
+	mu       sync.Mutex
+	projects map[string]*builder.ProjectStatus
 	// mountUsers maps each watched extra folder to the projects that
 	// mount it (mounts.go).
-	mountUsers map[string][]string
+	mountUsers   map[string][]string
 	status       builder.BuilderStatus
 	agent        LoginAgent
 	startAtLogin bool
