@@ -40,14 +40,15 @@ type App struct {
 	lock  *flock.Flock
 	logf  func(string, ...any)
 
-	mu       sync.Mutex
-	projects map[string]*builder.ProjectStatus
-	// mountUsers maps each watched extra folder to the projects that
-	// mount it (mounts.go).
-	mountUsers   map[string][]string
+	mu           sync.Mutex
+	projects     map[string]*builder.ProjectStatus
 	status       builder.BuilderStatus
 	agent        LoginAgent
 	startAtLogin bool
+
+	// mountUsers maps each watched extra folder to the projects that
+	// mount it (mounts.go); guarded by mu.
+	mountUsers map[string][]string
 
 	cancel context.CancelFunc
 }
