@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -370,6 +371,8 @@ func nextDisk(disk int64) string {
 type cloudInitData struct {
 	SwapBytes      int64
 	MaxJobs, Cores int
+	// ScriptB64 is the build script, base64, for first-boot setup steps.
+	ScriptB64 string
 }
 
 // CloudInit renders the first-boot configuration for spec.
@@ -392,7 +395,8 @@ func CloudInit(spec VMSpec) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, cloudInitData{SwapBytes: spec.Swap, MaxJobs: jobs, Cores: cpus}); err != nil {
+	if err := t.Execute(&b, cloudInitData{SwapBytes: spec.Swap, MaxJobs: jobs, Cores: cpus,
+		ScriptB64: base64.StdEncoding.EncodeToString(script.Body())}); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

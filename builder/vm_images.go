@@ -115,10 +115,17 @@ func (v *VM) SetupEmulation(ctx context.Context, system string, progress func(st
 // daemon restarted.
 func (v *VM) setupEmulation(ctx context.Context, progress func(string), systems ...string) error {
 	var stderr bytes.Buffer
+	problem := ""
 	pw := &lineWriter{fn: func(l string) {
-		if rest, ok := strings.CutPrefix(l, "@nixpass "); ok {
-			progress(rest)
+		rest, ok := strings.CutPrefix(l, "@nixpass ")
+		if !ok {
+			return
 		}
+		if e, isErr := strings.CutPrefix(rest, "error "); isErr {
+			_, problem, _ = strings.Cut(e, " ")
+			return
+		}
+		progress(rest)
 	}}
 	args := append([]string{"sudo", "-n", "sh", v.scriptPath(), "setup-emulation"}, systems...)
 	_, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: args, Stdout: pw, Stderr: &stderr})
@@ -137,8 +144,11 @@ func (v *VM) setupEmulation(ctx context.Context, progress func(string), systems 
 		}
 	}
 	if errors.As(err, &xe) {
+		if problem == "" {
+			problem = lastNonEmpty(strings.Split(stderr.String(), "\n"))
+		}
 		return &Error{Kind: KindUnavailable, Err: err,
-			Message: fmt.Sprintf("set up emulation of %s in the builder VM %q: %s", strings.Join(systems, ", "), v.Name, lastNonEmpty(strings.Split(stderr.String(), "\n"))),
+			Message: fmt.Sprintf("set up emulation of %s in the builder VM %q: %s", strings.Join(systems, ", "), v.Name, problem),
 			Hint:    "it needs the network (apt-get install qemu-user-static); see what failed with: " + shq.Join(append([]string{"multipass", "exec", v.Name, "--"}, args...)...)}
 	}
 	return v.unavailable("set up emulation in the builder VM", err)

@@ -302,12 +302,10 @@ cmd_setup_emulation() {
 		esac
 		[ "$(uname -m)" = "$cpu" ] && continue
 		if ! need_emulation "$system" >/dev/null; then
-			if [ ! -x /usr/bin/qemu-$cpu-static ]; then
-				say "installing qemu-user-static"
-				export DEBIAN_FRONTEND=noninteractive
-				apt-get install -y -q qemu-user-static binfmt-support >&2 ||
-					{ apt-get update -q >&2 && apt-get install -y -q qemu-user-static binfmt-support >&2; } || exit 71
-			fi
+			say "installing qemu-user-static"
+			export DEBIAN_FRONTEND=noninteractive
+			apt-get install -y -q qemu-user-static binfmt-support >&2 ||
+				{ apt-get update -q >&2 && apt-get install -y -q qemu-user-static binfmt-support >&2; } || exit 71
 			if ! need_emulation "$system" >/dev/null; then
 				# Registered without F, or not at all: register it with F,
 				# now and at every boot.
