@@ -27,13 +27,6 @@ type imageMeta struct {
 // config: configs are a few kilobytes.
 const maxConfigBytes = 4 << 20
 
-// imageTag reads name:tag from a docker-archive tarball (gzipped or not),
-// as `docker load` will name it.
-func imageTag(path string) (string, error) {
-	m, err := readImageMeta(path)
-	return m.Tag, err
-}
-
 // readImageMeta reads the tag and platform of a docker-archive tarball,
 // gzipped or not. The manifest may come before or after the config
 // (streamLayeredImage writes it last), so top-level JSON files are kept
