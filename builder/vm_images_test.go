@@ -244,3 +244,45 @@ func TestVMFirstForeignBuildSetsUpEmulation(t *testing.T) {
 		t.Errorf("the log does not say emulation is being set up:\n%s", b)
 	}
 }
+
+// A streamed image through the VM path: the program runs in the "VM",
+// and cancelling stops it there and leaves no temporary file.
+func TestVMStreamedImageAndCancel(t *testing.T) {
+	w := newVMWorld(t, nil, vmInstance)
+	p := offlineProject(t, "unused", "")
+	b, err := os.ReadFile(filepath.Join("..", "examples", "offline", "stream.nix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(p.Dir, "stream.nix"), b, 0o644)
+	os.WriteFile(filepath.Join(p.Dir, "default.nix"), []byte(`import ./stream.nix { tag = "vm-stream"; }`+"\n"), 0o644)
+	res := w.b.Build(context.Background(), p)
+	if !res.Succeeded() || res.Image != "offline-stream:vm-stream" || res.Bytes < 100000 {
+		t.Fatalf("streamed build in the VM: %+v", res)
+	}
+	good, _ := os.ReadFile(filepath.Join(p.Dir, p.Output))
+
+	sleep := fmt.Sprintf("sleep %d", 300000+time.Now().UnixNano()%600000)
+	os.WriteFile(filepath.Join(p.Dir, "default.nix"), []byte(fmt.Sprintf("import ./stream.nix { tag = \"vm-stream-cancel\"; streamPrepare = %q; }\n", sleep)), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *Result)
+	go func() { done <- w.b.Build(ctx, p) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for exec.Command("pgrep", "-f", sleep).Run() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the stream never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if res := <-done; res.Kind != KindCancelled {
+		t.Fatalf("kind = %s: %+v", res.Kind, res)
+	}
+	if exec.Command("pgrep", "-f", sleep).Run() == nil {
+		t.Error("the stream still runs inside the VM after cancel")
+	}
+	if now, _ := os.ReadFile(filepath.Join(p.Dir, p.Output)); !bytes.Equal(now, good) {
+		t.Error("cancelling the stream changed the last good image")
+	}
+	assertNoTemps(t, p.Dir)
+}
