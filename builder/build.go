@@ -268,6 +268,13 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	return r.succeed(ctx)
 }
 
+func (b *Builder) storeGood(dir string) *goodOutput {
+	if b.Store == nil {
+		return nil
+	}
+	return b.Store.intactGood(dir)
+}
+
 // projectPreparer is implemented by machines whose preparation depends on
 // more of the project than its folder (the VM mounts p.Mounts too).
 type projectPreparer interface {
@@ -483,7 +490,14 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 	var meta imageMeta
 	var metaErr error
 	if rep.upToDate {
-		meta, metaErr = readImageMeta(res.Output)
+		// The file is the one nixpass wrote (the script was told so only
+		// then): what it read from it then still holds, without reading a
+		// large image again.
+		if g := r.b.storeGood(r.p.Dir); g != nil && g.StorePath == rep.storePath && g.Platform != "" {
+			meta = imageMeta{Tag: g.Image, Platform: g.Platform}
+		} else {
+			meta, metaErr = readImageMeta(res.Output)
+		}
 	} else {
 		m, err := r.install(ctx)
 		if err != nil {
@@ -511,7 +525,7 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 	} else {
 		res.Message = fmt.Sprintf("built %s (%s)", filepath.Base(res.Output), HumanBytes(res.Bytes))
 	}
-	good := &goodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image}
+	good := &goodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image, Platform: res.Platform}
 	if r.p.DockerLoad {
 		r.setPhase("loading")
 		if err := dockerLoad(ctx, r.b.Runner, res.Output); err != nil {

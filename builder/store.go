@@ -41,6 +41,7 @@ type goodOutput struct {
 	Size      int64     `json:"size"`
 	ModTime   time.Time `json:"mod_time"`
 	Image     string    `json:"image,omitempty"`
+	Platform  string    `json:"platform,omitempty"`
 }
 
 type projectRecord struct {
