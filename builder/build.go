@@ -107,6 +107,10 @@ type run struct {
 	report  scriptReport
 	phase   string
 	started time.Time
+	// token names this run's script invocation and temporary file.
+	token string
+	// installed is set once the temporary file is renamed into place.
+	installed bool
 }
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
@@ -220,6 +224,7 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	removeStaleTemps(p.Dir, p.Output)
 
 	token := newToken()
+	r.token = token
 	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}
 	if b.Store != nil {
 		if g := b.Store.intactGood(p.Dir); g != nil && g.Output == r.res.Output {
@@ -307,21 +312,29 @@ func (r *run) resetReport() {
 // folder: "." + output + ".nixpass-tmp." + token.
 func tempPrefix(output string) string { return "." + output + ".nixpass-tmp." }
 
-// tempPath is the host path of the temporary image the script reported,
-// or "" when it reported none or a name that is not its own.
+// tempPath is the host path of the temporary image once the script has
+// reported it written, or "". The name is computed here, not read from
+// the report, so no output name (a newline in it, say) can make nixpass
+// rename another file.
 func (r *run) tempPath() string {
 	r.mu.Lock()
-	name := r.report.temp
+	reported := r.report.temp != ""
 	r.mu.Unlock()
-	if name == "" || name != filepath.Base(name) || !strings.HasPrefix(name, tempPrefix(r.p.Output)) {
+	if !reported || r.token == "" {
 		return ""
 	}
-	return filepath.Join(r.p.Dir, name)
+	return filepath.Join(r.p.Dir, tempPrefix(r.p.Output)+r.token)
 }
 
+// removeTemp removes this run's temporary image unless it was renamed
+// into place: reported or not, for a VM that died mid-copy never ran the
+// script's own clean-up.
 func (r *run) removeTemp() {
-	if t := r.tempPath(); t != "" {
-		_ = os.Remove(t)
+	r.mu.Lock()
+	installed := r.installed
+	r.mu.Unlock()
+	if r.token != "" && !installed {
+		_ = os.Remove(filepath.Join(r.p.Dir, tempPrefix(r.p.Output)+r.token))
 	}
 }
 
@@ -371,7 +384,7 @@ func (r *run) install(ctx context.Context) (imageMeta, error) {
 			Hint:    "check that the project folder is writable; the last good image is untouched"}
 	}
 	r.mu.Lock()
-	r.report.temp = ""
+	r.installed = true
 	r.mu.Unlock()
 	return meta, nil
 }

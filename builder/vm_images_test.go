@@ -286,3 +286,20 @@ func TestVMStreamedImageAndCancel(t *testing.T) {
 	}
 	assertNoTemps(t, p.Dir)
 }
+
+func TestVMHostileOutputName(t *testing.T) {
+	w := newVMWorld(t, nil, vmInstance)
+	p := offlineProject(t, "vm-hostile", "")
+	p.Output = "my image $(touch pwned) 'q\"\nline ünï.tar.gz"
+	res := w.b.Build(context.Background(), p)
+	if !res.Succeeded() || res.Image != "offline:vm-hostile" {
+		t.Fatalf("build: %+v", res)
+	}
+	if _, err := os.Stat(filepath.Join(p.Dir, p.Output)); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(p.Dir, "pwned")); err == nil {
+		t.Error("the output name was run as a command")
+	}
+	assertNoTemps(t, p.Dir)
+}
