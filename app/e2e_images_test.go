@@ -131,6 +131,10 @@ func TestStreamedImageBuildsAValidArchive(t *testing.T) {
 			if o.code != 0 || !strings.Contains(o.stdout, "offline-stream:e2e-stream ("+hostPlatform()+")") {
 				t.Errorf("the CLI output does not name the platform: %v", o)
 			}
+			o = w.run("status")
+			if o.code != 0 || !strings.Contains(o.stdout, "offline-stream:e2e-stream ("+hostPlatform()+")") {
+				t.Errorf("status does not name the platform: %v", o)
+			}
 		})
 	}
 }
