@@ -87,3 +87,26 @@ func TestClassifyNamesTheMountToAdd(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusedPlatform(t *testing.T) {
+	logs := map[string]string{
+		// Nix 2.8 through a daemon whose extra-platforms lacks aarch64.
+		"error: a 'aarch64-linux' with features {} is required to build '/nix/store/sh2bd5c6as49ml6c1qliicl9gdw1ggps-offline-latest.tar.gz.drv', but I am a 'x86_64-linux' with features {benchmark, big-parallel, kvm, nixos-test}\n": "aarch64-linux",
+		// Newer Nix.
+		"error: Cannot build '/nix/store/x-offline.drv'.\n       Reason: required system or feature not available\n       Required system: 'x86_64-linux' with features {}\n       Current system: 'aarch64-linux' with features {benchmark, big-parallel}\n": "x86_64-linux",
+	}
+	for log, want := range logs {
+		for _, m := range []Machine{&VM{Name: "nixpass"}, &Local{}} {
+			r := &run{b: &Builder{Machine: m}, p: Project{Dir: "/p", File: "default.nix", System: want}, res: &Result{}}
+			r.nixLog.WriteString(log)
+			var be *Error
+			if err := r.classify(t.Context(), 1); !errors.As(err, &be) || be.Kind != KindBuild || !strings.Contains(be.Message, "will not build for "+want) {
+				t.Fatalf("%s: %v", m.Describe(), err)
+			}
+			_, vm := m.(*VM)
+			if strings.Contains(be.Hint, "nixpass vm setup") != vm || strings.Contains(be.Hint, "extra-platforms = "+want+" to /etc/nix/nix.conf") == vm {
+				t.Errorf("%s: hint %q", m.Describe(), be.Hint)
+			}
+		}
+	}
+}

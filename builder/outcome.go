@@ -46,6 +46,9 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindCancelled, Message: "the build was cancelled on " + where, Hint: "nothing was changed: the last good image is untouched"}
 	}
 
+	if sys, ok := platformRefused(nixLog); ok {
+		return r.refusedPlatform(sys)
+	}
 	f := classifyNixLog(nixLog)
 	signal := rep.signal
 	if f.signal != 0 {

@@ -141,7 +141,10 @@ cmd_build() {
 		need_emulation "$system" || exit 75
 		# Nix's own system setting: builtins.currentSystem follows, and
 		# the derivations it makes are built for it (through binfmt).
-		set -- "$@" --option system "$system" --option extra-platforms "$system"
+		set -- "$@" --option system "$system"
+		# Heeded from root and trusted users; a daemon needs it in its
+		# own nix.conf (nixpass vm setup).
+		[ "$(uname -m)" = "$cpu" ] || set -- "$@" --option extra-platforms "$system"
 	fi
 
 	say "phase evaluating"
