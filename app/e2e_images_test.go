@@ -297,3 +297,36 @@ func TestMissingBinfmtHandlerSaysHowToEnableIt(t *testing.T) {
 		t.Fatalf("got %v", o)
 	}
 }
+
+// A nixpass killed outright mid-build (no chance to cancel) never
+// replaces the image: the builder only writes the temporary file, and
+// only nixpass renames it. The next build removes what was left.
+func TestKilledNixpassNeverReplacesTheImage(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	dir := w.streamProject("app", streamNix("e2e-kill-good", ""))
+	good := buildGood(t, w, dir)
+	// Two seconds, with a marker no other process has: the stream ends
+	// by itself after nixpass is gone.
+	marker := fmt.Sprintf("sleep 2.%06d", time.Now().Nanosecond()/1000)
+	w.setNix(dir, streamNix("e2e-kill", marker))
+	cmd := exec.Command(nixpassBin, "build", dir, "--json")
+	cmd.Env = w.env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the stream to start", func() bool { return pgrep(marker) })
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	// Let the orphaned stream finish writing its temporary file.
+	waitFor(t, 20*time.Second, "the stream to end", func() bool { return !pgrep(marker) })
+	time.Sleep(500 * time.Millisecond)
+	if got := readFile(t, filepath.Join(dir, "result.tar.gz")); !bytes.Equal(got, good) {
+		t.Fatal("a build whose nixpass was killed replaced the image")
+	}
+	w.setNix(dir, streamNix("e2e-kill-next", ""))
+	if o := w.run("build", dir, "--json"); o.code != 0 || o.res.Image != "offline-stream:e2e-kill-next" {
+		t.Fatalf("next build: %v", o)
+	}
+	noTemps(t, dir)
+}
