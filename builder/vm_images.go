@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,11 @@ func (v *VM) PrepareProject(ctx context.Context, p Project, progress func(string
 		return "", err
 	}
 	for _, m := range p.Mounts {
+		if st, err := os.Stat(m); err != nil || !st.IsDir() {
+			return "", &Error{Kind: KindConfig, Err: err,
+				Message: fmt.Sprintf("%s, in the project's mounts, is not a folder on this computer", m),
+				Hint:    "create it, or remove it from mounts in the project's [[project]] table (nixpass list shows the projects)"}
+		}
 		g, err := v.mount(ctx, inst, m, progress)
 		if err != nil {
 			return "", err

@@ -303,3 +303,13 @@ func TestVMHostileOutputName(t *testing.T) {
 	}
 	assertNoTemps(t, p.Dir)
 }
+
+func TestVMMissingMountIsAConfigError(t *testing.T) {
+	w := newVMWorld(t, nil, vmInstance)
+	p := offlineProject(t, "vm-nomount", "")
+	p.Mounts = []string{filepath.Join(filepath.Dir(p.Dir), "gone")}
+	res := w.b.Build(context.Background(), p)
+	if res.Kind != KindConfig || !strings.Contains(res.Message, "is not a folder") || !strings.Contains(res.Hint, "mounts") {
+		t.Fatalf("got %+v", res)
+	}
+}
