@@ -110,3 +110,38 @@ func TestRefusedPlatform(t *testing.T) {
 		}
 	}
 }
+
+func TestPlatformWarnings(t *testing.T) {
+	tests := []struct {
+		name, deploy, system, platform, want string
+	}{
+		{"apple silicon default", "linux/amd64", "", "linux/arm64", `set system = "x86_64-linux"`},
+		{"deploys what it builds", "linux/amd64", "", "linux/amd64", ""},
+		{"no guess about deployment", "", "", "linux/arm64", ""},
+		{"system chosen", "linux/amd64", "aarch64-linux", "linux/arm64", ""},
+		{"system ignored by the expression", "", "x86_64-linux", "linux/arm64", `sets system = "x86_64-linux", but the image's config says linux/arm64`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &run{b: &Builder{DeployPlatform: tt.deploy, Store: &Store{StateDir: t.TempDir()}}, p: Project{Dir: "/p", System: tt.system}, res: &Result{Platform: tt.platform}}
+			r.platformWarning()
+			if tt.want == "" && r.res.Warning != "" || !strings.Contains(r.res.Warning, tt.want) {
+				t.Fatalf("warning %q, want %q", r.res.Warning, tt.want)
+			}
+			// The deployment warning comes once per project.
+			r.res.Warning = ""
+			r.platformWarning()
+			if tt.system == "" && r.res.Warning != "" {
+				t.Errorf("second warning %q", r.res.Warning)
+			}
+		})
+	}
+	if got := LikelyDeployPlatform("darwin", "arm64", "multipass"); got != "linux/amd64" {
+		t.Errorf("Apple silicon: %q", got)
+	}
+	for _, c := range [][3]string{{"darwin", "amd64", "multipass"}, {"linux", "arm64", "local"}, {"darwin", "arm64", "local"}} {
+		if got := LikelyDeployPlatform(c[0], c[1], c[2]); got != "" {
+			t.Errorf("%v: %q", c, got)
+		}
+	}
+}

@@ -36,7 +36,13 @@ func platformSystem(platform string) string {
 // project did not choose its system.
 func (r *run) platformWarning() {
 	want, got := r.b.DeployPlatform, r.res.Platform
-	if want == "" || got == "" || got == want || r.p.System != "" {
+	if sys := r.p.System; sys != "" {
+		if exp := SystemPlatform(sys); got != "" && exp != "" && got != exp {
+			r.addWarning(fmt.Sprintf("the project sets system = %q, but the image's config says %s: the expression sets the architecture itself (a fixed system, or pkgsCross)", sys, got))
+		}
+		return
+	}
+	if want == "" || got == "" || got == want {
 		return
 	}
 	if r.b.Store != nil && !r.b.Store.firstWarning(r.p.Dir, "platform-"+got) {
