@@ -34,7 +34,7 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"add":     {cmdAdd, "add DIR [--file F | --flake REF] [--attr A] [--output NAME] [--no-watch] [--docker-load]"},
+		"add":     {cmdAdd, "add DIR [--file F | --flake REF] [--attr A] [--output NAME] [--no-watch] [--docker-load] [--system S] [--mount PATH]..."},
 		"remove":  {cmdRemove, "remove DIR"},
 		"list":    {cmdList, "list [--json]"},
 		"build":   {cmdBuild, "build [DIR] [--json]"},

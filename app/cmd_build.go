@@ -11,6 +11,7 @@ import (
 
 	"nixpass/builder"
 	"nixpass/builder/config"
+	"nixpass/builder/shq"
 )
 
 func cmdBuild(c *cli, ctx context.Context, args []string) int {
@@ -49,7 +50,11 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 		fmt.Fprintf(stdout, "✓ %s\n", r.Message)
 		fmt.Fprintf(stdout, "  %s  %s  %s\n", r.Output, builder.HumanBytes(r.Bytes), r.Duration().Round(1e7))
 		if r.Image != "" {
-			fmt.Fprintf(stdout, "  image %s  (docker load -i %q)\n", r.Image, r.Output)
+			platform := ""
+			if r.Platform != "" {
+				platform = " (" + r.Platform + ")"
+			}
+			fmt.Fprintf(stdout, "  image %s%s  (docker load -i %s)\n", r.Image, platform, shq.Quote(r.Output))
 		}
 		if r.BuiltOn != "" {
 			fmt.Fprintf(stdout, "  built on %s\n", r.BuiltOn)

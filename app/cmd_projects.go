@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"nixpass/builder/config"
@@ -21,6 +22,9 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 	output := fs.String("output", "", "image file written into DIR (default result.tar.gz)")
 	noWatch := fs.Bool("no-watch", false, "do not rebuild on changes")
 	dockerLoad := fs.Bool("docker-load", false, "docker load the image after each build")
+	system := fs.String("system", "", "build for this Nix system: x86_64-linux or aarch64-linux (default: the builder's own)")
+	var mounts stringList
+	fs.Var(&mounts, "mount", "another folder the build reads, relative to DIR or absolute (repeatable), e.g. ../lib")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exitUsage
@@ -41,7 +45,14 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "nixpass add: %s is not a folder\n", dir)
 		return exitUsage
 	}
-	p := config.Project{Path: dir, File: *file, Flake: *flake, Attr: *attr, Output: *output, DockerLoad: *dockerLoad}
+	p := config.Project{Path: dir, File: *file, Flake: *flake, Attr: *attr, Output: *output, DockerLoad: *dockerLoad,
+		System: *system, Mounts: mounts}
+	for i, m := range p.MountPaths() {
+		if st, err := os.Stat(m); err != nil || !st.IsDir() {
+			fmt.Fprintf(c.stderr, "nixpass add: --mount %s: %s is not a folder (relative paths are relative to %s)\n", mounts[i], m, dir)
+			return exitUsage
+		}
+	}
 	if *noWatch {
 		f := false
 		p.Watch = &f
@@ -70,6 +81,16 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 			shq.Join(append(self, "build", dir)...), shq.Join(append(self, "app")...))
 	}
 	return 0
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 func cmdRemove(c *cli, ctx context.Context, args []string) int {
@@ -103,6 +124,8 @@ type listEntry struct {
 	Output     string   `json:"output"`
 	Watch      bool     `json:"watch"`
 	DockerLoad bool     `json:"docker_load"`
+	System     string   `json:"system,omitempty"`
+	Mounts     []string `json:"mounts,omitempty"`
 }
 
 func cmdList(c *cli, ctx context.Context, args []string) int {
@@ -118,7 +141,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 	entries := []listEntry{}
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad})
+		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
 	}
 	if *asJSON {
 		c.printJSON(entries)

@@ -88,7 +88,11 @@ func lastLine(r *builder.Result) string {
 	}
 	at := r.Finished.Local().Format(time.DateTime)
 	if r.Succeeded() {
-		return fmt.Sprintf("✓ %s · %s · %s · %s", at, r.Image, builder.HumanBytes(r.Bytes), r.Duration().Round(time.Second))
+		image := r.Image
+		if r.Platform != "" {
+			image += " (" + r.Platform + ")"
+		}
+		return fmt.Sprintf("✓ %s · %s · %s · %s", at, image, builder.HumanBytes(r.Bytes), r.Duration().Round(time.Second))
 	}
 	return fmt.Sprintf("✗ %s · %s: %s", at, r.Kind.Title(), firstLineOf(r.Message))
 }

@@ -72,10 +72,12 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		err = e.VM.Create(ctx, progress)
 	case "start":
 		err = e.VM.Start(ctx, progress)
-	case "setup":
-		err = e.VM.Setup(ctx, progress)
 	case "stop":
 		err = e.VM.Stop(ctx)
+	case "setup":
+		// What a new VM's cloud-init and [builder] settings give it, for a
+		// VM made before them.
+		err = e.VM.Setup(ctx, progress)
 	case "resize":
 		if *cpus == 0 && mem == 0 && dsk == 0 {
 			fmt.Fprintln(c.stderr, "nixpass vm resize: give --cpus, --memory and/or --disk (the disk can only grow)")

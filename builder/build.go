@@ -35,6 +35,13 @@ type Project struct {
 	Output string
 	// DockerLoad loads the image into Docker after a successful build.
 	DockerLoad bool
+	// System is the Nix system to build for, "x86_64-linux" or
+	// "aarch64-linux"; "" means the builder's own. A foreign system is
+	// built through qemu-user emulation.
+	System string
+	// Mounts are more host folders (absolute) the build reads, such as a
+	// monorepo's shared library: the VM mounts them at their own paths.
+	Mounts []string
 }
 
 // Script exit statuses with a meaning of their own (see nixpass-build.sh).
@@ -45,6 +52,7 @@ const (
 	exitNotAFile    = 70
 	exitCopyFailed  = 71
 	exitDiskFull    = 72
+	exitNoEmulation = 75
 	exitCancelled   = 130
 	maxLogKeepBytes = 2 << 20
 )
@@ -69,6 +77,11 @@ type Builder struct {
 	Docker *Docker
 	// Emit receives the build's events; nil discards them.
 	Emit func(Event)
+	// DeployPlatform is the platform the user most likely runs images on
+	// (on an Apple-silicon Mac, "linux/amd64": most servers), or "". A
+	// project without a system whose image is for another platform gets
+	// a warning, once, saying how to build for this one.
+	DeployPlatform string
 }
 
 // ErrTimeout is the cause of a build context that ran out of time.
@@ -98,6 +111,10 @@ type run struct {
 	builtOn builtOn
 	phase   string
 	started time.Time
+	// token names this run's script invocation and temporary file.
+	token string
+	// installed is set once the temporary file is renamed into place.
+	installed bool
 }
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
@@ -105,6 +122,7 @@ type scriptReport struct {
 	uptime    float64
 	storePath string
 	upToDate  bool
+	temp      string
 	copied    int64
 	signal    int
 	kmsg      []string
@@ -202,15 +220,23 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	// Preparing can take minutes (a first VM creation downloads an image
 	// and installs Nix): each step goes to the log and, as the phase's
 	// detail, to the CLI's stderr and the menu.
-	guestDir, err := b.Machine.Prepare(ctx, p.Dir, func(msg string) {
+	progress := func(msg string) {
 		r.logLine("# " + msg)
 		b.emit(BuildPhase{At: At{time.Now()}, Project: p.Dir, Phase: "preparing", Detail: msg})
-	})
+	}
+	var guestDir string
+	if pp, ok := b.Machine.(projectPreparer); ok {
+		guestDir, err = pp.PrepareProject(ctx, p, progress)
+	} else {
+		guestDir, err = b.Machine.Prepare(ctx, p.Dir, progress)
+	}
 	if err != nil {
 		return r.fail(r.interrupted(ctx, err))
 	}
+	removeStaleTemps(p.Dir, p.Output)
 
 	token := newToken()
+	r.token = token
 	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}
 	if b.Store != nil {
 		if g := b.Store.intactGood(p.Dir); g != nil && g.Output == r.res.Output {
@@ -233,12 +259,24 @@ func (r *run) execute(parent context.Context) *goodOutput {
 			args = append(args, "--nix-option", o.name, o.value)
 		}
 	}
+	if p.System != "" {
+		args = append(args, "--system", p.System)
+	}
+	// Whatever happens next, a temporary image the script reported and
+	// nixpass did not rename into place is removed.
+	defer r.removeTemp()
 
-	stdout := &lineWriter{fn: r.protocolLine}
-	stderr := &lineWriter{fn: r.nixLine}
-	code, runErr := b.Machine.RunScript(ctx, token, args, stdout, stderr)
-	stdout.flush()
-	stderr.flush()
+	code, runErr := r.runScript(ctx, token, args)
+	if code == exitNoEmulation && runErr == nil && ctx.Err() == nil {
+		if es, ok := b.Machine.(emulationSetup); ok {
+			r.setPhase("preparing")
+			if err := es.SetupEmulation(ctx, p.System, progress); err != nil {
+				return r.fail(r.interrupted(ctx, err))
+			}
+			r.resetReport()
+			code, runErr = r.runScript(ctx, token, args)
+		}
+	}
 
 	if ctx.Err() != nil {
 		return r.fail(r.interrupted(ctx, ctx.Err()))
@@ -250,6 +288,122 @@ func (r *run) execute(parent context.Context) *goodOutput {
 		return r.fail(r.classify(ctx, code))
 	}
 	return r.succeed(ctx)
+}
+
+func (b *Builder) storeGood(dir string) *goodOutput {
+	if b.Store == nil {
+		return nil
+	}
+	return b.Store.intactGood(dir)
+}
+
+// projectPreparer is implemented by machines whose preparation depends on
+// more of the project than its folder (the VM mounts p.Mounts too).
+type projectPreparer interface {
+	PrepareProject(ctx context.Context, p Project, progress func(string)) (guestDir string, err error)
+}
+
+// emulationSetup is implemented by machines that can set up emulation of
+// a foreign system themselves when the script reports it missing.
+type emulationSetup interface {
+	SetupEmulation(ctx context.Context, system string, progress func(string)) error
+}
+
+func (r *run) runScript(ctx context.Context, token string, args []string) (int, error) {
+	stdout := &lineWriter{fn: r.protocolLine}
+	stderr := &lineWriter{fn: r.nixLine}
+	code, err := r.b.Machine.RunScript(ctx, token, args, stdout, stderr)
+	stdout.flush()
+	stderr.flush()
+	return code, err
+}
+
+func (r *run) resetReport() {
+	r.mu.Lock()
+	r.report = scriptReport{}
+	r.nixLog.Reset()
+	r.mu.Unlock()
+}
+
+// tempPrefix is how the script names its temporary image in the project
+// folder: "." + output + ".nixpass-tmp." + token.
+func tempPrefix(output string) string { return "." + output + ".nixpass-tmp." }
+
+// tempPath is the host path of the temporary image once the script has
+// reported it written, or "". The name is computed here, not read from
+// the report, so no output name (a newline in it, say) can make nixpass
+// rename another file.
+func (r *run) tempPath() string {
+	r.mu.Lock()
+	reported := r.report.temp != ""
+	r.mu.Unlock()
+	if !reported || r.token == "" {
+		return ""
+	}
+	return filepath.Join(r.p.Dir, tempPrefix(r.p.Output)+r.token)
+}
+
+// removeTemp removes this run's temporary image unless it was renamed
+// into place: reported or not, for a VM that died mid-copy never ran the
+// script's own clean-up.
+func (r *run) removeTemp() {
+	r.mu.Lock()
+	installed := r.installed
+	r.mu.Unlock()
+	if r.token != "" && !installed {
+		_ = os.Remove(filepath.Join(r.p.Dir, tempPrefix(r.p.Output)+r.token))
+	}
+}
+
+// removeStaleTemps removes temporary images an earlier build left behind
+// when its nixpass died between the copy and the rename. The builder lock
+// is held, so none of them belongs to a running build.
+func removeStaleTemps(dir, output string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tempPrefix(output)) && e.Type().IsRegular() {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// install checks the temporary image the script wrote and renames it over
+// the output on the host, where rename is atomic on every file system
+// nixpass supports; the builder never replaces the output itself.
+func (r *run) install(ctx context.Context) (imageMeta, error) {
+	tmp := r.tempPath()
+	if tmp == "" {
+		return imageMeta{}, &Error{Kind: KindBuild,
+			Message: "the build script reported success but no image file",
+			Hint:    "this is a nixpass bug: please report it with the log " + r.res.Log}
+	}
+	meta, err := readImageMeta(tmp)
+	if err != nil {
+		r.mu.Lock()
+		what := "the build's output " + r.report.storePath
+		if r.phase == "streaming" {
+			what = "the stream of " + r.report.storePath
+		}
+		r.mu.Unlock()
+		return imageMeta{}, &Error{Kind: KindBuild, Err: err,
+			Message: fmt.Sprintf("%s is not a Docker image archive: %v", what, err),
+			Hint:    "point the project at a dockerTools image (buildImage, buildLayeredImage or streamLayeredImage); the last good image is untouched"}
+	}
+	if ctx.Err() != nil {
+		return imageMeta{}, r.interrupted(ctx, ctx.Err())
+	}
+	if err := os.Rename(tmp, r.res.Output); err != nil {
+		return imageMeta{}, &Error{Kind: KindBuild, Err: err,
+			Message: "put the image in place: " + err.Error(),
+			Hint:    "check that the project folder is writable; the last good image is untouched"}
+	}
+	r.mu.Lock()
+	r.installed = true
+	r.mu.Unlock()
+	return meta, nil
 }
 
 // interrupted classifies err as a timeout or a cancellation when ctx ended.
@@ -338,6 +492,8 @@ func (r *run) protocolLine(line string) {
 		rep.storePath = val
 	case "up-to-date":
 		rep.upToDate = true
+	case "temp":
+		rep.temp = val
 	case "copied":
 		rep.copied, _ = strconv.ParseInt(val, 10, 64)
 	case "signal":
@@ -369,6 +525,25 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 	nixLog := r.nixLog.String()
 	r.mu.Unlock()
 	fallback := fallbackWarning(nixLog, res.BuiltOn)
+	var meta imageMeta
+	var metaErr error
+	if rep.upToDate {
+		// The file is the one nixpass wrote (the script was told so only
+		// then): what it read from it then still holds, without reading a
+		// large image again.
+		if g := r.b.storeGood(r.p.Dir); g != nil && g.StorePath == rep.storePath && g.Platform != "" {
+			meta = imageMeta{Tag: g.Image, Platform: g.Platform}
+		} else {
+			meta, metaErr = readImageMeta(res.Output)
+		}
+	} else {
+		m, err := r.install(ctx)
+		if err != nil {
+			res.Status = StatusFailed
+			return r.fail(err)
+		}
+		meta = m
+	}
 	st, err := os.Stat(res.Output)
 	if err != nil {
 		// The script wrote it inside the builder; if the host cannot see it
@@ -378,11 +553,11 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 			Hint:    "check the builder's mount of the project folder: nixpass vm status"})
 	}
 	res.Bytes = st.Size()
-	if tag, err := imageTag(res.Output); err == nil {
-		res.Image = tag
-	} else {
-		res.Warning = err.Error()
+	res.Image, res.Platform = meta.Tag, meta.Platform
+	if metaErr != nil {
+		res.Warning = metaErr.Error()
 	}
+	r.platformWarning()
 	if res.UpToDate {
 		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
 	} else {
@@ -391,7 +566,7 @@ func (r *run) succeed(ctx context.Context) *goodOutput {
 	if fallback != "" {
 		res.Warning = strings.TrimPrefix(res.Warning+"; "+fallback, "; ")
 	}
-	good := &goodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image}
+	good := &goodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image, Platform: res.Platform}
 	if r.p.DockerLoad {
 		r.setPhase("loading")
 		r.loadIntoDocker(ctx, good)

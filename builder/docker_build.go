@@ -61,8 +61,8 @@ func (b *Builder) LoadImage(ctx context.Context, p Project) error {
 		return &Error{Kind: KindDocker, Err: err, Message: "there is no image to load: " + err.Error(),
 			Hint: "build it first: " + shq.Join("nixpass", "build", p.Dir)}
 	}
-	tag, _ := imageTag(out)
-	loaded, err := b.docker(nil).Load(ctx, out, tag)
+	meta, _ := readImageMeta(out)
+	loaded, err := b.docker(nil).Load(ctx, out, meta.Tag)
 	if err != nil {
 		return err
 	}

@@ -9,15 +9,33 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 )
 
-// imageTag reads name:tag from a docker-archive tarball (gzipped or not),
-// as `docker load` will name it. It stops reading at manifest.json.
-func imageTag(path string) (string, error) {
-	f, err := os.Open(path)
+// imageMeta is what nixpass reads from a docker-archive tarball.
+type imageMeta struct {
+	// Tag is the first name:tag of manifest.json, as `docker load` names
+	// the image; "" when the manifest has none.
+	Tag string
+	// Platform is os/architecture[/variant] from the image config, such
+	// as "linux/arm64"; "" when the config does not say.
+	Platform string
+}
+
+// maxConfigBytes bounds the JSON files kept while looking for the image
+// config: configs are a few kilobytes.
+const maxConfigBytes = 4 << 20
+
+// readImageMeta reads the tag and platform of a docker-archive tarball,
+// gzipped or not. The manifest may come before or after the config
+// (streamLayeredImage writes it last), so top-level JSON files are kept
+// until the manifest names its config; reading stops as soon as both are
+// known.
+func readImageMeta(file string) (imageMeta, error) {
+	f, err := os.Open(file)
 	if err != nil {
-		return "", err
+		return imageMeta{}, err
 	}
 	defer f.Close()
 	br := bufio.NewReader(f)
@@ -25,34 +43,97 @@ func imageTag(path string) (string, error) {
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return "", fmt.Errorf("read image %s: %w", path, err)
+			return imageMeta{}, fmt.Errorf("read image %s: %w", file, err)
 		}
 		defer zr.Close()
 		r = zr
 	}
+	var (
+		meta     imageMeta
+		manifest bool
+		config   string
+		jsons    = map[string][]byte{}
+	)
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("read image %s: no manifest.json: not a docker-archive tarball", path)
+			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("read image %s: %w", path, err)
+			return imageMeta{}, fmt.Errorf("read image %s: %w", file, err)
 		}
-		if strings.TrimPrefix(h.Name, "./") != "manifest.json" {
+		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		if h.Typeflag != tar.TypeReg || strings.Contains(name, "/") || !strings.HasSuffix(name, ".json") || h.Size > maxConfigBytes {
 			continue
 		}
-		var m []struct {
-			RepoTags []string `json:"RepoTags"`
+		b, err := io.ReadAll(io.LimitReader(tr, maxConfigBytes))
+		if err != nil {
+			return imageMeta{}, fmt.Errorf("read image %s: %s: %w", file, name, err)
 		}
-		if err := json.NewDecoder(tr).Decode(&m); err != nil {
-			return "", fmt.Errorf("read image %s: manifest.json: %w", path, err)
-		}
-		for _, e := range m {
-			if len(e.RepoTags) > 0 {
-				return e.RepoTags[0], nil
+		if name != "manifest.json" {
+			jsons[name] = b
+		} else {
+			var m []struct {
+				Config   string   `json:"Config"`
+				RepoTags []string `json:"RepoTags"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return imageMeta{}, fmt.Errorf("read image %s: manifest.json: %w", file, err)
+			}
+			manifest = true
+			for _, e := range m {
+				if config == "" {
+					config = path.Clean(strings.TrimPrefix(e.Config, "./"))
+				}
+				if len(e.RepoTags) > 0 && meta.Tag == "" {
+					meta.Tag = e.RepoTags[0]
+				}
 			}
 		}
-		return "", nil
+		if manifest && jsons[config] != nil {
+			break
+		}
 	}
+	if !manifest {
+		return imageMeta{}, fmt.Errorf("read image %s: no manifest.json: not a docker-archive tarball", file)
+	}
+	if b := jsons[config]; b != nil {
+		var c struct {
+			OS           string `json:"os"`
+			Architecture string `json:"architecture"`
+			Variant      string `json:"variant"`
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			return meta, fmt.Errorf("read image %s: config %s: %w", file, config, err)
+		}
+		meta.Platform = platformString(c.OS, c.Architecture, c.Variant)
+	}
+	return meta, nil
+}
+
+// platformString writes a platform the way docker does: os/arch, with a
+// variant only where it is not the architecture's default (arm64's v8).
+func platformString(os, arch, variant string) string {
+	if os == "" || arch == "" {
+		return ""
+	}
+	p := os + "/" + arch
+	if variant != "" && (arch != "arm64" || variant != "v8") {
+		p += "/" + variant
+	}
+	return p
+}
+
+// SystemPlatform is the image platform a Nix system string builds for,
+// e.g. "linux/arm64" for "aarch64-linux"; "" for systems nixpass does not
+// know.
+func SystemPlatform(system string) string {
+	switch system {
+	case "x86_64-linux":
+		return "linux/amd64"
+	case "aarch64-linux":
+		return "linux/arm64"
+	}
+	return ""
 }

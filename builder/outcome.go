@@ -29,10 +29,16 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindUnavailable, Message: "Nix is not installed on " + where, Hint: hint}
 	case exitNotAFile:
 		return &Error{Kind: KindBuild, Message: "the build produced " + rep.storePath + ", which is not an image file",
-			Hint: "point the project at a dockerTools.buildImage or buildLayeredImage attribute (streamLayeredImage makes a script, not a tarball)"}
+			Hint: "point the project at a dockerTools image: buildImage or buildLayeredImage (a tarball), or streamLayeredImage (a program nixpass runs to stream the image)"}
 	case exitDiskFull:
 		return r.diskFull(ctx, rep.errMsg)
+	case exitNoEmulation:
+		return r.noEmulation(rep.errMsg)
 	case exitCopyFailed:
+		if rep.errCode == "stream-failed" {
+			return &Error{Kind: KindBuild, Message: rep.errMsg,
+				Hint: "its own error is in the log: nixpass logs " + r.p.Dir + "; the last good image is untouched"}
+		}
 		return &Error{Kind: KindBuild, Message: "copy the image into the project folder: " + rep.errMsg,
 			Hint: "check that the project folder is writable; the last good image is untouched"}
 	case exitUsage:
@@ -49,6 +55,9 @@ func (r *run) classify(ctx context.Context, code int) error {
 				"; after changing [builder]: nixpass vm setup"
 		}
 		return &Error{Kind: KindUnavailable, Message: msg, Hint: hint}
+	}
+	if sys, ok := platformRefused(nixLog); ok {
+		return r.refusedPlatform(sys)
 	}
 	f := classifyNixLog(nixLog)
 	signal := rep.signal
@@ -77,6 +86,12 @@ func (r *run) classify(ctx context.Context, code int) error {
 		if f.position != "" {
 			msg += " at " + f.position
 			hint = "fix the expression at " + f.position + " and save"
+		}
+		if _, vm := r.b.Machine.(*VM); vm {
+			if advice := MountAdvice(missingPath(nixLog), r.p.Dir, r.p.Mounts); advice != "" {
+				msg += "; " + advice
+				hint = advice
+			}
 		}
 		return &Error{Kind: KindEval, Message: msg, Hint: hint}
 	}

@@ -113,6 +113,9 @@ type Result struct {
 	// BuiltLocal; empty when nothing was built (up to date, or every
 	// path came from a cache).
 	BuiltOn string `json:"built_on,omitempty"`
+	// Platform is the image's os/architecture from its config, such as
+	// "linux/arm64".
+	Platform string `json:"platform,omitempty"`
 	// Warning reports a problem that does not fail the build, such as an
 	// image whose manifest names no tag, or a fallback from remote
 	// builders to this machine; the image itself is good. (A failed

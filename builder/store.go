@@ -42,7 +42,8 @@ type goodOutput struct {
 	ModTime   time.Time `json:"mod_time"`
 	Image     string    `json:"image,omitempty"`
 	// Loaded is what nixpass last loaded into Docker from this file.
-	Loaded string `json:"loaded,omitempty"`
+	Loaded   string `json:"loaded,omitempty"`
+	Platform string `json:"platform,omitempty"`
 }
 
 type projectRecord struct {

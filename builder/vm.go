@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -134,7 +135,10 @@ func (v *VM) running(ctx context.Context, progress func(string)) (*multipass.Ins
 					Message: fmt.Sprintf("the builder VM %q is %s and could not be started: %v", v.Name, strings.ToLower(string(inst.State)), err),
 					Hint:    "try: multipass start " + v.Name + "; if it keeps failing, recreate it: nixpass vm delete --yes && nixpass vm create"}
 			}
-			continue
+			// start returns once the instance runs; its mounts are those
+			// info listed while it was stopped. No second info.
+			inst.State = multipass.StateRunning
+			return inst, nil
 		case multipass.StateDeleted:
 			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q was deleted", v.Name),
 				Hint: "bring it back with: multipass recover " + v.Name + " — or drop it (multipass purge) and run: nixpass vm create"}
@@ -283,11 +287,24 @@ func (v *VM) RunScript(ctx context.Context, token string, args []string, stdout,
 			stopExec()
 		}
 	}()
-	res, err := v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
-		Args:   append([]string{"sh", v.scriptPath()}, args...),
-		Stdout: stdout,
-		Stderr: stderr,
-	})
+	// The build verb checks Nix itself; only a missing script (a new
+	// nixpass version, a new VM) costs the install and a second exec.
+	out := &saidWriter{w: stdout}
+	run := func() (*runner.Result, error) {
+		return v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
+			Args:   append([]string{"sh", v.scriptPath()}, args...),
+			Stdout: out,
+			Stderr: stderr,
+		})
+	}
+	res, err := run()
+	var xe *runner.ExitError
+	if errors.As(err, &xe) && scriptMissing(xe.Code, out.said) && ctx.Err() == nil {
+		if ierr := v.installScript(ctx); ierr != nil {
+			return -1, ierr
+		}
+		res, err = run()
+	}
 	if errors.Is(err, multipass.ErrExecFailed) {
 		return -1, &Error{Kind: KindUnavailable, Err: err,
 			Message: fmt.Sprintf("lost the connection to the builder VM %q during the build: %v", v.Name, err),
@@ -373,6 +390,8 @@ func nextDisk(disk int64) string {
 type cloudInitData struct {
 	SwapBytes      int64
 	MaxJobs, Cores int
+	// ScriptB64 is the build script, base64, for first-boot setup steps.
+	ScriptB64 string
 }
 
 // CloudInit renders the first-boot configuration for spec.
@@ -395,7 +414,8 @@ func CloudInit(spec VMSpec) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, cloudInitData{SwapBytes: spec.Swap, MaxJobs: jobs, Cores: cpus}); err != nil {
+	if err := t.Execute(&b, cloudInitData{SwapBytes: spec.Swap, MaxJobs: jobs, Cores: cpus,
+		ScriptB64: base64.StdEncoding.EncodeToString(script.Body())}); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

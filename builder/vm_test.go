@@ -25,7 +25,7 @@ type vmWorld struct {
 	b       *Builder
 }
 
-func newVMWorld(t *testing.T, env []string, instances ...multipasstest.FakeInstance) *vmWorld {
+func newVMWorld(t testing.TB, env []string, instances ...multipasstest.FakeInstance) *vmWorld {
 	t.Helper()
 	bin := multipasstest.Build(t)
 	wenv, _, logPath := multipasstest.NewWorld(t, instances...)
@@ -45,7 +45,7 @@ func (w *vmWorld) verbs(t *testing.T) []string {
 	return v
 }
 
-func offlineProject(t *testing.T, tag, prepare string) Project {
+func offlineProject(t testing.TB, tag, prepare string) Project {
 	t.Helper()
 	if _, err := exec.LookPath("nix-build"); err != nil {
 		t.Fatal("nix-build is not installed: apt-get install nix-bin busybox-static")

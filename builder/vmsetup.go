@@ -2,9 +2,11 @@ package builder
 
 import "context"
 
-// Setup brings an existing VM's configuration up to what nixpass's config
-// says, for `nixpass vm setup` (a new VM gets it from Create): it starts
-// the VM if needed and applies each step. Every step is idempotent.
+// Setup brings an existing VM up to what a new one gets from its
+// cloud-init and nixpass's config, without recreating it, for `nixpass vm
+// setup`: it starts the VM if needed and applies each step, emulation of
+// the other Linux system, then the remote builders and caches. Every step
+// is idempotent and its own function.
 func (v *VM) Setup(ctx context.Context, progress func(string)) error {
 	if progress == nil {
 		progress = func(string) {}
@@ -13,6 +15,9 @@ func (v *VM) Setup(ctx context.Context, progress func(string)) error {
 		return err
 	}
 	if err := v.ensureScript(ctx, progress); err != nil {
+		return err
+	}
+	if err := v.setupEmulation(ctx, progress, emulatedSystems...); err != nil {
 		return err
 	}
 	return v.setupRemoteBuilders(ctx, progress)

@@ -97,6 +97,9 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 			title = "nixpass: " + name + " fixed"
 		}
 		body := fmt.Sprintf("%s · %s · %s", nonEmpty(r.Image, filepath.Base(r.Output)), builder.HumanBytes(r.Bytes), r.Duration().Round(1e8))
+		if r.Platform != "" {
+			body += " · " + r.Platform
+		}
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			body += " · on " + builder.BuilderHost(r.BuiltOn)
 		}

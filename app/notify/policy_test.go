@@ -37,6 +37,8 @@ func TestPolicy(t *testing.T) {
 		{good, "", ""},
 		{bad, "nixpass: builder unavailable", "brew install"},
 		{builder.BuildLog{Line: "x"}, "", ""},
+		{fin(builder.Result{Project: "/p/api", Status: builder.StatusSucceeded, Kind: builder.KindOK, Image: "api:arm", Platform: "linux/arm64", Bytes: 84_000_000, DurationMS: 41000}),
+			"nixpass: api built", "api:arm · 84.0 MB · 41s · linux/arm64"},
 	}
 	p := &Policy{Success: true}
 	for i, s := range steps {

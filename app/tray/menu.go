@@ -192,7 +192,8 @@ func projectMark(p builder.ProjectStatus) string {
 	return "✗"
 }
 
-// LastLine is a project's status line: "✓ 12:03 · 84 MB · 41 s",
+// LastLine is a project's status line: "✓ 12:03 · 84 MB · 41 s"
+// (followed by " · linux/arm64" when the image's platform is known),
 // "✗ out of memory at 12:10", "building…".
 func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 	switch p.State {
@@ -212,10 +213,14 @@ func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 	}
 	at := r.Finished.In(loc).Format("15:04")
 	if r.Succeeded() {
-		if r.UpToDate {
-			return "✓ " + at + " · up to date"
+		platform := ""
+		if r.Platform != "" {
+			platform = " · " + r.Platform
 		}
-		label := fmt.Sprintf("✓ %s · %s · %s", at, builder.HumanBytes(r.Bytes), roundDuration(r.Duration()))
+		if r.UpToDate {
+			return "✓ " + at + " · up to date" + platform
+		}
+		label := fmt.Sprintf("✓ %s · %s · %s%s", at, builder.HumanBytes(r.Bytes), roundDuration(r.Duration()), platform)
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			label += " · on " + builder.BuilderHost(r.BuiltOn)
 		}

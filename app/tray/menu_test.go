@@ -67,6 +67,8 @@ func TestIconFor(t *testing.T) {
 func TestLastLine(t *testing.T) {
 	upToDate := res(builder.KindOK)
 	upToDate.UpToDate = true
+	arm := res(builder.KindOK)
+	arm.Platform = "linux/arm64"
 	oom := res(builder.KindOOM)
 	oom.Finished = at.Add(7 * time.Minute)
 	remote := res(builder.KindOK)
@@ -81,6 +83,7 @@ func TestLastLine(t *testing.T) {
 		{proj(builder.ProjectIdle, upToDate), "✓ 12:03 · up to date"},
 		{proj(builder.ProjectIdle, remote), "✓ 12:03 · 84.0 MB · 41 s · on me@bigbox"},
 		{proj(builder.ProjectIdle, local), "✓ 12:03 · 84.0 MB · 41 s"},
+		{proj(builder.ProjectIdle, arm), "✓ 12:03 · 84.0 MB · 41 s · linux/arm64"},
 		{proj(builder.ProjectIdle, oom), "✗ out of memory at 12:10"},
 		{proj(builder.ProjectIdle, res(builder.KindCancelled)), "cancelled at 12:03"},
 		{proj(builder.ProjectBuilding, res(builder.KindOK)), "building…"},

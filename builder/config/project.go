@@ -34,7 +34,20 @@ type Project struct {
 	// DockerLoad runs `docker load` on the image after each successful
 	// build (default false).
 	DockerLoad bool `toml:"docker_load,omitempty"`
+	// System is the Nix system the image is built for: "x86_64-linux" or
+	// "aarch64-linux". Left out, the builder's own (arm64 in Multipass on
+	// Apple silicon). A system the builder does not run natively is built
+	// through qemu-user emulation.
+	System string `toml:"system,omitempty"`
+	// Mounts are more folders the build reads, such as a monorepo's
+	// shared Nix library: absolute, or relative to Path (e.g. "../lib").
+	// The VM mounts them at their own paths like the project, and they
+	// are watched like it.
+	Mounts []string `toml:"mounts,omitempty"`
 }
+
+// Systems are the values system may take.
+var Systems = []string{"x86_64-linux", "aarch64-linux"}
 
 // Default values of a project's keys.
 const (
@@ -73,6 +86,19 @@ func (p Project) Watching() bool { return p.Watch == nil || *p.Watch }
 // write.
 func (p Project) OutputPath() string {
 	return filepath.Join(p.Path, p.WithDefaults().Output)
+}
+
+// MountPaths returns the project's extra folders as clean absolute paths,
+// relative ones resolved against Path.
+func (p Project) MountPaths() []string {
+	var out []string
+	for _, m := range p.Mounts {
+		if !filepath.IsAbs(m) {
+			m = filepath.Join(p.Path, m)
+		}
+		out = append(out, filepath.Clean(m))
+	}
+	return out
 }
 
 // Name is the project's folder name, which is how the menu and

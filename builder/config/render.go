@@ -21,7 +21,8 @@ const projectsHelp = `# One [[project]] table per project folder. Keys: path (ab
 # only: -A ATTR, and --arg/--argstr NAME VALUE triples); output (the image
 # file written into path, default "result.tar.gz"); watch (rebuild on
 # changes, default true); docker_load (docker load each image, default
-# false).
+# false); system ("x86_64-linux" or "aarch64-linux", default the
+# builder's own); mounts (more folders the build reads, e.g. ["../lib"]).
 `
 
 // referenceKey is one key Render writes, with the comment above it.
@@ -172,6 +173,14 @@ func renderProject(p Project) string {
 	}
 	if p.DockerLoad {
 		b.WriteString("docker_load = true\n")
+	}
+	kv("system", p.System)
+	if len(p.Mounts) > 0 {
+		q := make([]string, len(p.Mounts))
+		for i, m := range p.Mounts {
+			q[i] = quote(m)
+		}
+		fmt.Fprintf(&b, "mounts = [%s]\n", strings.Join(q, ", "))
 	}
 	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -147,7 +148,7 @@ func (p Project) problems(n int) []problem {
 	}
 	// Paths come from the file system, which allows bytes TOML cannot
 	// hold and NUL, which no argv can.
-	for key, s := range map[string]string{"path": p.Path, "file": p.File, "flake": p.Flake, "attr": p.Attr, "output": p.Output} {
+	for key, s := range map[string]string{"path": p.Path, "file": p.File, "flake": p.Flake, "attr": p.Attr, "output": p.Output, "system": p.System} {
 		if !text(s) {
 			bad(key, "%q is not valid UTF-8 text without NUL characters, which TOML and Nix need", s)
 		}
@@ -186,6 +187,32 @@ func (p Project) problems(n int) []problem {
 				bad("args", "element %d is %q, which is not a Nix argument name (e.g. \"tag\")", i+2, name)
 			}
 		}
+	}
+	if p.System != "" && !slices.Contains(Systems, p.System) {
+		bad("system", "%q is not a system nixpass builds for: use %q or %q", p.System, Systems[0], Systems[1])
+	}
+	seenMount := map[string]int{}
+	for i, m := range p.Mounts {
+		switch {
+		case !text(m):
+			bad("mounts", "element %d, %q, is not valid UTF-8 text without NUL characters", i+1, m)
+			continue
+		case strings.TrimSpace(m) == "":
+			bad("mounts", "element %d is empty: give a folder, absolute or relative to path (e.g. \"../lib\")", i+1)
+			continue
+		}
+		if p.Path == "" || !filepath.IsAbs(p.Path) {
+			continue
+		}
+		abs := p.MountPaths()[i]
+		if rel, err := filepath.Rel(abs, p.Path); err == nil && filepath.IsLocal(rel) || abs == filepath.Clean(p.Path) {
+			bad("mounts", "element %d, %q, is %s, which holds the project folder: it is mounted already", i+1, m, abs)
+		} else if rel, err := filepath.Rel(p.Path, abs); err == nil && filepath.IsLocal(rel) {
+			bad("mounts", "element %d, %q, is inside the project folder, which is mounted already", i+1, m)
+		} else if first, dup := seenMount[abs]; dup {
+			bad("mounts", "element %d, %q, is the same folder as element %d", i+1, m, first)
+		}
+		seenMount[abs] = i + 1
 	}
 	if o := p.Output; o != "" {
 		switch {

@@ -46,6 +46,10 @@ type App struct {
 	agent        LoginAgent
 	startAtLogin bool
 
+	// mountUsers maps each watched extra folder to the projects that
+	// mount it (mounts.go); guarded by mu.
+	mountUsers map[string][]string
+
 	cancel context.CancelFunc
 	// first holds the projects never built when Start ran (BuildNeverBuilt).
 	first []config.Project
@@ -141,6 +145,7 @@ func (a *App) apply(cfg *config.Config, starting bool) []config.Project {
 		}
 	}
 	a.env.Config = cfg
+	a.applyMounts(cfg)
 	return build
 }
 
@@ -160,12 +165,18 @@ func (a *App) forward(ctx context.Context) {
 			return
 		case t := <-a.w.Triggers():
 			a.mu.Lock()
-			p, ok := a.env.Config.Project(t.Dir)
+			ps := a.triggered(t.Dir)
 			a.mu.Unlock()
-			if ok {
-				a.sched.Enqueue(Request(*p), "change")
+			for _, p := range ps {
+				a.sched.Enqueue(Request(p), "change")
 			}
 		case s := <-a.w.States():
+			a.mu.Lock()
+			mountOnly := a.mountOnly(s.Dir)
+			a.mu.Unlock()
+			if mountOnly {
+				continue
+			}
 			state := builder.ProjectIdle
 			if s.Missing {
 				state = builder.ProjectMissing

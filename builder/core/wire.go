@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"nixpass/builder"
 	"nixpass/builder/config"
@@ -70,11 +71,23 @@ func (e *Env) Builder(emit func(builder.Event)) *builder.Builder {
 		Timeout:  e.Config.Builder.Timeout.D(),
 		Docker:   &builder.Docker{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
 		Emit:     emit,
+		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
+		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
 	}
 }
 
 // Request turns a project into a build request.
 func Request(p config.Project) builder.Project {
 	p = p.WithDefaults()
-	return builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad}
+	return builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
+		System: p.System, Mounts: p.MountPaths()}
+}
+
+// deployPlatform is the platform images are likely deployed to, for the
+// warning about images built for another one.
+func deployPlatform(backend string) string {
+	if v, ok := os.LookupEnv("NIXPASS_DEPLOY_PLATFORM"); ok {
+		return v
+	}
+	return builder.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
 }

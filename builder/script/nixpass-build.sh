@@ -8,15 +8,18 @@
 #
 # Usage:
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
+#                       [--system SYSTEM]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #                       [--nix-option NAME VALUE]...
 #   nixpass-build cancel --token T
 #   nixpass-build check
+#   nixpass-build setup-emulation SYSTEM...   (as root)
 #
 # Protocol: lines on stdout that start with "@nixpass " are for nixpass; the
 # Nix log goes to stderr unchanged. Exit status: 0 success, 130 cancelled,
 # 65 usage, 66 project folder missing, 69 Nix missing, 70 output is not a
-# file, 71 copy failed, 72 disk full while copying, otherwise Nix's status.
+# file, 71 copy failed, 72 disk full while copying, 75 no emulation for
+# --system on this builder, otherwise Nix's status.
 #
 # Evidence of an OOM kill, readable without root (the builder may run under
 # nix-daemon, and kernel.dmesg_restrict hides the kernel log from users):
@@ -33,6 +36,11 @@
 #   @nixpass kmsg LINE             an OOM-killer line of that log
 # A flake build ends with @nixpass nix-json JSON, what `nix build --json`
 # printed (all Nix versions have it; --print-out-paths came with 2.11).
+#
+# The build never replaces the output itself: it writes the image to a
+# temporary file in the project folder, reports it ("@nixpass temp NAME")
+# and leaves it for nixpass to rename on the host, where rename is atomic
+# (over Multipass's SFTP mount a rename is remove-then-rename).
 
 set -u
 umask 022
@@ -188,7 +196,7 @@ cmd_cancel() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" file="" attr="" flake=""
+	token="" dir="" output="" last="" file="" attr="" flake="" system=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -201,6 +209,7 @@ cmd_build() {
 		--file) file=$2; shift 2; n=$((n - 2)) ;;
 		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
+		--system) system=$2; shift 2; n=$((n - 2)) ;;
 		--nix-arg) set -- "$@" "$2"; shift 2; n=$((n - 2)) ;;
 		--nix-option) set -- "$@" --option "$2" "$3"; shift 3; n=$((n - 3)) ;;
 		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
@@ -217,7 +226,8 @@ cmd_build() {
 	echo $$ >"$pidfile"
 	say "pid $$"
 	say "uptime $(uptime_secs)"
-	trap 'rm -f -- "$tmp" "$pidfile"' EXIT
+	keep_tmp=""
+	trap '[ -n "$keep_tmp" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
 	trap 'say "cancelled"; exit 130' INT TERM HUP
 
 	if ! cd -- "$dir" 2>/dev/null; then
@@ -227,6 +237,18 @@ cmd_build() {
 	if ! find_nix; then
 		say "error nix-missing no nix-build found in the Nix profiles or on PATH"
 		exit 69
+	fi
+	# The check verb's logic, in a subshell so its exit ends only the
+	# check: one round trip per build instead of a check and a build.
+	(cmd_check) || exit $?
+	if [ -n "$system" ]; then
+		need_emulation "$system" || exit 75
+		# Nix's own system setting: builtins.currentSystem follows, and
+		# the derivations it makes are built for it (through binfmt).
+		set -- "$@" --option system "$system"
+		# Heeded from root and trusted users; a daemon needs it in its
+		# own nix.conf (nixpass vm setup).
+		[ "$(uname -m)" = "$cpu" ] || set -- "$@" --option extra-platforms "$system"
 	fi
 
 	cgroups=$(build_cgroups)
@@ -267,29 +289,170 @@ cmd_build() {
 		say "error not-a-file the build output is not a file: $store"
 		exit 70
 	fi
+	# An executable output is a streamed image (streamLayeredImage,
+	# streamNixShellImage): a program that writes the tarball to stdout.
+	mode=copy
+	[ -x "$store" ] && mode=stream
 
+	# nixpass passes --last only when the output file is still the one it
+	# wrote from that store path; a copy is also checked by size.
 	if [ -n "$last" ] && [ "$store" = "$last" ] && [ -f "$output" ] &&
-		[ "$(wc -c <"$store")" = "$(wc -c <"$output")" ]; then
+		{ [ $mode = stream ] || [ "$(wc -c <"$store")" = "$(wc -c <"$output")" ]; }; then
 		say "up-to-date"
 		exit 0
 	fi
 
-	say "phase copying"
-	# Copy to a temporary name in the same folder, then rename: readers
-	# (docker load, the last good image) never see a partial file.
-	if ! err=$(cp -- "$store" "$tmp" 2>&1); then
-		case "$err" in
-		*"No space left"*) say "error disk-full $err"; exit 72 ;;
-		esac
-		say "error copy-failed $err"
-		exit 71
+	if [ $mode = stream ]; then
+		say "phase streaming"
+		stream_image "$store" "$tmp" "$output" "$pidfile"
+	else
+		say "phase copying"
+		copy_image "$store" "$tmp"
 	fi
 	chmod 644 -- "$tmp" 2>/dev/null
-	if ! err=$(mv -f -- "$tmp" "$output" 2>&1); then
-		say "error copy-failed $err"
+	keep_tmp=1
+	say "temp ${tmp##*/}"
+	say "copied $(wc -c <"$tmp")"
+	exit 0
+}
+
+# copy_image STORE TMP copies a tarball from the store, or exits 71/72.
+copy_image() {
+	if ! err=$(cp -- "$1" "$2" 2>&1); then
+		copy_failed "$err"
+	fi
+}
+
+# stream_image STORE TMP OUTPUT RUNFILE runs the streamed image's program
+# and writes its stream to TMP, through gzip when OUTPUT ends in .gz. The
+# program runs in this script's process group, so cancel stops it too.
+stream_image() {
+	errf="$4.err" rcf="$4.rc"
+	case "$3" in
+	*.gz)
+		if command -v gzip >/dev/null 2>&1; then
+			gz=gzip
+		elif command -v busybox >/dev/null 2>&1; then
+			gz="busybox gzip"
+		else
+			say "error copy-failed no gzip on the builder to compress the stream"
+			exit 71
+		fi
+		# POSIX sh has no pipefail: the program's status goes to a file.
+		{ "$1" 2>&3 || echo $? >"$rcf"; } 3>&2 | $gz -c >"$2" 2>"$errf"
+		wst=$?
+		;;
+	*)
+		"$1" >"$2" 2>"$errf" || echo $? >"$rcf"
+		wst=0
+		;;
+	esac
+	err=$(cat "$errf" 2>/dev/null)
+	[ -n "$err" ] && printf '%s\n' "$err" >&2
+	case "$err" in
+	*"No space left"*) copy_failed "$err" ;;
+	esac
+	if [ $wst -ne 0 ]; then
+		copy_failed "${err:-compressing the stream failed with status $wst}"
+	fi
+	if [ -s "$rcf" ]; then
+		say "error stream-failed the streamed image's program $1 exited with status $(cat "$rcf")"
 		exit 71
 	fi
-	say "copied $(wc -c <"$output")"
+}
+
+copy_failed() {
+	case "$1" in
+	*"No space left"*) say "error disk-full $1"; exit 72 ;;
+	esac
+	say "error copy-failed $1"
+	exit 71
+}
+
+# need_emulation SYSTEM succeeds when this machine can run SYSTEM's
+# programs: natively, or through a qemu-user binfmt handler with the F
+# flag (without it, a build inside Nix's sandbox cannot find the
+# interpreter). Otherwise it says what is missing.
+need_emulation() {
+	case "$1" in
+	x86_64-linux) cpu=x86_64 ;;
+	aarch64-linux) cpu=aarch64 ;;
+	*) say "error no-emulation unknown system $1"; return 1 ;;
+	esac
+	[ "$(uname -m)" = "$cpu" ] && return 0
+	h=${NIXPASS_BINFMT_DIR:-/proc/sys/fs/binfmt_misc}/qemu-$cpu
+	if [ ! -f "$h" ]; then
+		say "error no-emulation no binfmt handler for $cpu ($h is missing)"
+		return 1
+	fi
+	if ! grep -qx enabled "$h"; then
+		say "error no-emulation the binfmt handler $h is disabled"
+		return 1
+	fi
+	if ! grep -q '^flags:.*F' "$h"; then
+		say "error no-emulation the binfmt handler $h lacks the F (fix-binary) flag, which builds in Nix's sandbox need"
+		return 1
+	fi
+	return 0
+}
+
+# cmd_setup_emulation SYSTEM... (as root) makes this machine build for each
+# SYSTEM it does not run natively: qemu-user-static registered with the F
+# flag, and extra-platforms in the Nix daemon's own nix.conf (an untrusted
+# client's extra-platforms is ignored; Nix 2.8 does not even say so), then
+# the daemon restarted. It changes nothing that is already so.
+# NIXPASS_SETUP_ROOT prefixes /etc for tests.
+cmd_setup_emulation() {
+	root=${NIXPASS_SETUP_ROOT:-}
+	conf=$root/etc/nix/nix.conf
+	binfmt=${NIXPASS_BINFMT_DIR:-/proc/sys/fs/binfmt_misc}
+	restart=""
+	for system in "$@"; do
+		case "$system" in
+		x86_64-linux)
+			cpu=x86_64
+			magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00'
+			mask='\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+			;;
+		aarch64-linux)
+			cpu=aarch64
+			magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
+			mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+			;;
+		*) echo "nixpass-build: unknown system: $system" >&2; exit 65 ;;
+		esac
+		[ "$(uname -m)" = "$cpu" ] && continue
+		if ! need_emulation "$system" >/dev/null; then
+			say "installing qemu-user-static"
+			export DEBIAN_FRONTEND=noninteractive
+			apt-get install -y -q qemu-user-static binfmt-support >&2 ||
+				{ apt-get update -q >&2 && apt-get install -y -q qemu-user-static binfmt-support >&2; } || exit 71
+			if ! need_emulation "$system" >/dev/null; then
+				# Registered without F, or not at all: register it with F,
+				# now and at every boot.
+				say "registering qemu-$cpu with the F flag"
+				line=":qemu-$cpu:M::$magic:$mask:/usr/bin/qemu-$cpu-static:F"
+				mkdir -p "$root/etc/binfmt.d"
+				printf '%s\n' "$line" >"$root/etc/binfmt.d/qemu-$cpu-static.conf"
+				[ -f "$binfmt/qemu-$cpu" ] && echo -1 >"$binfmt/qemu-$cpu"
+				printf '%s' "$line" >"$binfmt/register"
+			fi
+			if ! need_emulation "$system"; then
+				exit 75
+			fi
+		fi
+		if ! grep -Eq "^[[:space:]]*(extra-)?platforms[[:space:]]*=(.*[[:space:]])?$system([[:space:]]|\$)" "$conf" 2>/dev/null; then
+			say "adding extra-platforms = $system to $conf"
+			mkdir -p "${conf%/*}"
+			printf '\n# nixpass vm setup: build %s through qemu-user (binfmt)\nextra-platforms = %s\n' "$system" "$system" >>"$conf" || exit 71
+			restart=1
+		fi
+	done
+	if [ -n "$restart" ]; then
+		say "restarting the Nix daemon"
+		systemctl restart nix-daemon.service >&2 || systemctl restart nix-daemon.socket >&2 || exit 71
+	fi
+	say "emulation ready"
 	exit 0
 }
 
@@ -306,5 +469,6 @@ case "$cmd" in
 build) cmd_build "$@" ;;
 cancel) cmd_cancel "$@" ;;
 check) cmd_check ;;
+setup-emulation) cmd_setup_emulation "$@" ;;
 *) echo "usage: nixpass-build build|cancel|check ..." >&2; exit 65 ;;
 esac

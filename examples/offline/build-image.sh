@@ -19,4 +19,9 @@ config=$("$bb" sha256sum "$work/config.json" | "$bb" cut -d' ' -f1)
 "$bb" printf '[{"Config":"%s.json","RepoTags":["%s:%s"],"Layers":["%s/layer.tar"]}]' \
 	"$config" "$imageName" "$tag" "$layer" >"$work/image/manifest.json"
 
-(cd "$work/image" && "$bb" tar -cf - manifest.json "$config.json" "$layer") | "$bb" gzip -9 >"$out"
+if [ "${format:-tar.gz}" = dir ]; then
+	# The image's parts, for a streamed image to tar up when it runs.
+	"$bb" cp -r "$work/image" "$out"
+else
+	(cd "$work/image" && "$bb" tar -cf - manifest.json "$config.json" "$layer") | "$bb" gzip -9 >"$out"
+fi

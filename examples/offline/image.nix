@@ -5,6 +5,8 @@
 #            (Debian/Ubuntu: apt-get install busybox-static).
 #   prepare: shell commands run first in the builder (tests use it to fail
 #            or to use memory on purpose).
+#   format:  "tar.gz" (the image), or "dir" (its files, which stream.nix
+#            tars up when it runs).
 { # On merged-/usr systems /bin is a symlink, which builtins.path would
   # copy as a link: name the real file.
   busybox ? if builtins.pathExists /usr/bin/busybox then /usr/bin/busybox else /bin/busybox
@@ -12,6 +14,7 @@
 , tag ? "latest"
 , message ? "hello from nixpass"
 , prepare ? ""
+, format ? "tar.gz"
 }:
 let
   # Copy only busybox into the store, as <store>/busybox: busybox picks its
@@ -32,6 +35,6 @@ derivation {
   builder = "${bb}/${baseNameOf busybox}";
   args = [ "sh" "-eu" ./build-image.sh ];
   imageName = name;
-  inherit tag message prepare arch;
+  inherit tag message prepare arch format;
   bb = "${bb}/${baseNameOf busybox}";
 }

@@ -45,6 +45,10 @@ const (
 	// failed SSH connection does (exit 255); set to "after", exec runs
 	// the command and then fails so, as when the VM dies mid-command.
 	EnvExecFail = "FAKE_MULTIPASS_EXEC_FAIL"
+	// EnvSFTPRename, set to 1, makes mv in exec'd commands rename as
+	// Multipass's SFTP mount does: remove the target, then rename; set
+	// to "kill", mv dies between the two, as a VM or mount going away.
+	EnvSFTPRename = "FAKE_MULTIPASS_SFTP_RENAME"
 )
 
 var (

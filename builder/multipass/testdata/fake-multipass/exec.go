@@ -144,6 +144,11 @@ func escapeForShell(s string) string {
 // and returns its exit status.
 func runRemote(line string) int {
 	c := exec.Command("sh", "-c", line)
+	if mode := os.Getenv(envSFTPRename); mode != "" {
+		shim := sftpRenameShim(mode)
+		defer os.RemoveAll(shim)
+		c.Env = append(os.Environ(), "PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
 	// Its own process group: a signal to the client's group (the caller
 	// cancelling) must not reach it, as it would not reach a remote one.
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -182,3 +187,34 @@ func runRemote(line string) int {
 
 // writerOnly hides the *os.File, so os/exec copies through a pipe.
 type writerOnly struct{ io.Writer }
+
+// sftpRenameShim writes an `mv` that renames the way Multipass's SFTP
+// server does for a mounted folder (sftp_server.cpp, handle_rename: when
+// the target exists, QFile::remove(target), then QFile::rename): not
+// atomically. With mode "kill" it dies between the two, as a VM or mount
+// that goes away then does, leaving neither the old nor the new file. It
+// returns the folder to put first on PATH. The fake applies it to every
+// mv the command runs, mounted or not.
+func sftpRenameShim(mode string) string {
+	dir, err := os.MkdirTemp("", "fake-multipass-sftp-")
+	if err != nil {
+		fail(exitExecFailed, "exec", err.Error())
+	}
+	realMv, err := exec.LookPath("mv")
+	if err != nil {
+		fail(exitExecFailed, "exec", err.Error())
+	}
+	kill := ""
+	if mode == "kill" {
+		kill = "kill -KILL $$\n"
+	}
+	shim := "#!/bin/sh\n" +
+		"# fake-multipass: SFTP handle_rename, remove then rename\n" +
+		"for a in \"$@\"; do case $a in -*) ;; *) dst=$a ;; esac; done\n" +
+		"if [ -f \"$dst\" ]; then rm -f -- \"$dst\"; fi\n" + kill +
+		"exec " + escapeForShell(realMv) + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "mv"), []byte(shim), 0o755); err != nil {
+		fail(exitExecFailed, "exec", err.Error())
+	}
+	return dir
+}

@@ -25,6 +25,8 @@
 //	FAKE_MULTIPASS_EXEC_FAIL      1: exec fails before running anything, like a failed
 //	                              SSH connection (exit 255); after: exec runs the command,
 //	                              then fails the same way, like a VM dying mid-command
+//	FAKE_MULTIPASS_SFTP_RENAME    1: mv in exec'd commands renames as Multipass's SFTP mount
+//	                              does, removing the target first; kill: and dies in between
 package main
 
 import (
@@ -44,6 +46,7 @@ const (
 	envLaunchFail   = "FAKE_MULTIPASS_LAUNCH_FAIL"
 	envStartFail    = "FAKE_MULTIPASS_START_FAIL"
 	envExecFail     = "FAKE_MULTIPASS_EXEC_FAIL"
+	envSFTPRename   = "FAKE_MULTIPASS_SFTP_RENAME"
 )
 
 // socketPath is what the error messages name; nothing is opened.

@@ -1,0 +1,84 @@
+package builder
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"nixpass/builder/shq"
+)
+
+// reMissingPath finds the path Nix could not read, in the wordings of
+// Nix 2.8 ("getting status of 'P': No such file or directory", "opening
+// file 'P': ...") and of 2.19 and later ("path 'P' does not exist").
+var reMissingPath = regexp.MustCompile(`(?:getting status of|opening file|path) '([^'\n]+)'(?:: No such file or directory| does not exist)`)
+
+// missingPath is the first path Nix's log says does not exist, or "".
+func missingPath(nixLog string) string {
+	if m := reMissingPath.FindStringSubmatch(nixLog); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// MountAdvice explains a path a build in the VM could not find that lies
+// outside the project folder and every extra mounted folder, but exists
+// on this host: the VM cannot see it, and the sentence names the mount
+// to add. It returns "" when the path is inside a mounted folder or does
+// not exist here either (then it is missing for real, and saying "mount
+// it" would be a wrong diagnosis).
+func MountAdvice(missing, projectDir string, mounts []string) string {
+	if missing == "" || !filepath.IsAbs(missing) {
+		return ""
+	}
+	missing = filepath.Clean(missing)
+	for _, root := range append([]string{projectDir}, mounts...) {
+		if within(missing, root) {
+			return ""
+		}
+	}
+	if _, err := os.Stat(missing); err != nil {
+		return ""
+	}
+	folder := mountCandidate(missing, projectDir)
+	if within(projectDir, folder) {
+		// Only a folder holding the project would do, which cannot be
+		// mounted beside it.
+		return ""
+	}
+	arg := folder
+	if rel, err := filepath.Rel(projectDir, folder); err == nil && !strings.HasPrefix(rel, "../../../") && rel != ".." {
+		arg = rel
+	}
+	return fmt.Sprintf("%s exists on this computer but lies outside every folder mounted in the builder VM (the project folder and its mounts), so the build cannot see it: mount %s with the project, by adding mounts = [%q] to its [[project]] table, or with: %s",
+		missing, folder, arg, shq.Join("nixpass", "remove", projectDir)+" && "+shq.Join("nixpass", "add", projectDir, "--mount", arg))
+}
+
+// mountCandidate is the folder to mount so that missing becomes visible:
+// the child of the deepest folder missing shares with the project that
+// holds missing (../lib for a sibling), or missing's own folder when they
+// share only the root.
+func mountCandidate(missing, projectDir string) string {
+	common := filepath.Clean(projectDir)
+	for !within(missing, common) {
+		common = filepath.Dir(common)
+	}
+	if common == string(filepath.Separator) {
+		return filepath.Dir(missing)
+	}
+	rel, _ := filepath.Rel(common, missing)
+	first, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+	c := filepath.Join(common, first)
+	if c == missing {
+		return filepath.Dir(missing)
+	}
+	return c
+}
+
+// within reports whether path is root or inside it.
+func within(path, root string) bool {
+	rel, err := filepath.Rel(filepath.Clean(root), path)
+	return err == nil && filepath.IsLocal(rel) || rel == "."
+}
