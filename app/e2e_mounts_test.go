@@ -72,6 +72,11 @@ func TestHeadlessRebuildsOnMountedFolderChange(t *testing.T) {
 	if o := w.run("add", app, "--mount", "../lib"); o.code != 0 {
 		t.Fatalf("add: %v", o)
 	}
+	// Built once, so the app does not build it at start (a project never
+	// built is built when the app starts).
+	if o := w.run("build", app, "--json"); o.code != 0 {
+		t.Fatalf("first build: %v", o)
+	}
 	h := w.startHeadless()
 	os.WriteFile(filepath.Join(lib, "scratch", "junk.txt"), []byte("x"), 0o644)
 	time.Sleep(1200 * time.Millisecond)

@@ -25,7 +25,18 @@ func TestVMSetupVerb(t *testing.T) {
 	tmp := t.TempDir()
 	shim := filepath.Join(tmp, "shim")
 	os.MkdirAll(shim, 0o755)
-	writeFile(t, filepath.Join(shim, "sudo"), "#!/bin/sh\nprintf '%s\\n' \"$*\" >>\"$SUDO_SHIM_LOG\"\n[ \"$1\" = systemctl ] && exit 0\nexec \"$@\"\n")
+	writeFile(t, filepath.Join(shim, "sudo"), "#!/bin/sh\n[ \"$1\" = -n ] && shift\nprintf '%s\\n' \"$*\" >>\"$SUDO_SHIM_LOG\"\n[ \"$1\" = systemctl ] && exit 0\nexec \"$@\"\n")
+	// vm setup also sets up emulation: a handler already registered with
+	// the F flag, and the VM's /etc in a private root.
+	setupRoot, binfmt := filepath.Join(tmp, "setup-root"), filepath.Join(tmp, "binfmt")
+	for _, d := range []string{filepath.Join(setupRoot, "etc", "nix"), binfmt} {
+		os.MkdirAll(d, 0o755)
+	}
+	writeFile(t, filepath.Join(shim, "systemctl"), "#!/bin/sh\nprintf 'systemctl %s\\n' \"$*\" >>\"$SUDO_SHIM_LOG\"\n")
+	os.Chmod(filepath.Join(shim, "systemctl"), 0o755)
+	for _, cpu := range []string{"aarch64", "x86_64"} {
+		writeFile(t, filepath.Join(binfmt, "qemu-"+cpu), "enabled\ninterpreter /usr/bin/qemu-"+cpu+"-static\nflags: OCF\n")
+	}
 	os.Chmod(filepath.Join(shim, "sudo"), 0o755)
 	nixDir := filepath.Join(tmp, "etc-nix")
 	os.MkdirAll(nixDir, 0o755)
@@ -39,7 +50,8 @@ func TestVMSetupVerb(t *testing.T) {
 	w := newWorld(t)
 	w.env = append(w.env, env...)
 	w.env = append(w.env, "PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"), "SUDO_SHIM_LOG="+filepath.Join(tmp, "sudo.log"),
-		"NIXPASS_GUEST_SCRIPT_DIR="+filepath.Join(tmp, "guest-cache"), "NIXPASS_GUEST_NIX_DIR="+nixDir)
+		"NIXPASS_GUEST_SCRIPT_DIR="+filepath.Join(tmp, "guest-cache"), "NIXPASS_GUEST_NIX_DIR="+nixDir,
+		"NIXPASS_SETUP_ROOT="+setupRoot, "NIXPASS_BINFMT_DIR="+binfmt)
 	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"multipass\"\nmultipass = %q\nbuilders = [\"ssh-ng://me@bigbox x86_64-linux %s 8 1 - - %s\"]\nmax_jobs = 0\n", bin, key, hostKey))
 
 	o := w.run("vm", "setup")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,6 +15,10 @@ import (
 type scriptMachine struct {
 	stdout, stderr string
 	exit           int
+	// image, when set, is written where the real script writes its
+	// temporary image (the project folder, .OUTPUT.nixpass-tmp.TOKEN) and
+	// reported with "@nixpass temp", for nixpass to rename into place.
+	image []byte
 }
 
 func (m *scriptMachine) Describe() string { return "the test machine" }
@@ -22,6 +27,22 @@ func (m *scriptMachine) Prepare(ctx context.Context, dir string, progress func(s
 }
 func (m *scriptMachine) RunScript(ctx context.Context, token string, args []string, stdout, stderr io.Writer) (int, error) {
 	fmt.Fprint(stdout, m.stdout)
+	if m.image != nil {
+		var dir, output string
+		for i := 0; i+1 < len(args); i++ {
+			switch args[i] {
+			case "--dir":
+				dir = args[i+1]
+			case "--output":
+				output = args[i+1]
+			}
+		}
+		name := tempPrefix(output) + token
+		if err := os.WriteFile(filepath.Join(dir, name), m.image, 0o644); err != nil {
+			return -1, err
+		}
+		fmt.Fprintf(stdout, "@nixpass temp %s\n", name)
+	}
 	fmt.Fprint(stderr, m.stderr)
 	return m.exit, nil
 }

@@ -322,10 +322,11 @@ func TestEngineLoadImageAfterFailedLoad(t *testing.T) {
 	host := needEngine(t)
 	dir := t.TempDir()
 	tag := uniqueName(t) + ":m"
-	id := testArchive(t, filepath.Join(dir, "result.tar.gz"), "menu "+tag, tag)
+	src := filepath.Join(t.TempDir(), "image.tar")
+	id := testArchive(t, src, "menu "+tag, tag)
 	removeImages(t, tag, id)
 	var events []Event
-	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n"},
+	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n", image: readTestFile(t, src)},
 		Store: &Store{StateDir: filepath.Join(dir, "state"), LogDir: filepath.Join(dir, "logs")},
 		Emit:  func(e Event) { events = append(events, e) }}
 	p := Project{Dir: dir, File: "default.nix", Output: "result.tar.gz", DockerLoad: true}

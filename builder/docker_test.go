@@ -162,22 +162,21 @@ func TestDockerLoadTimeout(t *testing.T) {
 // the last good one, so the next build can be up to date.
 func TestBuildNotLoaded(t *testing.T) {
 	dir := t.TempDir()
-	out := filepath.Join(dir, "result.tar.gz")
-	if err := os.WriteFile(out, []byte("image"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	src := filepath.Join(t.TempDir(), "image.tar")
+	testArchive(t, src, "not loaded", "nixpass-test-not-loaded:1")
+	image := readTestFile(t, src)
 	t.Setenv("FAKE_DOCKER", "fail:"+filepath.Join("testdata", "docker", "cli28-daemon-down.txt"))
 	store := &Store{StateDir: filepath.Join(dir, "state"), LogDir: filepath.Join(dir, "logs")}
-	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n"}, Store: store,
+	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n", image: image}, Store: store,
 		Docker: &Docker{Command: fakeDocker(t)}}
 	res := b.Build(context.Background(), Project{Dir: dir, File: "default.nix", Output: "result.tar.gz", DockerLoad: true})
 	if res.Status != StatusFailed || res.Kind != KindDocker || res.Kind.ExitCode() != 10 {
 		t.Fatalf("got %s %s: %+v", res.Status, res.Kind, res)
 	}
-	if !strings.HasPrefix(res.Message, "built result.tar.gz (5 B), but not loaded into Docker: Cannot connect to the Docker daemon") {
+	if !strings.HasPrefix(res.Message, "built result.tar.gz ("+HumanBytes(int64(len(image)))+"), but not loaded into Docker: Cannot connect to the Docker daemon") {
 		t.Errorf("message %q", res.Message)
 	}
-	if res.StorePath != "/nix/store/abc-image.tar.gz" || res.Bytes != 5 {
+	if res.StorePath != "/nix/store/abc-image.tar.gz" || res.Bytes != int64(len(image)) || res.Image != "nixpass-test-not-loaded:1" {
 		t.Errorf("the built image is not described: %+v", res)
 	}
 	if g := store.intactGood(dir); g == nil || g.StorePath != res.StorePath {

@@ -148,7 +148,7 @@ func TestVMSetupEmulation(t *testing.T) {
 	os.MkdirAll(filepath.Dir(conf), 0o755)
 	os.WriteFile(conf, []byte("trusted-users = root ubuntu\n"), 0o644)
 	var said []string
-	if err := w.vm.Setup(context.Background(), func(s string) { said = append(said, s) }); err != nil {
+	if err := w.vm.setupEmulation(context.Background(), func(s string) { said = append(said, s) }, emulatedSystems...); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(conf)
@@ -165,7 +165,7 @@ func TestVMSetupEmulation(t *testing.T) {
 	}
 	// Again: nothing to do, no restart.
 	os.WriteFile(log, nil, 0o644)
-	if err := w.vm.Setup(context.Background(), nil); err != nil {
+	if err := w.vm.setupEmulation(context.Background(), func(string) {}, emulatedSystems...); err != nil {
 		t.Fatal(err)
 	}
 	if calls, _ := os.ReadFile(log); len(calls) != 0 {

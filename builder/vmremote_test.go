@@ -65,7 +65,7 @@ func TestVMSetupRemoteBuilders(t *testing.T) {
 
 	ctx := context.Background()
 	for range 2 { // idempotent
-		if err := w.vm.Setup(ctx, nil); err != nil {
+		if err := w.vm.setupRemoteBuilders(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -148,7 +148,7 @@ func TestVMSetupRemoteBuildersNeedsHostKey(t *testing.T) {
 	w.vm.KnownHosts = filepath.Join(t.TempDir(), "known_hosts")
 	os.WriteFile(w.vm.KnownHosts, []byte("elsewhere "+testHostKey+"\n"), 0o644)
 	w.vm.Remote = Remote{Builders: []string{"ssh-ng://me@bigbox x86_64-linux " + key}}
-	err := w.vm.Setup(context.Background(), nil)
+	err := w.vm.setupRemoteBuilders(context.Background(), nil)
 	var be *Error
 	if !errors.As(err, &be) || be.Kind != KindConfig || !strings.Contains(be.Message, "host key of the remote builder ssh-ng://me@bigbox is not known") ||
 		!strings.Contains(be.Hint, "ssh bigbox") {
