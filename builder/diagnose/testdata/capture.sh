@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# capture.sh regenerates the real Nix texts the diagnosis table is tested
+# against, by running each Nix version on small offline fixtures:
+#
+#   builder/diagnose/testdata/capture.sh          # host Nix, then every root
+#   capture.sh --here FIXTURES OUTDIR             # (internal) one Nix version
+#
+# The host's Nix is Debian 12's 2.8; the roots made by .ci/setup hold
+# Debian trixie's 2.26 and sid's 2.34 and are entered with .ci/in-root
+# (pivot_root, so the sandbox is really on). Needs root, python3 and git on
+# the host; no network (every download goes to an unresolvable .invalid
+# host). Each case writes Nix's stderr to OUTDIR/VERSION/CASE.txt.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+roots=${NIXPASS_CI_ROOTS:-/var/lib/nixpass-ci/roots}
+
+# fixtures writes the projects every case builds into $1.
+fixtures() {
+	f=$1
+	bb=/usr/bin/busybox
+	[ -x $bb ] || bb=/bin/busybox
+	mkdir -p "$f/proj" "$f/flake" "$f/nobody"
+	chmod 777 "$f/nobody"
+	cat >"$f/proj/common.nix" <<'NIX'
+# A derivation built by busybox from the builder's own root (copied into
+# the store), so nothing needs nixpkgs or the network.
+{ name, script, extra ? {} }:
+let
+  busybox = if builtins.pathExists /usr/bin/busybox then /usr/bin/busybox else /bin/busybox;
+  bb = builtins.path { name = "busybox-static"; path = builtins.dirOf busybox; filter = p: _: baseNameOf p == "busybox"; };
+in derivation ({
+  inherit name;
+  system = builtins.currentSystem;
+  builder = "${bb}/busybox";
+  args = [ "sh" "-c" script ];
+} // extra)
+NIX
+	cat >"$f/proj/eval-undefined.nix" <<'NIX'
+let pkgs = 1; in pkgz.hello
+NIX
+	cat >"$f/proj/build-exit.nix" <<'NIX'
+import ./common.nix { name = "failing"; script = "echo compiling; echo 'fatal: something broke' >&2; exit 3"; }
+NIX
+	cat >"$f/proj/build-signal9.nix" <<'NIX'
+import ./common.nix { name = "killed"; script = "echo allocating; kill -9 $$"; }
+NIX
+	# Fixed-output derivations with a wrong hash, written as SRI and as
+	# Nix's base32: the hint must quote the right one in the same form.
+	cat >"$f/proj/hash-mismatch-sri.nix" <<'NIX'
+import ./common.nix { name = "vendor-deps"; script = "echo hello > $out"; extra = {
+  outputHashMode = "flat"; outputHashAlgo = "sha256";
+  outputHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; }; }
+NIX
+	cat >"$f/proj/hash-mismatch-base32.nix" <<'NIX'
+import ./common.nix { name = "vendor-deps"; script = "echo hello > $out"; extra = {
+  outputHashMode = "flat"; outputHashAlgo = "sha256";
+  outputHash = "0000000000000000000000000000000000000000000000000000"; }; }
+NIX
+	cat >"$f/proj/missing-outside.nix" <<'NIX'
+import ../shared/lib.nix { }
+NIX
+	cat >"$f/proj/network-fetchtarball.nix" <<'NIX'
+import (builtins.fetchTarball "http://nixpass-unresolvable.invalid/nixpkgs.tar.gz") { }
+NIX
+	cat >"$f/proj/network-fetchurl.nix" <<'NIX'
+import <nix/fetchurl.nix> {
+  url = "http://nixpass-unresolvable.invalid/src/app-1.0.tar.gz";
+  sha256 = "0000000000000000000000000000000000000000000000000000";
+}
+NIX
+	cat >"$f/proj/platform-system.nix" <<'NIX'
+(import ./common.nix { name = "arm-image"; script = "echo hi > $out"; }).overrideAttrs or
+(derivation { name = "arm-image"; system = "aarch64-linux"; builder = "/bin/sh"; args = [ "-c" "echo hi > $out" ]; })
+NIX
+	cat >"$f/proj/platform-kvm.nix" <<'NIX'
+import ./common.nix { name = "docker-image-run-as-root.tar.gz"; script = "echo hi > $out"; extra = { requiredSystemFeatures = [ "kvm" ]; }; }
+NIX
+	cat >"$f/proj/ok.nix" <<'NIX'
+import ./common.nix { name = "ok-${toString builtins.currentTime}"; script = "echo hi > $out"; }
+NIX
+	# A flake whose default.nix imports a file git does not track: Nix
+	# copies only tracked files into the store.
+	cat >"$f/flake/flake.nix" <<'NIX'
+{
+  outputs = { self }: { packages.x86_64-linux.default = import ./image.nix; };
+}
+NIX
+	echo 'import ./untracked.nix' >"$f/flake/image.nix"
+	echo '"hello"' >"$f/flake/untracked.nix"
+	(cd "$f/flake" && git init -q && git add flake.nix image.nix &&
+		git -c user.name=n -c user.email=n@invalid commit -qm init) || exit 1
+	# A socket nothing listens on (a daemon that died), and one the
+	# unprivileged user may not open.
+	python3 -c 'import socket,sys
+for p in sys.argv[1:]:
+    s=socket.socket(socket.AF_UNIX); s.bind(p); s.close()' "$f/stale.sock" "$f/denied.sock"
+	chmod 600 "$f/denied.sock"
+}
+
+# one runs one case: Nix's stderr goes to $out/$1.txt.
+one() {
+	name=$1
+	shift
+	(cd "$fix/proj" && "$@") >/dev/null 2>"$out/$name.txt"
+	echo "  $name: exit $?"
+}
+
+# nobody runs a command as an unprivileged user, as a desktop user or
+# the VM's ubuntu user would be.
+nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$fix/nobody" XDG_CACHE_HOME="$fix/nobody" "$@"
+}
+
+# capture_here runs every case with the Nix on PATH.
+capture_here() {
+	fix=$1 base=$2
+	v=$(nix-build --version | sed -n 's/.* \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p')
+	out=$base/$v
+	mkdir -p "$out"
+	echo "Nix $v -> $out"
+	off=(--option substituters '' --option sandbox true)
+	one eval-undefined nix-build --no-out-link "${off[@]}" eval-undefined.nix
+	one build-exit nix-build --no-out-link "${off[@]}" build-exit.nix
+	# In the sandbox the builder is PID 1 of its namespace, which SIGKILL
+	# from inside cannot kill: this one case runs without the sandbox.
+	one build-signal9 nix-build --no-out-link --option substituters '' --option sandbox false build-signal9.nix
+	one hash-mismatch-sri nix-build --no-out-link "${off[@]}" hash-mismatch-sri.nix
+	one hash-mismatch-base32 nix-build --no-out-link "${off[@]}" hash-mismatch-base32.nix
+	one missing-outside nix-build --no-out-link "${off[@]}" missing-outside.nix
+	one no-default nix-build --no-out-link "${off[@]}" "$fix/nobody"
+	one network-fetchtarball nix-build --no-out-link "${off[@]}" --option tarball-ttl 0 network-fetchtarball.nix
+	one network-fetchurl nix-build --no-out-link "${off[@]}" network-fetchurl.nix
+	one platform-system nix-build --no-out-link "${off[@]}" --option extra-platforms '' platform-system.nix
+	one platform-kvm nix-build --no-out-link "${off[@]}" --option system-features 'benchmark big-parallel' platform-kvm.nix
+	one setup-nixbld-missing nix-build --no-out-link "${off[@]}" --option build-users-group nosuchgroup ok.nix
+	one setup-socket-missing env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/no-such-dir/socket" nix-build --no-out-link "${off[@]}" ok.nix
+	one setup-socket-refused env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/stale.sock" nix-build --no-out-link "${off[@]}" ok.nix
+	one setup-socket-denied nobody env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/denied.sock" nix-build --no-out-link "${off[@]}" ok.nix
+	one setup-store-readonly nobody env NIX_REMOTE=local nix-build --no-out-link "${off[@]}" ok.nix
+	one flake-untracked nix --extra-experimental-features 'nix-command flakes' build --no-link "${off[@]}" "$fix/flake#default"
+	one flake-eval-undefined nix --extra-experimental-features 'nix-command flakes' eval --file eval-undefined.nix
+}
+
+if [ "${1:-}" = --here ]; then
+	capture_here "$2" "$3"
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || { echo "capture.sh: run as root (the roots need it): sudo $0" >&2; exit 1; }
+fix=$(mktemp -d /tmp/nixpass-capture.XXXXXX)
+chmod 755 "$fix"
+trap 'rm -rf "$fix"' EXIT
+fixtures "$fix"
+capture_here "$fix" "$here"
+for r in trixie sid; do
+	if [ ! -x "$roots/$r/usr/bin/nix-build" ]; then
+		echo "capture.sh: no root $roots/$r (run sudo .ci/setup)" >&2
+		exit 1
+	fi
+	"$top/.ci/in-root" --bind "$fix" --bind "$here" "$roots/$r" bash "$here/capture.sh" --here "$fix" "$here"
+done
