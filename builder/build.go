@@ -71,12 +71,6 @@ type Builder struct {
 // ErrTimeout is the cause of a build context that ran out of time.
 var ErrTimeout = errors.New("build timed out")
 
-// oomAdvisor is implemented by machines that can tell the user how to give
-// builds more memory.
-type oomAdvisor interface {
-	OOMHint(ctx context.Context) string
-}
-
 func (b *Builder) emit(e Event) {
 	if b.Emit != nil {
 		b.Emit(e)
@@ -94,6 +88,8 @@ type run struct {
 	report  scriptReport
 	phase   string
 	started time.Time
+	// guestDir is the project folder as the builder sees it.
+	guestDir string
 }
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
@@ -197,6 +193,7 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	if err != nil {
 		return r.fail(r.interrupted(ctx, err))
 	}
+	r.guestDir = guestDir
 
 	token := newToken()
 	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}

@@ -43,10 +43,19 @@ func TestScriptOutcomes(t *testing.T) {
 		{"cancelled inside", scriptMachine{stdout: "@nixpass cancelled\n", exit: 130}, KindCancelled, "cancelled", "untouched"},
 		{"signal 9, kernel OOM", scriptMachine{
 			stdout: "@nixpass uptime 100.5\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus) total-vm:1kB\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindOOM, "the build of app ran out of memory: the kernel killed cc1plus", "jobs"},
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindOOM, "the builder for app ran out of memory: the kernel killed cc1plus", "jobs"},
 		{"signal 9, stale OOM only", scriptMachine{
 			stdout: "@nixpass uptime 500\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus)\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "signal 9", "no OOM kill"},
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "signal 9, and the kernel log shows no OOM kill", "if memory is short"},
+		{"signal 9, no kernel log", scriptMachine{
+			stdout: "@nixpass uptime 500\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "the kernel log could not be read", "if memory is short"},
+		{"network", scriptMachine{
+			stderr: "error: unable to download 'http://x.invalid/a.tar.gz': Couldn't resolve host name (6)\n", exit: 1}, KindNetwork, "could not download http://x.invalid/a.tar.gz", "network"},
+		{"no build users", scriptMachine{
+			stderr: "error: the group 'nixbld' specified in 'build-users-group' does not exist\n", exit: 1}, KindUnavailable, "Nix is not set up", "nix-setup-systemd"},
+		{"eval, no stutter", scriptMachine{
+			stderr: "error: undefined variable 'x'\n\n       at /p/default.nix:1:1:\n", exit: 1}, KindEval, "undefined variable 'x' at /p/default.nix:1:1", "fix the expression at /p/default.nix:1:1"},
 		{"nix-build itself killed", scriptMachine{
 			stdout: "@nixpass uptime 10\n@nixpass signal 9\n@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, KindOOM, "killed nix-build", "memory"},
 	}

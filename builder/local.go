@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/renameio/v2"
 
+	"nixpass/builder/diagnose"
 	"nixpass/builder/runner"
 	"nixpass/builder/script"
 )
@@ -123,14 +124,9 @@ func (l *Local) Status(ctx context.Context) BuilderStatus {
 	return st
 }
 
-// OOMHint implements oomAdvisor for the host.
-func (l *Local) OOMHint(ctx context.Context) string {
-	mem := hostMemory()
-	have := ""
-	if mem > 0 {
-		have = "this machine has " + HumanGiB(mem) + " of RAM: "
-	}
-	return have + "close memory-hungry programs, lift the memory limit you build under, or build with fewer parallel jobs (max-jobs = 1, cores = 2 in /etc/nix/nix.conf)"
+// DiagnoseMachine implements machineDescriber for the host.
+func (l *Local) DiagnoseMachine(ctx context.Context) diagnose.Machine {
+	return diagnose.Machine{Memory: hostMemory(), CPUs: hostCPUs()}
 }
 
 // DiskHint implements diskAdvisor for the host.

@@ -3,7 +3,14 @@ package builder
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
 	"strings"
+
+	"nixpass/builder/diagnose"
+	"nixpass/builder/shq"
 )
 
 // classify turns a non-zero script exit into a classified error, using
@@ -40,59 +47,79 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindCancelled, Message: "the build was cancelled on " + where, Hint: "nothing was changed: the last good image is untouched"}
 	}
 
-	f := classifyNixLog(nixLog)
-	signal := rep.signal
-	if f.signal != 0 {
-		signal = f.signal
-	}
-	if signal == 9 {
-		if line, comm, ok := kernelOOM(rep.kmsg, rep.uptime); ok {
-			what := "the build"
-			if f.drv != "" {
-				what = "the build of " + drvName(f.drv)
-			}
-			return &Error{Kind: KindOOM,
-				Message: fmt.Sprintf("%s ran out of memory: the kernel killed %s (%s)", what, comm, line),
-				Hint:    r.oomHint(ctx)}
+	d := diagnose.Diagnose(nixLog, r.evidence(ctx, rep))
+	if d.Kind == diagnose.KindOK {
+		// Nix failed without saying why (killed before it could, or a
+		// message nixpass does not know): say what is known.
+		msg := fmt.Sprintf("nix exited with status %d", code)
+		if last := lastNonEmpty(strings.Split(nixLog, "\n")); last != "" {
+			msg += ": " + last
 		}
+		return &Error{Kind: KindBuild, Message: msg, Hint: "read the full log: " + shq.Join("nixpass", "logs", r.p.Dir)}
 	}
-	switch f.kind {
-	case KindDiskFull:
-		return r.diskFull(ctx, f.what)
-	case KindEval:
-		msg := "Nix evaluation error: " + f.what
-		hint := "fix the Nix expression and save; check it with: nix-instantiate " + r.nixTarget()
-		if f.position != "" {
-			msg += " at " + f.position
-			hint = "fix the expression at " + f.position + " and save"
-		}
-		return &Error{Kind: KindEval, Message: msg, Hint: hint}
-	}
-	msg := f.what
-	if msg == "" {
-		msg = fmt.Sprintf("nix exited with status %d", code)
-	}
-	if signal != 0 && f.drv == "" {
-		msg = fmt.Sprintf("nix was killed by signal %d", signal)
-	}
-	if len(f.tail) > 0 {
-		msg += "\n" + strings.Join(f.tail, "\n")
-	}
-	hint := "read the full log: nixpass logs " + r.p.Dir
-	if signal == 9 {
-		hint = "something killed the build (signal 9) but the kernel log shows no OOM kill; if memory is tight: " + r.oomHint(ctx)
-	}
-	return &Error{Kind: KindBuild, Message: msg, Hint: hint}
+	return &Error{Kind: Kind(d.Kind), Message: d.Message, Hint: d.Hint}
 }
 
-func (r *run) nixTarget() string {
-	if r.p.Flake != "" {
-		return r.p.Flake
+// evidence gathers what the diagnosis weighs besides Nix's log: the
+// script's report of a signal and the kernel's OOM lines, the machine,
+// and the project.
+func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence {
+	ev := diagnose.Evidence{
+		Signal: rep.signal,
+		Project: diagnose.Project{
+			Dir: r.p.Dir, File: r.p.File, Attr: r.p.Attr, Flake: r.p.Flake, Args: r.p.Args,
+			GuestDir: r.guestDir, Contains: nixFilesContain(r.p.Dir),
+		},
 	}
-	if r.p.Attr != "" {
-		return r.p.File + " -A " + r.p.Attr
+	// The script prints the kernel's OOM lines when it could read the
+	// log; none at all means nothing is known either way.
+	if line, _, ok := kernelOOM(rep.kmsg, rep.uptime); ok {
+		ev.OOM = diagnose.OOM{Readable: true, Killed: true, Source: "the kernel log", Line: line}
+	} else if len(rep.kmsg) > 0 {
+		ev.OOM = diagnose.OOM{Readable: true, Source: "the kernel log"}
 	}
-	return r.p.File
+	if u, err := user.Current(); err == nil {
+		ev.User = u.Username
+	}
+	if d, ok := r.b.Machine.(machineDescriber); ok {
+		ev.Machine = d.DiagnoseMachine(ctx)
+	}
+	return ev
+}
+
+// machineDescriber is implemented by machines that can describe
+// themselves for a diagnosis (size, VM name).
+type machineDescriber interface {
+	DiagnoseMachine(ctx context.Context) diagnose.Machine
+}
+
+// nixFilesContain reports whether any .nix file in dir (at most a few
+// levels deep and a few hundred files) contains a text: the hash-mismatch
+// hint quotes the new hash in the form the project's files use.
+func nixFilesContain(dir string) func(string) bool {
+	return func(text string) bool {
+		found, seen := false, 0
+		_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || found || seen > 500 {
+				return filepath.SkipDir
+			}
+			if e.IsDir() {
+				if n := e.Name(); p != dir && (strings.HasPrefix(n, ".") || n == "node_modules" || strings.Count(p[len(dir):], "/") > 4) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(p, ".nix") {
+				return nil
+			}
+			seen++
+			if b, err := os.ReadFile(p); err == nil && len(b) < 4<<20 && strings.Contains(string(b), text) {
+				found = true
+			}
+			return nil
+		})
+		return found
+	}
 }
 
 func (r *run) diskFull(ctx context.Context, detail string) error {
@@ -111,11 +138,4 @@ func (r *run) diskFull(ctx context.Context, detail string) error {
 // get more disk space.
 type diskAdvisor interface {
 	DiskHint(ctx context.Context) string
-}
-
-func (r *run) oomHint(ctx context.Context) string {
-	if a, ok := r.b.Machine.(oomAdvisor); ok {
-		return a.OOMHint(ctx)
-	}
-	return "free memory on " + r.b.Machine.Describe() + ", or build with fewer parallel jobs (max-jobs and cores in nix.conf)"
 }

@@ -26,6 +26,10 @@ const (
 	KindUnavailable Kind = "unavailable"
 	KindTimeout     Kind = "timeout"
 	KindCancelled   Kind = "cancelled"
+	// KindNetwork: a download failed (DNS, refused, TLS, HTTP, proxy).
+	KindNetwork Kind = "network"
+	// KindPlatform: the derivation needs a system or feature the builder lacks.
+	KindPlatform Kind = "platform"
 )
 
 // ExitCode is the documented exit status of `nixpass build` for k.
@@ -49,6 +53,10 @@ func (k Kind) ExitCode() int {
 		return 7
 	case KindCancelled:
 		return 130
+	case KindNetwork:
+		return 8
+	case KindPlatform:
+		return 9
 	}
 	return 3
 }
@@ -74,6 +82,10 @@ func (k Kind) Title() string {
 		return "timed out"
 	case KindCancelled:
 		return "cancelled"
+	case KindNetwork:
+		return "download failed"
+	case KindPlatform:
+		return "wrong platform"
 	}
 	return string(k)
 }

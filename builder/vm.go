@@ -16,6 +16,7 @@ import (
 	"text/template"
 	"time"
 
+	"nixpass/builder/diagnose"
 	"nixpass/builder/multipass"
 	"nixpass/builder/runner"
 	"nixpass/builder/script"
@@ -310,14 +311,22 @@ func (v *VM) Status(ctx context.Context) BuilderStatus {
 	return st
 }
 
-// OOMHint implements oomAdvisor.
-func (v *VM) OOMHint(ctx context.Context) string {
-	mem := v.Spec.Memory
-	if inst, err := v.Client.Info(ctx, v.Name); err == nil && inst.Memory.Total > 0 {
-		mem = inst.Memory.Total
+// DiagnoseMachine implements machineDescriber: the VM's name and size,
+// as Multipass reports it (the configured size when it cannot).
+func (v *VM) DiagnoseMachine(ctx context.Context) diagnose.Machine {
+	m := diagnose.Machine{VM: v.Name, Memory: v.Spec.Memory, CPUs: v.Spec.CPUs, Disk: v.Spec.Disk}
+	if inst, err := v.Client.Info(ctx, v.Name); err == nil {
+		if inst.Memory.Total > 0 {
+			m.Memory = inst.Memory.Total
+		}
+		if inst.CPUs > 0 {
+			m.CPUs = inst.CPUs
+		}
+		if d := inst.DiskTotal(); d > 0 {
+			m.Disk = d
+		}
 	}
-	return fmt.Sprintf("the builder VM has %s of memory: give it more with: nixpass vm resize --memory %s — or build with fewer parallel jobs (lower max-jobs/cores in the VM's /etc/nix/nix.conf)",
-		HumanGiB(roundGiB(mem)), nextMemory(mem))
+	return m
 }
 
 // DiskHint implements diskAdvisor.

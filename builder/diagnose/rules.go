@@ -606,6 +606,8 @@ var nixKilledRule = Rule{
 	},
 }
 
+var reKilledComm = regexp.MustCompile(`Killed process \d+ \(([^)]*)\)`)
+
 func signalKind(m Match, ev *Evidence) Kind {
 	if m.Signal == 9 && ev.OOM.Killed {
 		return KindOOM
@@ -620,6 +622,9 @@ func signalMessage(who string, m Match, ev *Evidence) string {
 	switch {
 	case m.Signal == 9 && ev.OOM.Killed:
 		s = who + " ran out of memory: the kernel killed it"
+		if c := reKilledComm.FindStringSubmatch(ev.OOM.Line); c != nil {
+			s = who + " ran out of memory: the kernel killed " + c[1]
+		}
 		if ev.OOM.Line != "" {
 			s += " (" + ev.OOM.Line + ")"
 		} else if ev.OOM.Source != "" {
