@@ -185,3 +185,18 @@ func TestHostOSHints(t *testing.T) {
 		t.Errorf("linux VM hint: %s", d.Hint)
 	}
 }
+
+// TestNoNixFile: the project's own file missing is a usage error; the
+// same text about another file is a missing import.
+func TestNoNixFile(t *testing.T) {
+	const log = "error: getting status of '/p/default.nix': No such file or directory\n"
+	if d := Diagnose(log, Evidence{Project: Project{Dir: "/p", File: "default.nix"}}); d.Kind != KindConfig {
+		t.Errorf("project's own file: %s %q", d.Kind, d.Message)
+	}
+	if d := Diagnose(log, Evidence{Project: Project{Dir: "/p", File: "image.nix"}}); d.Kind != KindEval {
+		t.Errorf("another file: %s %q", d.Kind, d.Message)
+	}
+	if d := Diagnose(log, Evidence{}); d.Kind != KindEval {
+		t.Errorf("no project: %s %q", d.Kind, d.Message)
+	}
+}

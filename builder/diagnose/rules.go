@@ -443,20 +443,31 @@ var untrackedRule = Rule{
 	},
 }
 
-var reNoFile = regexp.MustCompile(`^(?:opening file '([^']+)': No such file or directory|path '([^']+)' does not exist)$`)
+var (
+	reNoFile = regexp.MustCompile(`^(?:opening file '([^']+)': No such file or directory|path '([^']+)' does not exist)$`)
+	// nix-build FILE with FILE missing (2.8); also what a missing import
+	// says, so it counts only for the project's own file.
+	reNoFileStat = regexp.MustCompile(`^getting status of '([^']+)': No such file or directory$`)
+)
 
 // noNixFileRule covers building a folder without the Nix file: 2.8 and
 // 2.26 "error: opening file '/dir/default.nix': No such file or
 // directory", 2.34 "error: path '/dir/default.nix' does not exist", with
-// no trace or position (testdata/*/no-default.txt). With a project it
-// applies only to the project's own file.
+// no trace or position (testdata/*/no-default.txt), and 2.8's "error:
+// getting status of '/dir/default.nix': No such file or directory" for
+// a relative FILE. With a project it applies only to the project's own
+// file.
 var noNixFileRule = Rule{
 	Name: "no-nix-file", Kind: KindConfig,
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		if len(l.errs) != 1 || l.innermost() != l.errs[0] {
 			return Match{}, false
 		}
-		m := reNoFile.FindStringSubmatch(errorText(l.lines, l.errs[0]))
+		text := errorText(l.lines, l.errs[0])
+		m := reNoFile.FindStringSubmatch(text)
+		if s := reNoFileStat.FindStringSubmatch(text); s != nil && ev.Project.File != "" {
+			m = []string{s[0], s[1], ""}
+		}
 		if m == nil || l.position(l.errs[0]) != "" {
 			return Match{}, false
 		}
