@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 
 	"github.com/google/renameio/v2"
@@ -53,6 +54,9 @@ func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) 
 	var out bytes.Buffer
 	_, err := l.runner().Run(ctx, runner.Cmd{Name: "sh", Args: []string{l.scriptPath(), "check"}, Stdout: &out})
 	if err != nil {
+		if be := setupProblem(err, l.DiagnoseMachine(ctx)); be != nil {
+			return "", be
+		}
 		return "", nixMissing(err, "this machine", "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download")
 	}
 	return dir, nil
@@ -68,6 +72,25 @@ func installScript(path string) error {
 		return err
 	}
 	return renameio.WriteFile(path, script.Body(), 0o755)
+}
+
+// setupProblem classifies a failed `check` whose stderr is Nix's own
+// error (exit 1): no daemon, a socket the user may not open, no build
+// users, a store it may not write. It returns nil for anything else.
+func setupProblem(err error, m diagnose.Machine) *Error {
+	var xe *runner.ExitError
+	if !errors.As(err, &xe) || xe.Code != 1 || xe.Stderr == "" {
+		return nil
+	}
+	ev := diagnose.Evidence{Machine: m}
+	if u, uerr := user.Current(); uerr == nil {
+		ev.User = u.Username
+	}
+	d := diagnose.Diagnose(xe.Stderr, ev)
+	if d.Kind == diagnose.KindOK {
+		return nil
+	}
+	return &Error{Kind: KindUnavailable, Err: err, Message: d.Message, Hint: d.Hint}
 }
 
 func nixMissing(err error, where, hint string) error {
