@@ -19,6 +19,7 @@ var explainKinds = map[string]builder.Kind{
 	"build-exit": builder.KindBuild, "build-signal9": builder.KindBuild,
 	"hash-mismatch-sri": builder.KindBuild, "hash-mismatch-base32": builder.KindBuild,
 	"network-fetchtarball": builder.KindNetwork, "network-fetchurl": builder.KindNetwork,
+	"network-refused": builder.KindNetwork, "network-http404": builder.KindNetwork, "network-fetchgit": builder.KindNetwork,
 	"platform-system": builder.KindPlatform, "platform-kvm": builder.KindPlatform,
 	"setup-nixbld-missing": builder.KindUnavailable, "setup-socket-missing": builder.KindUnavailable,
 	"setup-socket-refused": builder.KindUnavailable, "setup-socket-denied": builder.KindUnavailable,
@@ -30,8 +31,9 @@ var explainKinds = map[string]builder.Kind{
 // --json and on standard input in the text form build prints.
 func TestExplainRealTexts(t *testing.T) {
 	files, err := filepath.Glob("../builder/diagnose/testdata/*/*.txt")
-	if err != nil || len(files) < 3*len(explainKinds) {
-		t.Fatalf("found %d captured texts, want %d (run sudo builder/diagnose/testdata/capture.sh)", len(files), 3*len(explainKinds))
+	// fetchGit is captured on the host's Nix only (the roots have no git).
+	if want := 3*len(explainKinds) - 2; err != nil || len(files) < want {
+		t.Fatalf("found %d captured texts, want %d (run sudo builder/diagnose/testdata/capture.sh)", len(files), want)
 	}
 	w := newWorld(t)
 	for _, f := range files {

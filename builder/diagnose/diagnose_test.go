@@ -42,6 +42,8 @@ func TestRealTexts(t *testing.T) {
 		{"network-fetchtarball", vmEvidence(), KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid", "resolve host"}, []string{"multipass exec nixpass -- curl -sI https://cache.nixos.org", "VPN", "proxy", "the Mac"}, false, ""},
 		{"network-fetchurl", vmEvidence(), KindNetwork, "network", []string{"app-1.0.tar.gz from nixpass-unresolvable.invalid", "building app-1.0.tar.gz"}, []string{"no working network"}, true, ""},
 		{"network-fetchurl", localEvidence(), KindNetwork, "network", []string{"this machine could not download"}, []string{"this machine's network", "curl -sI"}, true, ""},
+		{"network-refused", vmEvidence(), KindNetwork, "network", []string{"could not download http://127.0.0.1:1/src/app-1.0.tar.gz from 127.0.0.1:1", "connect to server"}, []string{"no working network", "VPN"}, false, ""},
+		{"network-http404", vmEvidence(), KindNetwork, "network", []string{"no-such-file.tar.gz", "HTTP error 404"}, []string{"the URL is wrong or gone"}, false, ""},
 		{"platform-system", vmEvidence(), KindPlatform, "platform", []string{"arm-image is for aarch64-linux", "builds for x86_64-linux"}, []string{"--system aarch64-linux", "emulation"}, true, ""},
 		{"platform-kvm", vmEvidence(), KindPlatform, "platform", []string{"needs the system feature kvm", "benchmark, big-parallel"}, []string{"runAsRoot needs KVM", "fakeRootCommands", "enableFakechroot"}, true, ""},
 		{"setup-nixbld-missing", vmEvidence(), KindUnavailable, "setup-build-users", []string{"Nix is not set up", "build-users-group"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
@@ -96,6 +98,19 @@ func withDir(ev Evidence, dir string) Evidence {
 func withContains(ev Evidence, text string) Evidence {
 	ev.Project.Contains = func(s string) bool { return s == text }
 	return ev
+}
+
+// TestFetchGitOn28: Nix 2.8 runs git for fetchGit and prints git's own
+// error (the roots have no git, so only the host's Nix is captured).
+func TestFetchGitOn28(t *testing.T) {
+	b, err := os.ReadFile("testdata/2.8/network-fetchgit.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Diagnose(string(b), vmEvidence())
+	if d.Kind != KindNetwork || !strings.Contains(d.Message, "http://nixpass-unresolvable.invalid/repo.git/") || !strings.Contains(d.Message, "Could not resolve host") {
+		t.Errorf("fetchGit: %s %q", d.Kind, d.Message)
+	}
 }
 
 // TestSignalWording: a signal 9 is an OOM kill only with evidence, and

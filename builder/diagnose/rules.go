@@ -68,6 +68,8 @@ var Rules = []Rule{
 	evalRule,
 }
 
+var reNoSpace = regexp.MustCompile(`No space left on device`)
+
 // diskFullRule covers "No space left on device" anywhere in the log: Nix
 // 2.8 "error: writing to file: No space left on device" while building
 // or copying (builder/testdata/nix/2.8-disk-full.txt), and the same text
@@ -75,7 +77,7 @@ var Rules = []Rule{
 var diskFullRule = Rule{
 	Name: "disk-full", Kind: KindDiskFull,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
-		m, i := l.findLine(regexp.MustCompile(`No space left on device`))
+		m, i := l.findLine(reNoSpace)
 		if m == nil {
 			return Match{}, false
 		}
@@ -286,6 +288,7 @@ var (
 	reDownload = regexp.MustCompile(`unable to download '([^']+)': (.+?)(?:; retrying in .*)?$`)
 	reGitFetch = regexp.MustCompile(`fatal: unable to access '([^']+)': (.+)$`)
 	reBuilder  = regexp.MustCompile(`builder for '([^']+)' failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
+	reNoOutput = regexp.MustCompile(`builder for '([^']+)' (failed to produce output path.*)`)
 	reReason   = regexp.MustCompile(`Reason: builder failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
 )
 
@@ -575,7 +578,7 @@ var builderFailedRule = Rule{
 				fmt.Sscan(r[3], &out.Signal)
 			}
 			at = i
-		} else if m, i := l.find(regexp.MustCompile(`builder for '([^']+)' (failed to produce output path.*)`)); m != nil {
+		} else if m, i := l.find(reNoOutput); m != nil {
 			out = Match{Drv: m[1], What: m[2]}
 			at = i
 		} else {
