@@ -21,7 +21,7 @@ var explainKinds = map[string]builder.Kind{
 	"network-fetchtarball": builder.KindNetwork, "network-fetchurl": builder.KindNetwork,
 	"network-refused": builder.KindNetwork, "network-http404": builder.KindNetwork, "network-fetchgit": builder.KindNetwork,
 	"platform-system": builder.KindPlatform, "platform-kvm": builder.KindPlatform,
-	"setup-nixbld-missing": builder.KindUnavailable, "setup-socket-missing": builder.KindUnavailable,
+	"disk-full": builder.KindDiskFull, "setup-nixbld-missing": builder.KindUnavailable, "setup-socket-missing": builder.KindUnavailable,
 	"setup-socket-refused": builder.KindUnavailable, "setup-socket-denied": builder.KindUnavailable,
 	"setup-store-readonly": builder.KindUnavailable,
 }

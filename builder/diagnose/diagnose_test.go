@@ -46,6 +46,8 @@ func TestRealTexts(t *testing.T) {
 		{"network-http404", vmEvidence(), KindNetwork, "network", []string{"no-such-file.tar.gz", "HTTP error 404"}, []string{"the URL is wrong or gone"}, false, ""},
 		{"platform-system", vmEvidence(), KindPlatform, "platform", []string{"arm-image is for aarch64-linux", "builds for x86_64-linux"}, []string{"--system aarch64-linux", "emulation"}, true, ""},
 		{"platform-kvm", vmEvidence(), KindPlatform, "platform", []string{"needs the system feature kvm", "benchmark, big-parallel"}, []string{"runAsRoot needs KVM", "fakeRootCommands", "enableFakechroot"}, true, ""},
+		{"disk-full", vmEvidence(), KindDiskFull, "disk-full", []string{"ran out of disk space", "No space left on device"}, []string{"multipass exec nixpass -- nix-collect-garbage -d", "nixpass vm resize --disk 60G", "untouched"}, false, ""},
+		{"disk-full", localEvidence(), KindDiskFull, "disk-full", []string{"this machine ran out of disk space"}, []string{"nix-collect-garbage -d"}, false, ""},
 		{"setup-nixbld-missing", vmEvidence(), KindUnavailable, "setup-build-users", []string{"Nix is not set up", "build-users-group"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
 		{"setup-nixbld-missing", localEvidence(), KindUnavailable, "setup-build-users", []string{"Nix is not set up on this machine"}, []string{"sudo apt-get install nix-setup-systemd"}, false, ""},
 		{"setup-socket-missing", localEvidence(), KindUnavailable, "setup-daemon-socket", []string{"nix-daemon is not running", "no-such-dir/socket"}, []string{"sudo systemctl start nix-daemon", "nix-setup-systemd"}, false, ""},

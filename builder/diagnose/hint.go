@@ -66,8 +66,8 @@ func (ev *Evidence) recreateVM(h *hint) string {
 		h.and([]string{"nixpass", "vm", "delete", "--yes"}, []string{"nixpass", "vm", "create"})
 }
 
-// HumanGiB formats a memory size in GiB, the unit Multipass sizes use.
-func HumanGiB(n int64) string {
+// humanGiB formats a memory size in GiB, the unit Multipass sizes use.
+func humanGiB(n int64) string {
 	g := float64(n) / (1 << 30)
 	if g == float64(int64(g)) {
 		return fmt.Sprintf("%d GiB", int64(g))
@@ -88,8 +88,8 @@ func roundGiB(n int64) int64 {
 	return g << 30
 }
 
-// NextMemory suggests double the memory, in Multipass size syntax.
-func NextMemory(mem int64) string {
+// nextMemory suggests double the memory, in Multipass size syntax.
+func nextMemory(mem int64) string {
 	if mem <= 0 {
 		return "8G"
 	}
@@ -116,22 +116,22 @@ func (ev *Evidence) memoryHint(h *hint) string {
 	if ev.vm() {
 		have := "the builder VM's memory"
 		if m.Memory > 0 {
-			have = "the builder VM has " + HumanGiB(roundGiB(m.Memory)) + " of memory"
+			have = "the builder VM has " + humanGiB(roundGiB(m.Memory)) + " of memory"
 		}
 		return fmt.Sprintf("%s: give it more with: %s — or %s", have,
-			h.cmd("nixpass", "vm", "resize", "--memory", NextMemory(m.Memory)), ev.fewerJobs())
+			h.cmd("nixpass", "vm", "resize", "--memory", nextMemory(m.Memory)), ev.fewerJobs())
 	}
 	if m.MemLimit > 0 && (m.Memory == 0 || m.MemLimit < m.Memory) {
 		ram := ""
 		if m.Memory > 0 {
-			ram = " (this machine has " + HumanGiB(m.Memory) + " of RAM)"
+			ram = " (this machine has " + humanGiB(m.Memory) + " of RAM)"
 		}
 		return fmt.Sprintf("the build ran under a memory limit of %s%s: raise or lift that limit, or %s",
-			HumanGiB(m.MemLimit), ram, ev.fewerJobs())
+			humanGiB(m.MemLimit), ram, ev.fewerJobs())
 	}
 	have := ""
 	if m.Memory > 0 {
-		have = "this machine has " + HumanGiB(m.Memory) + " of RAM: "
+		have = "this machine has " + humanGiB(m.Memory) + " of RAM: "
 	}
 	return have + "close memory-hungry programs, or " + ev.fewerJobs()
 }

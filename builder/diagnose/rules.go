@@ -71,9 +71,12 @@ var Rules = []Rule{
 var reNoSpace = regexp.MustCompile(`No space left on device`)
 
 // diskFullRule covers "No space left on device" anywhere in the log: Nix
-// 2.8 "error: writing to file: No space left on device" while building
-// or copying (builder/testdata/nix/2.8-disk-full.txt), and the same text
-// while substituting (2.18).
+// 2.8 and 2.26 "error: writing to file: No space left on device" while
+// building or copying, the builder's own "dd: error writing '…': No space
+// left on device" before 2.34's "Reason: builder failed with exit code 1
+// … note: build failure may have been caused by lack of free disk space"
+// (testdata/*/disk-full.txt, a store on a 24 MiB tmpfs), and the same
+// text while substituting (builder/testdata/nix/2.18-disk-full-store.txt).
 var diskFullRule = Rule{
 	Name: "disk-full", Kind: KindDiskFull,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {

@@ -76,6 +76,10 @@ NIX
 	cat >"$f/proj/platform-kvm.nix" <<'NIX'
 import ./common.nix { name = "docker-image-run-as-root.tar.gz"; script = "echo hi > $out"; extra = { requiredSystemFeatures = [ "kvm" ]; }; }
 NIX
+	cat >"$f/proj/disk-full.nix" <<'NIX'
+import ./common.nix { name = "big"; script = "echo writing; dd if=/dev/zero of=$out bs=1M count=64"; }
+NIX
+	mkdir -p "$f/tiny"
 	cat >"$f/proj/ok.nix" <<'NIX'
 import ./common.nix { name = "ok-${toString builtins.currentTime}"; script = "echo hi > $out"; }
 NIX
@@ -113,6 +117,12 @@ one() {
 	echo "  $name: exit $rc"
 }
 
+# tiny runs a command in its own mount namespace with a 24 MiB tmpfs at
+# $fix/tiny, for a store that fills up (nix-build --store $fix/tiny).
+tiny() {
+	unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs -o size=24m tmpfs "$0" && exec "$@"' "$fix/tiny" "$@"
+}
+
 # nobody runs a command as an unprivileged user, as a desktop user or
 # the VM's ubuntu user would be.
 nobody() {
@@ -147,6 +157,7 @@ capture_here() {
 	one network-fetchurl nix-build --no-out-link "${off[@]}" network-fetchurl.nix
 	one platform-system nix-build --no-out-link "${off[@]}" --option extra-platforms '' platform-system.nix
 	one platform-kvm nix-build --no-out-link "${off[@]}" --option system-features 'benchmark big-parallel' platform-kvm.nix
+	one disk-full tiny nix-build --no-out-link "${off[@]}" --store "$fix/tiny" disk-full.nix
 	one setup-nixbld-missing nix-build --no-out-link "${off[@]}" --option build-users-group nosuchgroup ok.nix
 	one setup-socket-missing env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/no-such-dir/socket" nix-build --no-out-link "${off[@]}" ok.nix
 	one setup-socket-refused env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/stale.sock" nix-build --no-out-link "${off[@]}" ok.nix
