@@ -37,7 +37,7 @@ func TestRealTexts(t *testing.T) {
 		{"hash-mismatch-sri", vmEvidence(), KindBuild, "hash-mismatch", []string{"vendor-deps", "got sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="}, []string{`"sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
 		{"hash-mismatch-base32", withContains(vmEvidence(), "0000000000000000000000000000000000000000000000000000"), KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`"00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq"`}, true, ""},
 		{"hash-mismatch-sri", withContains(vmEvidence(), "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`with "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
-		{"missing-outside", withDir(vmEvidence(), "/Users/ana/proj"), KindEval, "missing-file", []string{"/shared/lib.nix does not exist"}, []string{"only mounted folders", "--mount", "/shared"}, false, ""},
+		{"missing-outside", withDir(vmEvidence(), "/Users/ana/proj"), KindEval, "missing-file", []string{"/shared/lib.nix does not exist"}, []string{"only mounted folders", "--mount", "/shared"}, false, "missing-outside.nix:1:1"},
 		{"no-default", vmEvidence(), KindConfig, "no-nix-file", []string{"no default.nix", "nobody/default.nix"}, []string{"--file"}, false, ""},
 		{"network-fetchtarball", vmEvidence(), KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid", "resolve host"}, []string{"multipass exec nixpass -- curl -sI https://cache.nixos.org", "VPN", "proxy", "the Mac"}, false, ""},
 		{"network-fetchurl", vmEvidence(), KindNetwork, "network", []string{"app-1.0.tar.gz from nixpass-unresolvable.invalid", "building app-1.0.tar.gz"}, []string{"no working network"}, true, ""},
@@ -55,7 +55,7 @@ func TestRealTexts(t *testing.T) {
 		{"setup-socket-denied", localEvidence(), KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"sudo usermod -aG nix-users ana", "log out and in again"}, false, ""},
 		{"setup-socket-denied", vmEvidence(), KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
 		{"setup-store-readonly", localEvidence(), KindUnavailable, "setup-store-permission", []string{"not writable", "/nix/var/nix/"}, []string{"nix-setup-systemd", "nix-users"}, false, ""},
-		{"flake-untracked", withDir(vmEvidence(), "/Users/ana/flake"), KindEval, "flake-untracked", []string{"untracked.nix is not in the flake", "git tracks"}, []string{"git -C /Users/ana/flake add untracked.nix"}, false, ""},
+		{"flake-untracked", withDir(vmEvidence(), "/Users/ana/flake"), KindEval, "flake-untracked", []string{"untracked.nix is not in the flake", "git tracks"}, []string{"git -C /Users/ana/flake add untracked.nix"}, false, "image.nix:1:1"},
 	}
 	for _, v := range versions {
 		for _, tt := range tests {
@@ -83,6 +83,10 @@ func TestRealTexts(t *testing.T) {
 				}
 				if tt.drv != (d.Drv != "") || (tt.drv && !strings.HasPrefix(d.Drv, "/nix/store/")) {
 					t.Errorf("drv = %q, want one: %v", d.Drv, tt.drv)
+				}
+				// Nix 2.8 prints no position for a missing import.
+				if v == "2.8" && (tt.file == "missing-outside" || tt.file == "flake-untracked") {
+					tt.position = ""
 				}
 				if !strings.HasSuffix(d.Position, tt.position) || (tt.position != "") != (d.Position != "") {
 					t.Errorf("position = %q, want …%q", d.Position, tt.position)

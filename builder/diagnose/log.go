@@ -87,7 +87,7 @@ func (l *nixLog) position(i int) string {
 		if m := reAt.FindStringSubmatch(l.lines[j]); m != nil && !strings.HasPrefix(m[1], "«") && !strings.HasPrefix(m[1], "<") {
 			return m[1]
 		}
-		if !strings.HasPrefix(l.lines[j], " ") {
+		if l.lines[j] != "" && !strings.HasPrefix(l.lines[j], " ") {
 			break
 		}
 	}
