@@ -19,7 +19,7 @@ var explainKinds = map[string]builder.Kind{
 	"build-exit": builder.KindBuild, "build-signal9": builder.KindBuild,
 	"hash-mismatch-sri": builder.KindBuild, "hash-mismatch-base32": builder.KindBuild,
 	"network-fetchtarball": builder.KindNetwork, "network-fetchurl": builder.KindNetwork,
-	"network-refused": builder.KindNetwork, "network-http404": builder.KindNetwork, "network-fetchgit": builder.KindNetwork,
+	"network-refused": builder.KindNetwork, "network-flake-input": builder.KindNetwork, "network-http404": builder.KindNetwork, "network-fetchgit": builder.KindNetwork,
 	"platform-system": builder.KindPlatform, "platform-kvm": builder.KindPlatform,
 	"disk-full": builder.KindDiskFull, "setup-nixbld-missing": builder.KindUnavailable, "setup-socket-missing": builder.KindUnavailable,
 	"setup-socket-refused": builder.KindUnavailable, "setup-socket-denied": builder.KindUnavailable,

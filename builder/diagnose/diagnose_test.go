@@ -42,6 +42,7 @@ func TestRealTexts(t *testing.T) {
 		{"network-fetchtarball", vmEvidence(), KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid", "resolve host"}, []string{"multipass exec nixpass -- curl -sI https://cache.nixos.org", "VPN", "proxy", "the Mac"}, false, ""},
 		{"network-fetchurl", vmEvidence(), KindNetwork, "network", []string{"app-1.0.tar.gz from nixpass-unresolvable.invalid", "building app-1.0.tar.gz"}, []string{"no working network"}, true, ""},
 		{"network-fetchurl", localEvidence(), KindNetwork, "network", []string{"this machine could not download"}, []string{"this machine's network", "curl -sI"}, true, ""},
+		{"network-flake-input", vmEvidence(), KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/dep.tar.gz"}, []string{"no working network"}, false, ""},
 		{"network-refused", vmEvidence(), KindNetwork, "network", []string{"could not download http://127.0.0.1:1/src/app-1.0.tar.gz from 127.0.0.1:1", "connect to server"}, []string{"no working network", "VPN"}, false, ""},
 		{"network-http404", vmEvidence(), KindNetwork, "network", []string{"no-such-file.tar.gz", "HTTP error 404"}, []string{"the URL is wrong or gone"}, false, ""},
 		{"platform-system", vmEvidence(), KindPlatform, "platform", []string{"arm-image is for aarch64-linux", "builds for x86_64-linux"}, []string{"--system aarch64-linux", "emulation"}, true, ""},

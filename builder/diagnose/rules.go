@@ -30,6 +30,8 @@ type Match struct {
 	Need, Have string
 	// Repo is the git repository of an untracked file.
 	Repo string
+	// Input is the flake input a download was for.
+	Input string
 }
 
 // Rule is one entry of the failure table.
@@ -288,11 +290,12 @@ func missing(need, have string) string {
 }
 
 var (
-	reDownload = regexp.MustCompile(`unable to download '([^']+)': (.+?)(?:; retrying in .*)?$`)
-	reGitFetch = regexp.MustCompile(`fatal: unable to access '([^']+)': (.+)$`)
-	reBuilder  = regexp.MustCompile(`builder for '([^']+)' failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
-	reNoOutput = regexp.MustCompile(`builder for '([^']+)' (failed to produce output path.*)`)
-	reReason   = regexp.MustCompile(`Reason: builder failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
+	reDownload   = regexp.MustCompile(`unable to download '([^']+)': (.+?)(?:; retrying in .*)?$`)
+	reFlakeInput = regexp.MustCompile(`while updating the flake input '([^']+)'`)
+	reGitFetch   = regexp.MustCompile(`fatal: unable to access '([^']+)': (.+)$`)
+	reBuilder    = regexp.MustCompile(`builder for '([^']+)' failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
+	reNoOutput   = regexp.MustCompile(`builder for '([^']+)' (failed to produce output path.*)`)
+	reReason     = regexp.MustCompile(`Reason: builder failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
 )
 
 // networkRule covers a download that failed, while evaluating
@@ -303,7 +306,9 @@ var (
 // trace, and for fetchurl followed by "builder for …" / "Cannot build …"
 // (testdata/*/network-*.txt); the same line with "HTTP error 404",
 // "Couldn't connect to server", "Timeout was reached" or an SSL error;
-// git's "fatal: unable to access '…': Could not resolve host: …".
+// git's "fatal: unable to access '…': Could not resolve host: …"
+// (2.8's fetchGit); a flake input: 2.8 the same line, 2.26 and 2.34 under
+// "… while updating the flake input 'dep'" (network-flake-input.txt).
 var networkRule = Rule{
 	Name: "network", Kind: KindNetwork,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
@@ -321,6 +326,9 @@ var networkRule = Rule{
 			reason = strings.TrimSuffix(reason, ")")
 		}
 		out := Match{Subject: m[1], Reason: reason}
+		if in, _ := l.findLine(reFlakeInput); in != nil {
+			out.Input = in[1]
+		}
 		if b, _ := l.find(reBuilder); b != nil {
 			out.Drv = b[1]
 		} else if c, _ := l.find(reCannotBuild); c != nil {
@@ -336,6 +344,9 @@ var networkRule = Rule{
 		s += ": " + m.Reason
 		if m.Drv != "" {
 			s += " (building " + drvName(m.Drv) + ")"
+		}
+		if m.Input != "" {
+			s += " (the flake input " + m.Input + ")"
 		}
 		return s
 	},

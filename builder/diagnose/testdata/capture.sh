@@ -79,7 +79,14 @@ NIX
 	cat >"$f/proj/disk-full.nix" <<'NIX'
 import ./common.nix { name = "big"; script = "echo writing; dd if=/dev/zero of=$out bs=1M count=64"; }
 NIX
-	mkdir -p "$f/tiny"
+	mkdir -p "$f/tiny" "$f/netflake"
+	# A flake whose input is on an unresolvable host.
+	cat >"$f/netflake/flake.nix" <<'NIX'
+{
+  inputs.dep = { url = "http://nixpass-unresolvable.invalid/dep.tar.gz"; flake = false; };
+  outputs = { self, dep }: { packages.x86_64-linux.default = import "${dep}/image.nix"; };
+}
+NIX
 	cat >"$f/proj/ok.nix" <<'NIX'
 import ./common.nix { name = "ok-${toString builtins.currentTime}"; script = "echo hi > $out"; }
 NIX
@@ -170,6 +177,7 @@ capture_here() {
 	if command -v git >/dev/null; then
 		one network-fetchgit nix-instantiate --eval "${off[@]}" -E 'builtins.fetchGit "http://nixpass-unresolvable.invalid/repo.git"'
 	fi
+	one network-flake-input nix --extra-experimental-features 'nix-command flakes' build --no-link "${off[@]}" "path:$fix/netflake#default"
 	one flake-untracked nix --extra-experimental-features 'nix-command flakes' build --no-link "${off[@]}" "$fix/flake#default"
 	one flake-eval-undefined nix --extra-experimental-features 'nix-command flakes' eval --file eval-undefined.nix
 }
