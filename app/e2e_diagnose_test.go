@@ -84,3 +84,25 @@ func TestBuildDiagnosesRealFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusSeesNixSetUp: status makes a real round trip to the store,
+// so a Nix without its daemon is unavailable, with the fix.
+func TestStatusSeesNixSetUp(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	if o := w.run("status", "--json"); o.code != 0 || !strings.Contains(o.stdout, `"state": "running"`) {
+		t.Fatalf("status of a working Nix:\n%v", o)
+	}
+	w.env = append(w.env, "NIX_REMOTE=daemon", "NIX_DAEMON_SOCKET_PATH=/nonexistent/nixpass/socket")
+	o := w.run("status", "--json")
+	var st struct {
+		Builder struct{ State, Problem, Hint string }
+	}
+	if err := json.Unmarshal([]byte(o.stdout), &st); err != nil {
+		t.Fatalf("%v\n%v", err, o)
+	}
+	if st.Builder.State != "unavailable" || !strings.Contains(st.Builder.Problem, "nix-daemon is not running") ||
+		!strings.Contains(st.Builder.Hint, "sudo systemctl start nix-daemon") {
+		t.Errorf("status without a daemon: %+v", st.Builder)
+	}
+}

@@ -107,6 +107,22 @@ func withContains(ev Evidence, text string) Evidence {
 	return ev
 }
 
+// TestSocketDeniedOnDebian: the host's real daemon socket, for a user
+// outside nix-users (only the host runs a daemon).
+func TestSocketDeniedOnDebian(t *testing.T) {
+	for _, f := range []string{"setup-socket-denied-auto", "setup-socket-denied-daemon"} {
+		b, err := os.ReadFile("testdata/2.8/" + f + ".txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := Diagnose(string(b), localEvidence())
+		if d.Kind != KindUnavailable || !strings.Contains(d.Message, "/nix/var/nix/daemon-socket/socket denies access") ||
+			!strings.Contains(d.Hint, "sudo usermod -aG nix-users ana") {
+			t.Errorf("%s: %s %q / %q", f, d.Kind, d.Message, d.Hint)
+		}
+	}
+}
+
 // TestFetchGitOn28: Nix 2.8 runs git for fetchGit and prints git's own
 // error (the roots have no git, so only the host's Nix is captured).
 func TestFetchGitOn28(t *testing.T) {

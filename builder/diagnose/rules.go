@@ -128,7 +128,12 @@ var buildUsersRule = Rule{
 	},
 }
 
-var reSocket = regexp.MustCompile(`cannot connect to socket at '([^']+)': (.+)$`)
+var (
+	reSocket = regexp.MustCompile(`cannot connect to socket at '([^']+)': (.+)$`)
+	// 2.8 as a user outside nix-users, without NIX_REMOTE: the socket's
+	// folder is root:nix-users 0770.
+	reSocketStat = regexp.MustCompile(`getting status of '?(/nix/var/nix/daemon-socket/socket)'?: (Permission denied)`)
+)
 
 // daemonSocketRule covers a nix-daemon that cannot be reached: "error:
 // cannot connect to socket at '/nix/var/nix/daemon-socket/socket': No
@@ -136,10 +141,16 @@ var reSocket = regexp.MustCompile(`cannot connect to socket at '([^']+)': (.+)$`
 // daemon's socket), "…: Permission denied" (the user is not in
 // nix-users). Same text in 2.8, 2.26 and 2.34; the newer ones print it as
 // the innermost error of an evaluation trace (testdata/*/setup-socket-*.txt).
+// Debian 12's Nix 2.8 run by a user outside nix-users without NIX_REMOTE
+// says "error: getting status of /nix/var/nix/daemon-socket/socket:
+// Permission denied" (testdata/2.8/setup-socket-denied-auto.txt).
 var daemonSocketRule = Rule{
 	Name: "setup-daemon-socket", Kind: KindUnavailable,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reSocket)
+		if m == nil {
+			m, _ = l.find(reSocketStat)
+		}
 		if m == nil {
 			return Match{}, false
 		}

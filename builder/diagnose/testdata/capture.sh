@@ -169,6 +169,12 @@ capture_here() {
 	one setup-socket-missing env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/no-such-dir/socket" nix-build --no-out-link "${off[@]}" ok.nix
 	one setup-socket-refused env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/stale.sock" nix-build --no-out-link "${off[@]}" ok.nix
 	one setup-socket-denied nobody env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/denied.sock" nix-build --no-out-link "${off[@]}" ok.nix
+	# Debian 12's real case: a user not in nix-users, the daemon's socket
+	# folder is root:nix-users 0770 (only where a daemon runs: the host).
+	if [ -S /nix/var/nix/daemon-socket/socket ]; then
+		one setup-socket-denied-auto nobody nix-build --no-out-link "${off[@]}" ok.nix
+		one setup-socket-denied-daemon nobody env NIX_REMOTE=daemon nix-build --no-out-link "${off[@]}" ok.nix
+	fi
 	one setup-store-readonly nobody env NIX_REMOTE=local nix-build --no-out-link "${off[@]}" ok.nix
 	one network-refused nix-instantiate --eval "${off[@]}" -E 'builtins.fetchurl "http://127.0.0.1:1/src/app-1.0.tar.gz"'
 	one network-http404 nix-instantiate --eval "${off[@]}" -E "builtins.fetchurl \"http://127.0.0.1:$NIXPASS_CAPTURE_PORT/no-such-file.tar.gz\""
