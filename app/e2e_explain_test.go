@@ -23,7 +23,7 @@ var explainKinds = map[string]builder.Kind{
 	"platform-system": builder.KindPlatform, "platform-kvm": builder.KindPlatform,
 	"disk-full": builder.KindDiskFull, "setup-nixbld-missing": builder.KindUnavailable, "setup-socket-missing": builder.KindUnavailable,
 	"setup-socket-refused": builder.KindUnavailable, "setup-socket-denied": builder.KindUnavailable,
-	"setup-store-readonly": builder.KindUnavailable,
+	"setup-store-readonly":     builder.KindUnavailable,
 	"setup-socket-denied-auto": builder.KindUnavailable, "setup-socket-denied-daemon": builder.KindUnavailable,
 }
 
