@@ -57,7 +57,7 @@ func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) 
 		if be := setupProblem(err, l.DiagnoseMachine(ctx)); be != nil {
 			return "", be
 		}
-		return "", nixMissing(err, "this machine", "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download")
+		return "", nixMissing(err, "this machine", localNixHint)
 	}
 	return dir, nil
 }
@@ -73,6 +73,10 @@ func installScript(path string) error {
 	}
 	return renameio.WriteFile(path, script.Body(), 0o755)
 }
+
+// localNixHint is how to get a working multi-user Nix on Linux: Debian's
+// nix-bin alone has no daemon and no build users.
+const localNixHint = "install Nix: sudo apt-get install nix-bin nix-setup-systemd (Debian/Ubuntu), then sudo usermod -aG nix-users $USER and log in again; or see https://nixos.org/download"
 
 // setupProblem classifies a failed `check` whose stderr is Nix's own
 // error (exit 1): no daemon, a socket the user may not open, no build

@@ -29,7 +29,7 @@ func (r *run) classify(ctx context.Context, code int) error {
 	case exitNixMissing:
 		hint := "recreate the builder (nixpass vm delete --yes && nixpass vm create), or install Nix in it"
 		if _, local := r.b.Machine.(*Local); local {
-			hint = "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download"
+			hint = localNixHint
 		}
 		return &Error{Kind: KindUnavailable, Message: "Nix is not installed on " + where, Hint: hint}
 	case exitNotAFile:
