@@ -16,7 +16,7 @@ import (
 var explainKinds = map[string]builder.Kind{
 	"eval-undefined": builder.KindEval, "flake-eval-undefined": builder.KindEval, "flake-untracked": builder.KindEval,
 	"missing-outside": builder.KindEval, "no-default": builder.KindConfig,
-	"build-exit": builder.KindBuild, "build-signal9": builder.KindBuild,
+	"build-exit": builder.KindBuild, "build-cycle": builder.KindBuild, "build-signal9": builder.KindBuild,
 	"hash-mismatch-sri": builder.KindBuild, "hash-mismatch-base32": builder.KindBuild,
 	"network-fetchtarball": builder.KindNetwork, "network-fetchurl": builder.KindNetwork,
 	"network-refused": builder.KindNetwork, "network-flake-input": builder.KindNetwork, "network-http404": builder.KindNetwork, "network-fetchgit": builder.KindNetwork,

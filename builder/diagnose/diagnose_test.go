@@ -34,6 +34,7 @@ func TestRealTexts(t *testing.T) {
 		{"flake-eval-undefined", Evidence{Project: Project{Dir: "/p", Flake: ".#image"}}, KindEval, "eval", []string{"undefined variable 'pkgz'"}, []string{"nix flake check"}, false, "eval-undefined.nix:1:18"},
 		{"build-exit", vmEvidence(), KindBuild, "builder-failed", []string{"builder for failing failed with exit code 3", "fatal: something broke"}, []string{"log"}, true, ""},
 		{"build-signal9", vmEvidence(), KindBuild, "builder-failed", []string{"killed", "signal 9", "the kernel log could not be read"}, []string{"if memory is short", "4 GiB", "nixpass vm resize --memory 8G", "cores = 2"}, true, ""},
+		{"build-cycle", withDir(vmEvidence(), "/Users/ana/proj"), KindBuild, "build-other", []string{"the build failed on the builder VM", "cycle detected"}, []string{"nixpass logs /Users/ana/proj"}, true, ""},
 		{"hash-mismatch-sri", vmEvidence(), KindBuild, "hash-mismatch", []string{"vendor-deps", "got sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="}, []string{`"sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
 		{"hash-mismatch-base32", withContains(vmEvidence(), "0000000000000000000000000000000000000000000000000000"), KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`"00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq"`}, true, ""},
 		{"hash-mismatch-sri", withContains(vmEvidence(), "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`with "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},

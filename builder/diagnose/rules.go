@@ -695,9 +695,10 @@ func signalHint(ev *Evidence, h *hint) string {
 	return "if memory is short: " + ev.memoryHint(h)
 }
 
-// buildOtherRule covers any other error after Nix started building
-// (e.g. 2.8's "error: unable to start build process"): a build failure,
-// not an evaluation error.
+// buildOtherRule covers any other error after Nix started building, such
+// as "error: cycle detected in build of '…' in the references of output
+// 'dev' from output 'out'" (2.8, 2.26, 2.34: testdata/*/build-cycle.txt):
+// a build failure, not an evaluation error.
 var buildOtherRule = Rule{
 	Name: "build-other", Kind: KindBuild,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
@@ -705,13 +706,13 @@ var buildOtherRule = Rule{
 			return Match{}, false
 		}
 		first := l.errs[0]
-		for _, line := range l.lines[:first] {
-			if reBuilding.MatchString(line) {
+		for i := first - 1; i >= 0; i-- {
+			if b := reBuilding.FindStringSubmatch(l.lines[i]); b != nil {
 				what := errorText(l.lines, l.innermost())
 				if what == "" {
 					what = lastNonEmpty(l.lines)
 				}
-				return Match{What: what}, true
+				return Match{What: what, Drv: b[1]}, true
 			}
 		}
 		return Match{}, false

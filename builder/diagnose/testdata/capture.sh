@@ -48,6 +48,10 @@ import ./common.nix { name = "killed"; script = "echo allocating; kill -9 $$"; }
 NIX
 	# Fixed-output derivations with a wrong hash, written as SRI and as
 	# Nix's base32: the hint must quote the right one in the same form.
+	# Two outputs that refer to each other: an error after the build.
+	cat >"$f/proj/build-cycle.nix" <<'NIX'
+import ./common.nix { name = "cycle"; script = "echo $dev > $out; echo $out > $dev"; extra = { outputs = [ "out" "dev" ]; }; }
+NIX
 	cat >"$f/proj/hash-mismatch-sri.nix" <<'NIX'
 import ./common.nix { name = "vendor-deps"; script = "echo hello > $out"; extra = {
   outputHashMode = "flat"; outputHashAlgo = "sha256";
@@ -156,6 +160,7 @@ capture_here() {
 	# In the sandbox the builder is PID 1 of its namespace, which SIGKILL
 	# from inside cannot kill: this one case runs without the sandbox.
 	one build-signal9 nix-build --no-out-link --option substituters '' --option sandbox false "${users[@]}" build-signal9.nix
+	one build-cycle nix-build --no-out-link "${off[@]}" build-cycle.nix
 	one hash-mismatch-sri nix-build --no-out-link "${off[@]}" hash-mismatch-sri.nix
 	one hash-mismatch-base32 nix-build --no-out-link "${off[@]}" hash-mismatch-base32.nix
 	one missing-outside nix-build --no-out-link "${off[@]}" missing-outside.nix
