@@ -90,8 +90,11 @@ func setupProblem(err error, m diagnose.Machine) *Error {
 	if u, uerr := user.Current(); uerr == nil {
 		ev.User = u.Username
 	}
+	// Only set-up verdicts: anything else (a broken nix.conf, say) is
+	// reported with Nix's own words by the caller, not with a hint meant
+	// for a build.
 	d := diagnose.Diagnose(xe.Stderr, ev)
-	if d.Kind == diagnose.KindOK {
+	if d.Kind != diagnose.KindUnavailable && d.Kind != diagnose.KindDiskFull {
 		return nil
 	}
 	return &Error{Kind: KindUnavailable, Err: err, Message: d.Message, Hint: d.Hint}

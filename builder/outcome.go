@@ -100,8 +100,11 @@ func nixFilesContain(dir string) func(string) bool {
 	return func(text string) bool {
 		found, seen := false, 0
 		_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || found || seen > 500 {
-				return filepath.SkipDir
+			switch {
+			case found || seen > 500:
+				return fs.SkipAll
+			case err != nil:
+				return nil
 			}
 			if e.IsDir() {
 				if n := e.Name(); p != dir && (strings.HasPrefix(n, ".") || n == "node_modules" || strings.Count(p[len(dir):], "/") > 4) {
