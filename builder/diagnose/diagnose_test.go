@@ -57,7 +57,7 @@ func TestRealTexts(t *testing.T) {
 		{"setup-socket-denied", localEvidence(), KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"sudo usermod -aG nix-users ana", "log out and in again"}, false, ""},
 		{"setup-socket-denied", vmEvidence(), KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
 		{"setup-store-readonly", localEvidence(), KindUnavailable, "setup-store-permission", []string{"not writable", "/nix/var/nix/"}, []string{"nix-setup-systemd", "nix-users"}, false, ""},
-		{"flake-untracked", withDir(vmEvidence(), "/Users/ana/flake"), KindEval, "flake-untracked", []string{"untracked.nix is not in the flake", "git tracks"}, []string{"git -C /Users/ana/flake add untracked.nix"}, false, "image.nix:1:1"},
+		{"flake-untracked", withDir(vmEvidence(), "/Users/ana/flake"), KindEval, "flake-untracked", []string{"untracked.nix is not in the flake", "git tracks"}, []string{"git -C /", "flake add untracked.nix"}, false, "image.nix:1:1"},
 	}
 	for _, v := range versions {
 		for _, tt := range tests {
@@ -106,6 +106,33 @@ func withDir(ev Evidence, dir string) Evidence {
 func withContains(ev Evidence, text string) Evidence {
 	ev.Project.Contains = func(s string) bool { return s == text }
 	return ev
+}
+
+// TestUntrackedRepoPath: 2.34 names the repository as the builder sees
+// it; the hint names it as the user does.
+func TestUntrackedRepoPath(t *testing.T) {
+	b, err := os.ReadFile("testdata/2.34/flake-untracked.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := vmEvidence()
+	ev.Project = Project{Dir: "/Users/ana/src/app", GuestDir: "/tmp/nixpass-capture/flake", Flake: ".#default"}
+	if d := Diagnose(string(b), ev); !strings.Contains(d.Hint, "git -C /Users/ana/src/app add untracked.nix") {
+		t.Errorf("hint %q", d.Hint)
+	}
+	ev.Project = Project{}
+	if d := Diagnose(string(b), ev); !strings.Contains(d.Hint, "git -C /tmp/nixpass-capture/flake add untracked.nix") {
+		t.Errorf("hint without a project %q", d.Hint)
+	}
+	// 2.26 names only the file in the flake's store copy.
+	b, err = os.ReadFile("testdata/2.26/flake-untracked.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Project = Project{Dir: "/Users/ana/src/app", Flake: ".#default"}
+	if d := Diagnose(string(b), ev); !strings.Contains(d.Hint, "git -C /Users/ana/src/app add untracked.nix") {
+		t.Errorf("2.26 hint %q", d.Hint)
+	}
 }
 
 // TestSocketDeniedOnDebian: the host's real daemon socket, for a user

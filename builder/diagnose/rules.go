@@ -460,9 +460,16 @@ var untrackedRule = Rule{
 		return s
 	},
 	Hint: func(m Match, ev *Evidence, h *hint) string {
+		// 2.34 names the repository (as the builder sees it) and the path
+		// in it; older Nix only the path in the flake's sources, which is
+		// the project folder in the usual flake-at-the-top layout.
 		repo := m.Repo
-		if ev.Project.Dir != "" {
-			repo = ev.Project.Dir
+		p := ev.Project
+		switch {
+		case repo != "" && p.GuestDir != "" && p.Dir != "" && (repo == p.GuestDir || strings.HasPrefix(repo, p.GuestDir+"/")):
+			repo = p.Dir + repo[len(p.GuestDir):]
+		case repo == "":
+			repo = p.Dir
 		}
 		if repo == "" {
 			return "add it to git: " + h.cmd("git", "add", m.Subject) + " (in the flake's folder), then build again"
