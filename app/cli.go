@@ -44,6 +44,7 @@ func init() {
 		"version": {cmdVersion, "version"},
 		"app":     {cmdApp, "app [--headless] [--json]"},
 		"service": {cmdService, "service install|uninstall|status"},
+		"explain": {cmdExplain, "explain [FILE] [--json]"},
 	}
 }
 
@@ -90,7 +91,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: nixpass [--config FILE] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nWith no command, nixpass starts the menu-bar app. Commands:")
-	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "app", "service", "version"} {
+	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "explain", "app", "service", "version"} {
 		fmt.Fprintln(w, "  nixpass "+verbs[n].usage)
 	}
 }

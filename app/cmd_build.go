@@ -34,8 +34,12 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 		np := config.NewProject(dir)
 		p = &np
 	}
+	req := core.Request(*p)
+	if err := builder.CheckSource(req); err != nil {
+		return c.fail(err)
+	}
 	pr := newProgress(c.stderr)
-	res := e.Builder(pr.event).Build(ctx, core.Request(*p))
+	res := e.Builder(pr.event).Build(ctx, req)
 	pr.done()
 	if *asJSON {
 		c.printJSON(res)

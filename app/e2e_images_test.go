@@ -292,7 +292,7 @@ func TestMissingBinfmtHandlerSaysHowToEnableIt(t *testing.T) {
 		t.Fatalf("add: %v", o)
 	}
 	o := w.run("build", dir, "--json")
-	if o.code != 3 || !strings.Contains(o.res.Message, "no binfmt handler") ||
+	if o.code != 9 || o.res.Kind != builder.KindPlatform || !strings.Contains(o.res.Message, "no binfmt handler") ||
 		!strings.Contains(o.res.Hint, "apt-get install qemu-user-static binfmt-support") {
 		t.Fatalf("got %v", o)
 	}

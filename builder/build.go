@@ -87,12 +87,6 @@ type Builder struct {
 // ErrTimeout is the cause of a build context that ran out of time.
 var ErrTimeout = errors.New("build timed out")
 
-// oomAdvisor is implemented by machines that can tell the user how to give
-// builds more memory.
-type oomAdvisor interface {
-	OOMHint(ctx context.Context) string
-}
-
 func (b *Builder) emit(e Event) {
 	if b.Emit != nil {
 		b.Emit(e)
@@ -115,6 +109,8 @@ type run struct {
 	token string
 	// installed is set once the temporary file is renamed into place.
 	installed bool
+	// guestDir is the project folder as the builder sees it.
+	guestDir string
 }
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
@@ -234,6 +230,7 @@ func (r *run) execute(parent context.Context) *goodOutput {
 		return r.fail(r.interrupted(ctx, err))
 	}
 	removeStaleTemps(p.Dir, p.Output)
+	r.guestDir = guestDir
 
 	token := newToken()
 	r.token = token

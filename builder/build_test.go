@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"nixpass/builder/diagnose"
 )
 
 // scriptMachine is a Machine whose script prints a canned report.
@@ -65,12 +67,21 @@ func TestScriptOutcomes(t *testing.T) {
 		{"cancelled inside", scriptMachine{stdout: "@nixpass cancelled\n", exit: 130}, KindCancelled, "cancelled", "untouched"},
 		{"signal 9, kernel OOM", scriptMachine{
 			stdout: "@nixpass uptime 100.5\n@nixpass kmsg-read dmesg\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus) total-vm:1kB\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindOOM, "the build of app ran out of memory: the kernel's OOM killer stopped it (dmesg: Out of memory: Killed process 42 (cc1plus))", "jobs"},
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindOOM, "the builder for app ran out of memory: the kernel killed cc1plus (Out of memory: Killed process 42 (cc1plus))", "jobs"},
 		{"signal 9, stale OOM only", scriptMachine{
 			stdout: "@nixpass uptime 500\n@nixpass kmsg-read dmesg\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus)\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "signal 9", "but the kernel log (dmesg) recorded no OOM kill"},
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "killed by signal 9, but the kernel log (dmesg) recorded no OOM kill", "if memory is short"},
+		{"signal 9, no kernel log", scriptMachine{
+			stdout: "@nixpass uptime 500\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, KindBuild, "the kernel log could not be read", "if memory is short"},
+		{"network", scriptMachine{
+			stderr: "error: unable to download 'http://x.invalid/a.tar.gz': Couldn't resolve host name (6)\n", exit: 1}, KindNetwork, "could not download http://x.invalid/a.tar.gz", "network"},
+		{"no build users", scriptMachine{
+			stderr: "error: the group 'nixbld' specified in 'build-users-group' does not exist\n", exit: 1}, KindUnavailable, "Nix is not set up", "nix-setup-systemd"},
+		{"eval, no stutter", scriptMachine{
+			stderr: "error: undefined variable 'x'\n\n       at /p/default.nix:1:1:\n", exit: 1}, KindEval, "undefined variable 'x' at /p/default.nix:1:1", "fix the expression at /p/default.nix:1:1"},
 		{"nix-build itself killed", scriptMachine{
-			stdout: "@nixpass uptime 10\n@nixpass signal 9\n@nixpass kmsg-read sudo dmesg\n@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, KindOOM, "sudo dmesg: Memory cgroup out of memory: Killed process 7 (nix-build)", "memory"},
+			stdout: "@nixpass uptime 10\n@nixpass signal 9\n@nixpass kmsg-read sudo dmesg\n@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, KindOOM, "the kernel killed nix-build (Memory cgroup out of memory: Killed process 7 (nix-build))", "memory"},
 		// A normal user through nix-daemon: dmesg is restricted, the
 		// daemon's memory cgroup counted the kill.
 		{"signal 9, daemon cgroup counter", scriptMachine{
@@ -80,7 +91,7 @@ func TestScriptOutcomes(t *testing.T) {
 				"@nixpass oom-count after 1 /sys/fs/cgroup/memory/nix daemon/memory.oom_control\n" +
 				"@nixpass mem-total 25275539456\n@nixpass mem-limit 209715200 /sys/fs/cgroup/memory/nix daemon\n@nixpass kmsg-read none\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindOOM,
-			"the build of app ran out of memory: the kernel's OOM killer stopped it (/sys/fs/cgroup/memory/nix daemon/memory.oom_control: oom_kill went from 0 to 1 during the build)",
+			"the builder for app ran out of memory: the kernel killed it (/sys/fs/cgroup/memory/nix daemon/memory.oom_control: oom_kill went from 0 to 1 during the build)",
 			"the build ran in the memory cgroup /sys/fs/cgroup/memory/nix daemon, limited to 200 MiB: raise that limit"},
 		{"signal 9, cgroup v2 events", scriptMachine{
 			stdout: "@nixpass oom-count before 0 /sys/fs/cgroup/system.slice/nix-daemon.service/memory.events\n" +
@@ -95,17 +106,17 @@ func TestScriptOutcomes(t *testing.T) {
 		{"signal 9, counters unchanged", scriptMachine{
 			stdout: "@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n@nixpass kmsg-read none\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
-			"failed due to signal 9", "something killed the build (signal 9), but /proc/vmstat recorded no OOM kill during it"},
+			"killed by signal 9, but /proc/vmstat recorded no OOM kill during the build", "if memory is short"},
 		{"signal 9, counters and log unchanged", scriptMachine{
 			stdout: "@nixpass uptime 50\n@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n" +
 				"@nixpass oom-count before 0 /a/memory.events\n@nixpass oom-count after 0 /a/memory.events\n" +
 				"@nixpass oom-count before 1 /b/memory.events\n@nixpass oom-count after 1 /b/memory.events\n@nixpass kmsg-read journalctl -k\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
-			"failed due to signal 9", "but the kernel log (journalctl -k), /proc/vmstat and the oom_kill counters of 2 memory cgroups (listed in the build log) recorded no OOM kill during it"},
+			"but the kernel log (journalctl -k), /proc/vmstat and the oom_kill counters of 2 memory cgroups (listed in the build log) recorded no OOM kill during the build", "if memory is short"},
 		{"signal 9, nothing readable", scriptMachine{
 			stdout: "@nixpass kmsg-read none\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, KindBuild,
-			"failed due to signal 9", "killed by signal 9; the kernel log could not be read, so nixpass cannot tell whether it ran out of memory; if memory is short: "},
+			"killed by signal 9; the kernel log could not be read, so whether memory ran out is unknown", "if memory is short: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,7 +153,8 @@ func TestValidateRequest(t *testing.T) {
 }
 
 func TestLocalOOMHintNeverAsksForMoreCoresThanExist(t *testing.T) {
-	hint := (&Local{}).OOMHint(context.Background())
+	log := "error: builder for '/nix/store/6i53jg3gyvrnz4h2ca1qdvsi6gbxs1hj-app.drv' failed due to signal 9 (Killed)\n"
+	hint := diagnose.Diagnose(log, diagnose.Evidence{Signal: 9, HostOS: "linux", Machine: (&Local{}).DiagnoseMachine(context.Background())}).Hint
 	var cores int
 	if i := strings.Index(hint, "cores = "); i < 0 {
 		t.Fatalf("hint %q names no cores setting", hint)

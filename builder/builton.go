@@ -3,6 +3,8 @@ package builder
 import (
 	"regexp"
 	"strings"
+
+	"nixpass/builder/diagnose"
 )
 
 // BuiltLocal is Result.BuiltOn for an image built on the build machine
@@ -48,13 +50,13 @@ func (b *builtOn) machine() string { return b.where[b.last] }
 // fallbackWarning says which remote builders Nix skipped during a build
 // that succeeded, or "" when it skipped none.
 func fallbackWarning(nixLog, builtOn string) string {
-	attempts := remoteAttempts(nixLog)
+	attempts := diagnose.RemoteAttempts(nixLog)
 	if len(attempts) == 0 {
 		return ""
 	}
 	var parts []string
 	for _, a := range attempts {
-		parts = append(parts, "the remote builder "+a.uri+" "+remoteVerdict(a.cause)+" ("+a.cause+")")
+		parts = append(parts, "the remote builder "+a.URI+" "+diagnose.RemoteVerdict(a.Cause)+" ("+a.Cause+")")
 	}
 	w := strings.Join(parts, "; ")
 	if builtOn == BuiltLocal {

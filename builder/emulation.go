@@ -18,10 +18,10 @@ func (r *run) noEmulation(detail string) error {
 	sys := r.p.System
 	msg := fmt.Sprintf("%s cannot build for %s: %s", r.b.Machine.Describe(), sys, detail)
 	if _, local := r.b.Machine.(*Local); local {
-		return &Error{Kind: KindBuild, Message: msg,
+		return &Error{Kind: KindPlatform, Message: msg,
 			Hint: fmt.Sprintf("enable qemu-user emulation with the F flag: sudo apt-get install qemu-user-static binfmt-support (Debian/Ubuntu), then check /proc/sys/fs/binfmt_misc/qemu-%s says enabled and flags with F; Nix also needs extra-platforms = %s in /etc/nix/nix.conf (restart nix-daemon) — or drop system from the project to build for this machine", binfmtCPU(sys), sys)}
 	}
-	return &Error{Kind: KindBuild, Message: msg,
+	return &Error{Kind: KindPlatform, Message: msg,
 		Hint: "set it up with: nixpass vm setup (installs qemu-user-static in the VM and adds extra-platforms to its Nix daemon)"}
 }
 
@@ -45,8 +45,8 @@ func platformRefused(nixLog string) (string, bool) {
 func (r *run) refusedPlatform(system string) error {
 	msg := fmt.Sprintf("Nix on %s will not build for %s: its daemon does not list %s in extra-platforms (the setting nixpass passes is ignored from a user the daemon does not trust)", r.b.Machine.Describe(), system, system)
 	if _, local := r.b.Machine.(*Local); local {
-		return &Error{Kind: KindBuild, Message: msg,
+		return &Error{Kind: KindPlatform, Message: msg,
 			Hint: fmt.Sprintf("add extra-platforms = %s to /etc/nix/nix.conf and restart the daemon (sudo systemctl restart nix-daemon); emulation itself needs: sudo apt-get install qemu-user-static binfmt-support", system)}
 	}
-	return &Error{Kind: KindBuild, Message: msg, Hint: "set the VM up for it: nixpass vm setup"}
+	return &Error{Kind: KindPlatform, Message: msg, Hint: "set the VM up for it: nixpass vm setup"}
 }

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sync/atomic"
 
 	"github.com/google/renameio/v2"
 
+	"nixpass/builder/diagnose"
 	"nixpass/builder/runner"
 	"nixpass/builder/script"
 )
@@ -59,7 +61,10 @@ func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) 
 	var out bytes.Buffer
 	_, err := l.runner().Run(ctx, runner.Cmd{Name: "sh", Args: []string{l.scriptPath(), "check"}, Stdout: &out})
 	if err != nil {
-		return "", nixMissing(err, "this machine", "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download")
+		if be := setupProblem(err, l.DiagnoseMachine(ctx)); be != nil {
+			return "", be
+		}
+		return "", nixMissing(err, "this machine", localNixHint)
 	}
 	if err := l.checkTrusted(ctx); err != nil {
 		return "", err
@@ -77,6 +82,32 @@ func installScript(path string) error {
 		return err
 	}
 	return renameio.WriteFile(path, script.Body(), 0o755)
+}
+
+// localNixHint is how to get a working multi-user Nix on Linux: Debian's
+// nix-bin alone has no daemon and no build users.
+const localNixHint = "install Nix: sudo apt-get install nix-bin nix-setup-systemd (Debian/Ubuntu), then sudo usermod -aG nix-users $USER and log in again; or see https://nixos.org/download"
+
+// setupProblem classifies a failed `check` whose stderr is Nix's own
+// error (exit 1): no daemon, a socket the user may not open, no build
+// users, a store it may not write. It returns nil for anything else.
+func setupProblem(err error, m diagnose.Machine) *Error {
+	var xe *runner.ExitError
+	if !errors.As(err, &xe) || xe.Code != 1 || xe.Stderr == "" {
+		return nil
+	}
+	ev := diagnose.Evidence{Machine: m}
+	if u, uerr := user.Current(); uerr == nil {
+		ev.User = u.Username
+	}
+	// Only set-up verdicts: anything else (a broken nix.conf, say) is
+	// reported with Nix's own words by the caller, not with a hint meant
+	// for a build.
+	d := diagnose.Diagnose(xe.Stderr, ev)
+	if d.Kind != diagnose.KindUnavailable && d.Kind != diagnose.KindDiskFull {
+		return nil
+	}
+	return &Error{Kind: KindUnavailable, Err: err, Message: d.Message, Hint: d.Hint}
 }
 
 func nixMissing(err error, where, hint string) error {
@@ -133,18 +164,9 @@ func (l *Local) Status(ctx context.Context) BuilderStatus {
 	return st
 }
 
-// OOMHint implements oomAdvisor for the host.
-func (l *Local) OOMHint(ctx context.Context) string {
-	mem := hostMemory()
-	have := ""
-	if mem > 0 {
-		have = "this machine has " + HumanGiB(mem) + " of RAM: "
-	}
-	cores := hostCPUs() / 2
-	if cores < 1 {
-		cores = 1
-	}
-	return have + fmt.Sprintf("close memory-hungry programs, or build with fewer parallel jobs (max-jobs = 1, cores = %d in /etc/nix/nix.conf)", cores)
+// DiagnoseMachine implements machineDescriber for the host.
+func (l *Local) DiagnoseMachine(ctx context.Context) diagnose.Machine {
+	return diagnose.Machine{Memory: hostMemory(), CPUs: hostCPUs()}
 }
 
 // DiskHint implements diskAdvisor for the host.

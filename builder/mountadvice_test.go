@@ -100,7 +100,7 @@ func TestRefusedPlatform(t *testing.T) {
 			r := &run{b: &Builder{Machine: m}, p: Project{Dir: "/p", File: "default.nix", System: want}, res: &Result{}}
 			r.nixLog.WriteString(log)
 			var be *Error
-			if err := r.classify(t.Context(), 1); !errors.As(err, &be) || be.Kind != KindBuild || !strings.Contains(be.Message, "will not build for "+want) {
+			if err := r.classify(t.Context(), 1); !errors.As(err, &be) || be.Kind != KindPlatform || !strings.Contains(be.Message, "will not build for "+want) {
 				t.Fatalf("%s: %v", m.Describe(), err)
 			}
 			_, vm := m.(*VM)

@@ -3,8 +3,13 @@ package builder
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
 	"strings"
 
+	"nixpass/builder/diagnose"
 	"nixpass/builder/shq"
 )
 
@@ -24,7 +29,7 @@ func (r *run) classify(ctx context.Context, code int) error {
 	case exitNixMissing:
 		hint := "recreate the builder (nixpass vm delete --yes && nixpass vm create), or install Nix in it"
 		if _, local := r.b.Machine.(*Local); local {
-			hint = "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu), or see https://nixos.org/download"
+			hint = localNixHint
 		}
 		return &Error{Kind: KindUnavailable, Message: "Nix is not installed on " + where, Hint: hint}
 	case exitNotAFile:
@@ -48,82 +53,108 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindCancelled, Message: "the build was cancelled on " + where, Hint: "nothing was changed: the last good image is untouched"}
 	}
 
-	if msg, hint, ok := remoteBuilderFailure(nixLog); ok {
-		if vm, ok := r.b.Machine.(*VM); ok {
-			// The VM's nix-daemon (root) is what connects to the builders.
-			hint += "; in the VM it is root that connects: " + shq.Join("multipass", "exec", vm.Name, "--", "sudo", "nix", "store", "ping", "--store", remoteAttempts(nixLog)[0].uri) +
-				"; after changing [builder]: nixpass vm setup"
-		}
-		return &Error{Kind: KindUnavailable, Message: msg, Hint: hint}
-	}
-	if sys, ok := platformRefused(nixLog); ok {
+	// The project asked for this system and Nix still refused it: the
+	// emulation is not set up. (Without a system setting, the table's
+	// platform rule says how to ask for one.)
+	if sys, ok := platformRefused(nixLog); ok && r.p.System != "" && sys == r.p.System {
 		return r.refusedPlatform(sys)
 	}
-	f := classifyNixLog(nixLog)
-	signal := rep.signal
-	if f.signal != 0 {
-		signal = f.signal
-	}
-	var ev OOMEvidence
-	if signal == 9 {
-		ev = rep.oom.evidence(rep.kmsg, rep.uptime)
-		if ev.Killed {
-			what := "the build"
-			if f.drv != "" {
-				what = "the build of " + drvName(f.drv)
-			}
-			return &Error{Kind: KindOOM,
-				Message: fmt.Sprintf("%s ran out of memory: the kernel's OOM killer stopped it (%s: %s)", what, ev.Source, ev.Line),
-				Hint:    r.oomHint(ctx, ev)}
+	d := diagnose.Diagnose(nixLog, r.evidence(ctx, rep))
+	if d.Kind == diagnose.KindOK {
+		// Nix failed without saying why (killed before it could, or a
+		// message nixpass does not know): say what is known.
+		msg := fmt.Sprintf("nix exited with status %d", code)
+		if last := lastNonEmpty(strings.Split(nixLog, "\n")); last != "" {
+			msg += ": " + last
 		}
+		return &Error{Kind: KindBuild, Message: msg, Hint: "read the full log: " + shq.Join("nixpass", "logs", r.p.Dir)}
 	}
-	switch f.kind {
-	case KindDiskFull:
-		return r.diskFull(ctx, f.what)
-	case KindEval:
-		msg := "Nix evaluation error: " + f.what
-		hint := "fix the Nix expression and save; check it with: nix-instantiate " + r.nixTarget()
-		if f.position != "" {
-			msg += " at " + f.position
-			hint = "fix the expression at " + f.position + " and save"
-		}
+	msg, hint := d.Message, d.Hint
+	if d.Kind == diagnose.KindEval {
 		if _, vm := r.b.Machine.(*VM); vm {
 			if advice := MountAdvice(missingPath(nixLog), r.p.Dir, r.p.Mounts); advice != "" {
 				msg += "; " + advice
 				hint = advice
 			}
 		}
-		return &Error{Kind: KindEval, Message: msg, Hint: hint}
 	}
-	msg := f.what
-	if msg == "" {
-		msg = fmt.Sprintf("nix exited with status %d", code)
-	}
-	if signal != 0 && f.drv == "" {
-		msg = fmt.Sprintf("nix was killed by signal %d", signal)
-	}
-	if len(f.tail) > 0 {
-		msg += "\n" + strings.Join(f.tail, "\n")
-	}
-	hint := "read the full log: nixpass logs " + r.p.Dir
-	if signal == 9 {
-		if ev.Readable {
-			hint = "something killed the build (signal 9), but " + rep.oom.witnesses() + " recorded no OOM kill during it; if memory is short: " + r.oomHint(ctx, ev)
-		} else {
-			hint = "killed by signal 9; the kernel log could not be read, so nixpass cannot tell whether it ran out of memory; if memory is short: " + r.oomHint(ctx, ev)
-		}
-	}
-	return &Error{Kind: KindBuild, Message: msg, Hint: hint}
+	return &Error{Kind: Kind(d.Kind), Message: msg, Hint: hint}
 }
 
-func (r *run) nixTarget() string {
-	if r.p.Flake != "" {
-		return r.p.Flake
+// evidence gathers what the diagnosis weighs besides Nix's log: the
+// script's report of a signal and the kernel's OOM lines, the machine,
+// and the project.
+func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence {
+	ev := diagnose.Evidence{
+		Signal: rep.signal,
+		Project: diagnose.Project{
+			Dir: r.p.Dir, File: r.p.File, Attr: r.p.Attr, Flake: r.p.Flake, Args: r.p.Args,
+			GuestDir: r.guestDir, Contains: nixFilesContain(r.p.Dir),
+		},
 	}
-	if r.p.Attr != "" {
-		return r.p.File + " -A " + r.p.Attr
+	// What the script could read of the kernel's OOM kills (its log, or
+	// the counters a normal user can read); nothing read means nothing is
+	// known either way.
+	oe := rep.oom.evidence(rep.kmsg, rep.uptime)
+	ev.OOM = diagnose.OOM{Readable: oe.Readable, Killed: oe.Killed, Source: oe.Source, Line: oe.Line}
+	switch {
+	case oe.Killed && oe.Source != "" && !strings.HasPrefix(oe.Source, "/"):
+		// A kernel log (dmesg, journalctl -k): its own line says it.
+		ev.OOM.Source = "the kernel log (" + oe.Source + ")"
+	case oe.Killed:
+		// A counter: the file and how it changed.
+		ev.OOM.Source, ev.OOM.Line = oe.Source+": "+oe.Line, ""
+	case oe.Readable:
+		ev.OOM.Source = rep.oom.witnesses()
 	}
-	return r.p.File
+	if u, err := user.Current(); err == nil {
+		ev.User = u.Username
+	}
+	if d, ok := r.b.Machine.(machineDescriber); ok {
+		ev.Machine = d.DiagnoseMachine(ctx)
+	}
+	if oe.LimitCgroup != "" && oe.Limit > 0 && ev.Machine.VM == "" {
+		ev.Machine.MemLimit, ev.Machine.MemLimitCgroup = oe.Limit, oe.LimitCgroup
+	}
+	return ev
+}
+
+// machineDescriber is implemented by machines that can describe
+// themselves for a diagnosis (size, VM name).
+type machineDescriber interface {
+	DiagnoseMachine(ctx context.Context) diagnose.Machine
+}
+
+// nixFilesContain reports whether any .nix file in dir (at most a few
+// levels deep and a few hundred files) contains a text: the hash-mismatch
+// hint quotes the new hash in the form the project's files use.
+func nixFilesContain(dir string) func(string) bool {
+	return func(text string) bool {
+		found, seen := false, 0
+		_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+			switch {
+			case found || seen > 500:
+				return fs.SkipAll
+			case err != nil:
+				return nil
+			}
+			if e.IsDir() {
+				if n := e.Name(); p != dir && (strings.HasPrefix(n, ".") || n == "node_modules" || strings.Count(p[len(dir):], "/") > 4) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(p, ".nix") {
+				return nil
+			}
+			seen++
+			if b, err := os.ReadFile(p); err == nil && len(b) < 4<<20 && strings.Contains(string(b), text) {
+				found = true
+			}
+			return nil
+		})
+		return found
+	}
 }
 
 func (r *run) diskFull(ctx context.Context, detail string) error {
@@ -142,17 +173,4 @@ func (r *run) diskFull(ctx context.Context, detail string) error {
 // get more disk space.
 type diskAdvisor interface {
 	DiskHint(ctx context.Context) string
-}
-
-// oomHint says how to give the build more memory: first the memory cgroup
-// limit that applied, when the evidence names one, then the machine's.
-func (r *run) oomHint(ctx context.Context, ev OOMEvidence) string {
-	machine := "free memory on " + r.b.Machine.Describe() + ", or build with fewer parallel jobs (max-jobs and cores in nix.conf)"
-	if a, ok := r.b.Machine.(oomAdvisor); ok {
-		machine = a.OOMHint(ctx)
-	}
-	if p := ev.limitPhrase(); p != "" {
-		return p + ": raise that limit (memory.max, memory.limit_in_bytes, or MemoryMax= of the service it runs under); otherwise " + machine
-	}
-	return machine
 }

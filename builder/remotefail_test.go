@@ -4,7 +4,22 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"nixpass/builder/diagnose"
 )
+
+// remoteBuilderFailure is the failure table's verdict on log, and whether
+// it was the remote-builder rule's.
+func remoteBuilderFailure(log string) (message, hint string, ok bool) {
+	d := diagnose.Diagnose(log, diagnose.Evidence{HostOS: "linux"})
+	if d.Rule != "remote-builder" {
+		return "", "", false
+	}
+	if d.Kind != diagnose.KindUnavailable {
+		panic("the remote-builder rule's kind is " + string(d.Kind))
+	}
+	return d.Message, d.Hint, true
+}
 
 // TestRemoteBuilderFailure runs the rule against what Nix 2.8, 2.26 and
 // 2.34 really print (captured by .ci/capture-remote-failures.sh).

@@ -26,6 +26,10 @@ const (
 	KindUnavailable Kind = "unavailable"
 	KindTimeout     Kind = "timeout"
 	KindCancelled   Kind = "cancelled"
+	// KindNetwork: a download failed (DNS, refused, TLS, HTTP, proxy).
+	KindNetwork Kind = "network"
+	// KindPlatform: the derivation needs a system or feature the builder lacks.
+	KindPlatform Kind = "platform"
 	// KindDocker is an image that was built (and kept) but not loaded
 	// into Docker.
 	KindDocker Kind = "docker"
@@ -52,6 +56,10 @@ func (k Kind) ExitCode() int {
 		return 7
 	case KindCancelled:
 		return 130
+	case KindNetwork:
+		return 8
+	case KindPlatform:
+		return 9
 	case KindDocker:
 		return 10
 	}
@@ -79,6 +87,10 @@ func (k Kind) Title() string {
 		return "timed out"
 	case KindCancelled:
 		return "cancelled"
+	case KindNetwork:
+		return "download failed"
+	case KindPlatform:
+		return "wrong platform"
 	case KindDocker:
 		return "built, not loaded into Docker"
 	}

@@ -17,6 +17,7 @@ import (
 	"text/template"
 	"time"
 
+	"nixpass/builder/diagnose"
 	"nixpass/builder/multipass"
 	"nixpass/builder/runner"
 	"nixpass/builder/script"
@@ -240,6 +241,9 @@ func (v *VM) ensureScript(ctx context.Context, progress func(string)) error {
 		return &Error{Kind: KindUnavailable, Err: err, Message: fmt.Sprintf("Nix is not installed in the builder VM %q", v.Name),
 			Hint: "its first-boot setup may have failed: see multipass exec " + v.Name + " -- tail -n 50 /var/log/cloud-init-output.log; recreate it with: nixpass vm delete --yes && nixpass vm create"}
 	}
+	if be := setupProblem(err, v.DiagnoseMachine(ctx)); be != nil {
+		return be
+	}
 	return v.unavailable("run the build script in the builder VM", err)
 }
 
@@ -332,6 +336,13 @@ func (v *VM) Status(ctx context.Context) BuilderStatus {
 	switch inst.State {
 	case multipass.StateRunning:
 		st.State = BuilderRunning
+		// A running VM whose Nix cannot use its store is not ready: the
+		// script's check makes a real round trip (only when the script is
+		// installed; Status changes nothing).
+		_, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"sh", v.scriptPath(), "check"}})
+		if be := setupProblem(err, v.DiagnoseMachine(ctx)); be != nil {
+			st.State, st.Problem, st.Hint = BuilderUnavailable, be.Message, be.Hint
+		}
 	case multipass.StateStopped:
 		st.State = BuilderStopped
 	case multipass.StateSuspended:
@@ -346,14 +357,25 @@ func (v *VM) Status(ctx context.Context) BuilderStatus {
 	return st
 }
 
-// OOMHint implements oomAdvisor.
-func (v *VM) OOMHint(ctx context.Context) string {
-	mem := v.Spec.Memory
-	if inst, err := v.Client.Info(ctx, v.Name); err == nil && inst.Memory.Total > 0 {
-		mem = inst.Memory.Total
+// DiagnoseMachine implements machineDescriber: the VM's name and size,
+// as Multipass reports it (the configured size when it cannot).
+func (v *VM) DiagnoseMachine(ctx context.Context) diagnose.Machine {
+	m := diagnose.Machine{VM: v.Name, Memory: v.Spec.Memory, CPUs: v.Spec.CPUs, Disk: v.Spec.Disk}
+	if v.Client == nil {
+		return m
 	}
-	return fmt.Sprintf("the builder VM has %s of memory: give it more with: nixpass vm resize --memory %s — or build with fewer parallel jobs (lower max-jobs/cores in the VM's /etc/nix/nix.conf)",
-		HumanGiB(roundGiB(mem)), nextMemory(mem))
+	if inst, err := v.Client.Info(ctx, v.Name); err == nil {
+		if inst.Memory.Total > 0 {
+			m.Memory = inst.Memory.Total
+		}
+		if inst.CPUs > 0 {
+			m.CPUs = inst.CPUs
+		}
+		if d := inst.DiskTotal(); d > 0 {
+			m.Disk = d
+		}
+	}
+	return m
 }
 
 // DiskHint implements diskAdvisor.

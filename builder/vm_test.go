@@ -122,10 +122,10 @@ func TestVMUnavailable(t *testing.T) {
 		{"missing", nil, nil, "", "does not exist", "nixpass vm create"},
 		{"deleted", nil, []multipasstest.FakeInstance{withVMState("Deleted")}, "", "was deleted", "multipass recover nixpass"},
 		{"unknown state", nil, []multipasstest.FakeInstance{withVMState("Unknown")}, "", "state Unknown", "multipass restart"},
-		{"daemon down", []string{"FAKE_MULTIPASS_DAEMON_DOWN=1"}, []multipasstest.FakeInstance{vmInstance}, "", "cannot connect to the multipass socket", "open -a Multipass"},
+		{"daemon down", []string{"FAKE_MULTIPASS_DAEMON_DOWN=1"}, []multipasstest.FakeInstance{vmInstance}, "", "cannot connect to the multipass socket", multipass.Hint(multipass.ErrDaemonUnavailable)},
 		{"start fails", []string{"FAKE_MULTIPASS_START_FAIL=cannot start: hypervisor error"}, []multipasstest.FakeInstance{withVMState("Stopped")}, "", "hypervisor error", "multipass start nixpass"},
 		{"ssh fails", []string{"FAKE_MULTIPASS_EXEC_FAIL=1"}, []multipasstest.FakeInstance{vmInstance}, "", "ssh connection failed", "nixpass vm status"},
-		{"not installed", nil, nil, "/nonexistent/multipass", "multipass command was not found", "brew install --cask multipass"},
+		{"not installed", nil, nil, "/nonexistent/multipass", "multipass command was not found", multipass.Hint(multipass.ErrNotInstalled)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

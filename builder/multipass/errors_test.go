@@ -143,8 +143,21 @@ func TestHint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := fmt.Errorf("wrapped: %w", &Error{Op: "x", Instance: "builder", Err: tt.err})
-		if got := Hint(err); !strings.Contains(got, tt.want) {
-			t.Errorf("Hint(%v) = %q, want it to contain %q", tt.err, got, tt.want)
+		if got := HintFor(err, "darwin"); !strings.Contains(got, tt.want) {
+			t.Errorf("HintFor(%v, darwin) = %q, want it to contain %q", tt.err, got, tt.want)
+		}
+	}
+	// On Linux Multipass is a snap: no Homebrew, no open -a, no launchctl.
+	linux := map[error]string{
+		ErrNotInstalled:      "sudo snap install multipass",
+		ErrDaemonUnavailable: "sudo snap restart multipass",
+		ErrSocketDenied:      "/var/snap/multipass/common/multipass_socket",
+		ErrMountSource:       "removable-media",
+	}
+	for sentinel, want := range linux {
+		got := HintFor(&Error{Op: "x", Err: sentinel}, "linux")
+		if !strings.Contains(got, want) || strings.Contains(got, "brew") || strings.Contains(got, "open -a") || strings.Contains(got, "launchctl") || strings.Contains(got, "macOS") {
+			t.Errorf("HintFor(%v, linux) = %q, want %q and nothing macOS", sentinel, got, want)
 		}
 	}
 	for _, err := range []error{nil, ErrFailed, errors.New("other")} {

@@ -3,15 +3,28 @@ package multipass
 import "errors"
 
 // Hint says what the user should do about err, a failure of a Client
-// method, or returns "" when nothing specific applies.
-func Hint(err error) string {
+// method, for this program's OS, or returns "" when nothing specific
+// applies.
+func Hint(err error) string { return HintFor(err, hostOS) }
+
+// HintFor is Hint for the OS goos ("darwin" or "linux") the hint is
+// shown on: Multipass is a Homebrew cask and a launchd daemon on macOS,
+// a snap on Linux.
+func HintFor(err error, goos string) string {
+	mac := goos == "darwin"
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, ErrNotInstalled):
+	case errors.Is(err, ErrNotInstalled) && mac:
 		return "install Multipass: brew install --cask multipass (https://multipass.run)"
-	case errors.Is(err, ErrDaemonUnavailable):
+	case errors.Is(err, ErrNotInstalled):
+		return "install Multipass: sudo snap install multipass (https://multipass.run)"
+	case errors.Is(err, ErrDaemonUnavailable) && mac:
 		return "start Multipass (open -a Multipass, or sudo launchctl kickstart -k system/com.canonical.multipassd) and try again"
+	case errors.Is(err, ErrDaemonUnavailable):
+		return "start Multipass (sudo snap start multipass, or sudo snap restart multipass) and try again"
+	case errors.Is(err, ErrSocketDenied) && !mac:
+		return "your user may not use the Multipass socket (/var/snap/multipass/common/multipass_socket): join the group that owns it (sudo or adm) and log in again, or restart Multipass (sudo snap restart multipass), then try again"
 	case errors.Is(err, ErrSocketDenied):
 		return socketDeniedHint
 	case errors.Is(err, ErrInstanceMissing):
@@ -24,6 +37,8 @@ func Hint(err error) string {
 		return "stop the VM first: nixpass vm stop"
 	case errors.Is(err, ErrInvalidSize):
 		return "give sizes like 4G or 40G: memory at least 512M, disk at least 1G, and a disk can only grow"
+	case errors.Is(err, ErrMountSource) && !mac:
+		return "check that the folder exists and that the Multipass snap may read it (folders outside your home need: sudo snap connect multipass:removable-media, or multipass set local.privileged-mounts=true)"
 	case errors.Is(err, ErrMountSource):
 		return MountReadHint
 	case errors.Is(err, ErrExecFailed):

@@ -180,7 +180,7 @@ func TestDaemonUnavailable(t *testing.T) {
 			}
 			for name, op := range ops {
 				err := op()
-				if !errors.Is(err, multipass.ErrDaemonUnavailable) || !strings.Contains(multipass.Hint(err), "open -a Multipass") {
+				if !errors.Is(err, multipass.ErrDaemonUnavailable) || !strings.Contains(multipass.HintFor(err, "darwin"), "open -a Multipass") {
 					t.Errorf("%s: %v", name, err)
 				}
 				if err != nil && !strings.Contains(err.Error(), "cannot connect to the multipass socket") {
@@ -210,7 +210,7 @@ func TestNotInstalled(t *testing.T) {
 	if !errors.As(err, &me) || !errors.Is(err, multipass.ErrNotInstalled) || me.Code != -1 {
 		t.Fatalf("err = %#v", err)
 	}
-	if got, want := multipass.Hint(err), "install Multipass: brew install --cask multipass (https://multipass.run)"; got != want {
+	if got, want := multipass.HintFor(err, "darwin"), "install Multipass: brew install --cask multipass (https://multipass.run)"; got != want {
 		t.Errorf("hint = %q, want %q", got, want)
 	}
 	// Not on PATH either.

@@ -20,6 +20,8 @@
 # 65 usage, 66 project folder missing, 69 Nix missing, 70 output is not a
 # file, 71 copy failed, 72 disk full while copying, 75 no emulation for
 # --system on this builder, otherwise Nix's status.
+# `check` exits 1 with Nix's own error on stderr when the store cannot be
+# used (no daemon, a socket the user may not open, no build users).
 #
 # Evidence of an OOM kill, readable without root (the builder may run under
 # nix-daemon, and kernel.dmesg_restrict hides the kernel log from users):
@@ -170,6 +172,21 @@ cmd_check() {
 		exit 69
 	fi
 	say "nix $("$nixbin/nix-build" --version 2>/dev/null | head -n 1)"
+	# A real round trip to the store, through the daemon when Nix uses
+	# one: --version alone says nothing about the daemon, its socket, the
+	# store's permissions or the build users. builtins.toFile in
+	# read-write mode writes one tiny fixed path (Nix 2.8 and later).
+	if ! err=$("$nixbin/nix-instantiate" --read-write-mode --eval -E 'builtins.toFile "nixpass-check" "ok"' 2>&1 >/dev/null); then
+		printf '%s\n' "$err" >&2
+		exit 1
+	fi
+	case "$err" in
+	*"specified in 'build-users-group' does not exist"*)
+		# Nix only warns here; every build would fail with this error.
+		printf '%s\n' "$err" | sed 's/^warning: \(the group .* does not exist\)$/error: \1/' >&2
+		exit 1
+		;;
+	esac
 	exit 0
 }
 

@@ -1,10 +1,8 @@
-package builder
+package diagnose
 
 import (
 	"regexp"
 	"strings"
-
-	"nixpass/builder/shq"
 )
 
 // reCannotBuildOn is Nix's line for a remote builder it could not use, the
@@ -15,16 +13,19 @@ import (
 //	cannot build on 'ssh://bigbox': error: cannot connect to 'bigbox': sh: 1: nix-store: not found                                        (all)
 var reCannotBuildOn = regexp.MustCompile(`^cannot build on '([^']+)': (.*)$`)
 
-// remoteAttempt is one remote builder Nix tried and could not use, with
+// RemoteAttempt is one remote builder Nix tried and could not use, with
 // ssh's (or the remote shell's) own words for why.
-type remoteAttempt struct {
-	uri, cause string
+type RemoteAttempt struct {
+	// URI is the builder as its machine line names it.
+	URI string
+	// Cause is ssh's (or the remote shell's) line saying why.
+	Cause string
 }
 
-// remoteBuilderFailure recognises a build that failed because no remote
+// remoteBuilderRule covers a build that failed because no remote
 // builder could be used, and says which builder and why, in ssh's own
 // words, instead of Nix's misleading last line. The texts, captured by
-// .ci/capture-remote-failures.sh into testdata/nix/remote/:
+// .ci/capture-remote-failures.sh into builder/testdata/nix/remote/:
 //
 //   - Nix prints ssh's stderr line, then the builder it gave up on:
 //     "ssh: connect to host 127.0.0.1 port 22: Connection refused",
@@ -41,41 +42,55 @@ type remoteAttempt struct {
 //
 // Nix 2.8 and 2.26 exit 1, 2.34 exits 100. A build that failed for another
 // reason while a builder was down (Nix built it locally, and it failed)
-// is not this failure: ok is false unless Nix's last word is that no
-// build could start.
-func remoteBuilderFailure(nixLog string) (message, hint string, ok bool) {
-	lower := strings.ToLower(nixLog)
-	if !strings.Contains(lower, "unable to start any build") && !strings.Contains(lower, "local builds are disabled") {
-		return "", "", false
-	}
-	attempts := remoteAttempts(nixLog)
-	if len(attempts) == 0 {
-		return "", "", false
-	}
-	var msgs []string
-	for _, a := range attempts {
-		msgs = append(msgs, "the remote builder "+a.uri+" "+remoteVerdict(a.cause)+": "+a.cause)
-	}
-	a := attempts[0]
-	ping := shq.Join("nix", "--extra-experimental-features", "nix-command", "store", "ping", "--store", a.uri)
-	switch remoteCause(a.cause) {
-	case remoteUnreachable:
-		hint = "check that the builder is up and its name resolves from here, then: " + ping +
-			"; to build on this machine while the builders are down, leave [builder] max_jobs out or set it above 0"
-	case remoteKeyRejected:
-		hint = "the builder does not accept the SSH key of its machine line: add the key's .pub to the builder user's ~/.ssh/authorized_keys and check that whoever runs the build (root, or nix-daemon) can read the key; then: " + ping
-	case remoteNoNix:
-		hint = "a non-interactive ssh session on the builder finds no Nix: install Nix there (multi-user), or name its nix-daemon in the URI, e.g. ssh-ng://HOST?remote-program=/nix/var/nix/profiles/default/bin/nix-daemon; then: " + ping
-	default:
-		hint = "check the builder with: " + ping
-	}
-	return strings.Join(msgs, "\n"), hint, true
+// is not this failure: the rule applies only when Nix's last word is
+// that no build could start. Kind unavailable: the builder, not the
+// expression, is what to fix.
+var remoteBuilderRule = Rule{
+	Name: "remote-builder", Kind: KindUnavailable,
+	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
+		text := strings.Join(l.lines, "\n")
+		lower := strings.ToLower(text)
+		if !strings.Contains(lower, "unable to start any build") && !strings.Contains(lower, "local builds are disabled") {
+			return Match{}, false
+		}
+		attempts := RemoteAttempts(text)
+		if len(attempts) == 0 {
+			return Match{}, false
+		}
+		var msgs []string
+		for _, a := range attempts {
+			msgs = append(msgs, "the remote builder "+a.URI+" "+RemoteVerdict(a.Cause)+": "+a.Cause)
+		}
+		return Match{Subject: attempts[0].URI, Reason: attempts[0].Cause, What: strings.Join(msgs, "\n")}, true
+	},
+	Message: func(m Match, _ *Evidence) string { return m.What },
+	Hint: func(m Match, ev *Evidence, h *hint) string {
+		ping := h.cmd("nix", "--extra-experimental-features", "nix-command", "store", "ping", "--store", m.Subject)
+		var s string
+		switch remoteCause(m.Reason) {
+		case remoteUnreachable:
+			s = "check that the builder is up and its name resolves from here, then: " + ping +
+				"; to build on this machine while the builders are down, leave [builder] max_jobs out or set it above 0"
+		case remoteKeyRejected:
+			s = "the builder does not accept the SSH key of its machine line: add the key's .pub to the builder user's ~/.ssh/authorized_keys and check that whoever runs the build (root, or nix-daemon) can read the key; then: " + ping
+		case remoteNoNix:
+			s = "a non-interactive ssh session on the builder finds no Nix: install Nix there (multi-user), or name its nix-daemon in the URI, e.g. ssh-ng://HOST?remote-program=/nix/var/nix/profiles/default/bin/nix-daemon; then: " + ping
+		default:
+			s = "check the builder with: " + ping
+		}
+		if ev.vm() {
+			// The VM's nix-daemon (root) is what connects to the builders.
+			s += "; in the VM it is root that connects: " + h.cmd("multipass", "exec", ev.Machine.VM, "--", "sudo", "nix", "store", "ping", "--store", m.Subject) +
+				"; after changing [builder]: " + h.cmd("nixpass", "vm", "setup")
+		}
+		return s
+	},
 }
 
-// remoteAttempts lists the builders Nix's log says it could not use.
-func remoteAttempts(nixLog string) []remoteAttempt {
+// RemoteAttempts lists the builders Nix's log says it could not use.
+func RemoteAttempts(nixLog string) []RemoteAttempt {
 	lines := strings.Split(strings.ReplaceAll(nixLog, "\r", ""), "\n")
-	var out []remoteAttempt
+	var out []RemoteAttempt
 	seen := map[string]bool{}
 	for i, l := range lines {
 		m := reCannotBuildOn.FindStringSubmatch(l)
@@ -99,7 +114,7 @@ func remoteAttempts(nixLog string) []remoteAttempt {
 			}
 			cause = strings.TrimSpace(strings.TrimPrefix(inner, "error: "))
 		}
-		out = append(out, remoteAttempt{uri: m[1], cause: cause})
+		out = append(out, RemoteAttempt{URI: m[1], Cause: cause})
 	}
 	return out
 }
@@ -142,7 +157,9 @@ func remoteCause(cause string) remoteCauseKind {
 	return remoteOther
 }
 
-func remoteVerdict(cause string) string {
+// RemoteVerdict says in a few words what a builder's failure means:
+// "cannot be reached", "rejected the SSH key", "has no Nix on its PATH".
+func RemoteVerdict(cause string) string {
 	switch remoteCause(cause) {
 	case remoteUnreachable:
 		return "cannot be reached"

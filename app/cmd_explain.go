@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"nixpass/builder"
+	"nixpass/builder/diagnose"
+)
+
+// cmdExplain diagnoses a Nix log from FILE or standard input exactly as
+// `build` would, and exits with the kind's exit code (0: no failure).
+func cmdExplain(c *cli, ctx context.Context, args []string) int {
+	fs := c.flags("explain")
+	asJSON := fs.Bool("json", false, "print the diagnosis as one JSON object")
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) > 1 {
+		return exitUsage
+	}
+	in := c.stdin
+	if len(pos) == 1 && pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			fmt.Fprintf(c.stderr, "nixpass: explain: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		in = f
+	}
+	b, err := io.ReadAll(in)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "nixpass: explain: read the log: %v\n", err)
+		return exitUsage
+	}
+	var m builder.Machine
+	if e, err := c.load(); err == nil {
+		m = e.Machine
+	}
+	d := builder.Explain(ctx, m, string(b))
+	kind := builder.Kind(d.Kind)
+	if *asJSON {
+		c.printJSON(d)
+		return kind.ExitCode()
+	}
+	if d.Kind == diagnose.KindOK {
+		fmt.Fprintln(c.stdout, "✓ "+d.Message)
+		return 0
+	}
+	printResult(c.stdout, c.stderr, &builder.Result{Status: builder.StatusFailed, Kind: kind, Message: d.Message, Hint: d.Hint})
+	return kind.ExitCode()
+}

@@ -1,0 +1,4 @@
+package diagnose
+
+// hostOS is the OS hints are written for when Evidence.HostOS is empty.
+const hostOS = "darwin"

@@ -1,0 +1,4 @@
+package multipass
+
+// hostOS is the OS Hint writes for.
+const hostOS = "darwin"
