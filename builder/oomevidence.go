@@ -169,15 +169,6 @@ func (o *oomReport) witnesses() string {
 	return strings.Join(read, "")
 }
 
-// limitPhrase says what memory the build had, for the OOM hint: the
-// cgroup's limit when it is what applied.
-func (ev OOMEvidence) limitPhrase() string {
-	if ev.LimitCgroup == "" || ev.Limit <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("the build ran in the memory cgroup %s, limited to %s", ev.LimitCgroup, HumanMemory(ev.Limit))
-}
-
 // HumanMemory formats a memory size in binary units: MiB below 1 GiB,
 // otherwise as HumanGiB does.
 func HumanMemory(n int64) string {
