@@ -28,7 +28,7 @@ ifeq ($(UNAME),Darwin)
 	$(MAKE) app
 	open build/nixpass.app
 else
-	@command -v nix-build >/dev/null || { echo "nixpass builds with Nix: sudo apt-get install nix-bin busybox-static (or see https://nixos.org/download)"; exit 1; }
+	@command -v nix-build >/dev/null || { echo "nixpass builds with Nix: sudo apt-get install nix-bin nix-setup-systemd busybox-static, then sudo usermod -aG nix-users $$USER and log in again (or see https://nixos.org/download)"; exit 1; }
 	@$(BIN) list --json | grep -q '"path"' || { $(BIN) add examples/offline && $(BIN) build examples/offline; }
 	$(BIN) app
 endif
