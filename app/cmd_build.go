@@ -60,7 +60,9 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 			}
 			fmt.Fprintf(stdout, "  image %s%s  (docker load -i %s)\n", r.Image, platform, shq.Quote(r.Output))
 		}
-		if r.BuiltOn != "" {
+		// "local" is worth saying only when remote builders were passed
+		// over, which the warning then explains.
+		if r.BuiltOn != "" && (r.BuiltOn != builder.BuiltLocal || r.Warning != "") {
 			fmt.Fprintf(stdout, "  built on %s\n", r.BuiltOn)
 		}
 		if r.Warning != "" {
