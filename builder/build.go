@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"nixpass/builder/runner"
 )
 
@@ -94,6 +92,10 @@ type run struct {
 	report  scriptReport
 	phase   string
 	started time.Time
+	// token names this build to the script; marker is its running
+	// marker (see killed.go), nil without a Store.
+	token  string
+	marker *heldLock
 }
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
@@ -136,6 +138,7 @@ func (b *Builder) Build(ctx context.Context, p Project) *Result {
 		if err := b.Store.record(res, good); err != nil && res.Warning == "" {
 			res.Warning = err.Error()
 		}
+		b.Store.endBuild(r.token, r.marker)
 	}
 	b.emit(BuildFinished{At: At{time.Now()}, Result: *res})
 	return res
@@ -169,13 +172,22 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	if err := validate(p); err != nil {
 		return r.fail(err)
 	}
+	token := newToken()
 	if b.Store != nil {
+		b.Store.SweepKilled()
 		f, err := b.Store.newLog(p.Dir, r.started)
 		if err != nil {
 			return r.fail(&Error{Kind: KindConfig, Message: err.Error(), Hint: "check that the log folder " + b.Store.LogDir + " is writable", Err: err})
 		}
 		r.log = f
 		r.res.Log = f.Name()
+		// The marker outlives a killed nixpass, so the next one can
+		// close this build's log and record it as killed.
+		m := runningMarker{Token: token, Project: p.Dir, Output: r.res.Output, Log: r.res.Log, Started: r.started, PID: os.Getpid()}
+		if ml, err := b.Store.beginBuild(m); err == nil {
+			r.marker = ml
+			r.token = token
+		}
 	}
 	b.emit(BuildStarted{At: At{r.started}, Project: p.Dir, Log: r.res.Log})
 
@@ -186,11 +198,18 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	ctx, cancel := context.WithTimeoutCause(parent, timeout, ErrTimeout)
 	defer cancel()
 
-	unlock, err := r.lock(ctx)
+	held, err := r.lock(ctx)
 	if err != nil {
 		return r.fail(r.interrupted(ctx, err))
 	}
-	defer unlock()
+	defer held.release()
+	var files []*os.File
+	for _, l := range []*heldLock{held, r.marker} {
+		if l != nil {
+			files = append(files, l.File())
+		}
+	}
+	ctx = withBuildLocks(ctx, files...)
 
 	r.setPhase("preparing")
 	guestDir, err := b.Machine.Prepare(ctx, p.Dir, func(msg string) { r.logLine("# " + msg) })
@@ -198,7 +217,6 @@ func (r *run) execute(parent context.Context) *goodOutput {
 		return r.fail(r.interrupted(ctx, err))
 	}
 
-	token := newToken()
 	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}
 	if b.Store != nil {
 		if g := b.Store.intactGood(p.Dir); g != nil && g.Output == r.res.Output {
@@ -254,26 +272,20 @@ func (r *run) interrupted(ctx context.Context, err error) error {
 		Hint:    "nothing was changed: the last good image is untouched"}
 }
 
-func (r *run) lock(ctx context.Context) (func(), error) {
+// lock takes the builder lock, waiting for another build to finish. The
+// returned lock may be nil (no LockPath); releasing nil is a no-op.
+func (r *run) lock(ctx context.Context) (*heldLock, error) {
 	if r.b.LockPath == "" {
-		return func() {}, nil
+		return nil, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(r.b.LockPath), 0o755); err != nil {
-		return nil, fmt.Errorf("lock builder: %w", err)
-	}
-	fl := flock.New(r.b.LockPath)
-	ok, err := fl.TryLock()
+	l, err := lockWait(ctx, r.b.LockPath, func() {
+		r.setPhase("waiting")
+		r.logLine("# waiting for another nixpass build on this builder to finish")
+	})
 	if err != nil {
 		return nil, fmt.Errorf("lock builder: %w", err)
 	}
-	if !ok {
-		r.setPhase("waiting")
-		r.logLine("# waiting for another nixpass build on this builder to finish")
-		if _, err := fl.TryLockContext(ctx, 200*time.Millisecond); err != nil {
-			return nil, fmt.Errorf("lock builder: %w", err)
-		}
-	}
-	return func() { _ = fl.Unlock() }, nil
+	return l, nil
 }
 
 func (r *run) logLine(line string) {

@@ -80,15 +80,34 @@ func nixMissing(err error, where, hint string) error {
 // RunScript implements Machine. The runner puts the script in its own
 // process group and signals the whole group on cancellation, which reaches
 // nix-build and its builders; the script's trap removes its temp file.
+// Should nixpass itself die (kill -9, a crash), the script sees its
+// lifeline (standard input) close and stops its group, and the build's
+// locks, inherited as descriptors 3 and up, stay held until the last
+// process of the build has exited.
 func (l *Local) RunScript(ctx context.Context, token string, args []string, stdout, stderr io.Writer) (int, error) {
+	life, err := newLifeline()
+	if err != nil {
+		return -1, err
+	}
+	defer life.close()
 	res, err := l.runner().Run(ctx, runner.Cmd{
-		Name:   "sh",
-		Args:   append([]string{l.scriptPath()}, args...),
-		Env:    []string{"NIXPASS_LEADER=1"},
-		Stdout: stdout,
-		Stderr: stderr,
+		Name:       "sh",
+		Args:       append([]string{l.scriptPath()}, withLifeline(args)...),
+		Env:        []string{"NIXPASS_LEADER=1"},
+		Stdin:      life.r,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		ExtraFiles: buildLocks(ctx),
 	})
 	return scriptExit(res, err)
+}
+
+// withLifeline tells a build to watch its standard input (see lifeline).
+func withLifeline(args []string) []string {
+	if len(args) == 0 || args[0] != "build" {
+		return args
+	}
+	return append([]string{"build", "--lifeline"}, args[1:]...)
 }
 
 // scriptExit turns a runner outcome into the script's exit status, keeping

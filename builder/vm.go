@@ -264,8 +264,17 @@ func (v *VM) RunScript(ctx context.Context, token string, args []string, stdout,
 			stopExec()
 		}
 	}()
+	// The lifeline is the session's standard input: when nixpass dies,
+	// or the multipass client does, the script inside the VM reads end
+	// of file and stops its build.
+	life, err := newLifeline()
+	if err != nil {
+		return -1, err
+	}
+	defer life.close()
 	res, err := v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
-		Args:   append([]string{"sh", v.scriptPath()}, args...),
+		Args:   append([]string{"sh", v.scriptPath()}, withLifeline(args)...),
+		Stdin:  life.r,
 		Stdout: stdout,
 		Stderr: stderr,
 	})

@@ -71,6 +71,9 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 		return nil, fmt.Errorf("%w (pid %s): quit it first, or use it", ErrAlreadyRunning, strings.TrimSpace(string(pid)))
 	}
 	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	// A build whose nixpass was killed is cleaned up and recorded now,
+	// before the snapshot reads the projects' last results.
+	env.Store.SweepKilled()
 
 	cfg := env.Config
 	w, err := watch.New(watch.Options{Quiet: cfg.Scheduler.Quiet.D(), MaxWait: cfg.Scheduler.MaxWait.D()})

@@ -8,6 +8,7 @@
 #
 # Usage:
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
+#                       [--lifeline]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build cancel --token T
 #   nixpass-build check
@@ -51,6 +52,54 @@ kernel_oom_lines() {
 	{ dmesg 2>/dev/null || sudo -n dmesg 2>/dev/null; } | grep -E 'Killed process|out of memory' | tail -n 20
 }
 
+# Process lifetime. A build must never outlive the nixpass that started
+# it, and builds on one machine never overlap:
+#   - with --lifeline, standard input is a pipe only nixpass writes to (in
+#     the VM: the `multipass exec` session's input). It reaches end of file
+#     when nixpass or the session dies, however they die; the watcher then
+#     stops the build's whole process group (we lead it: see the end).
+#   - builds are serialized by a lock in the run folder, held on fd 9 by
+#     this shell and everything it starts, so the lock ends only when the
+#     last process of the build has exited. The local backend also hands
+#     us nixpass's own build lock (fd 3 and up), for the same reason.
+#   - pid files left by a build that was killed outright are removed by
+#     the next build, once it holds the lock.
+
+# lifeline_watch PGID starts the watcher on the saved standard input (fd 8).
+lifeline_watch() {
+	(
+		trap - INT TERM HUP EXIT
+		while IFS= read -r _; do :; done
+		kill -TERM -"$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
+	) <&8 >/dev/null 2>&1 8<&- 3<&- 4<&- 9<&- &
+	watcher=$!
+}
+
+# build_lock takes the machine-wide build lock on fd 9, waiting for a
+# build in progress (or one being stopped) to end.
+build_lock() {
+	command -v flock >/dev/null 2>&1 || return 0
+	exec 9>>"$1/build.lock" || return 0
+	if ! flock -n 9; then
+		say "phase waiting"
+		flock 9
+	fi
+	have_lock=1
+}
+
+# clean_pidfiles removes pid files of builds that are gone: under the lock
+# no other build runs, so every other pid file is stale; without flock only
+# those whose process is dead.
+clean_pidfiles() {
+	for f in "$1"/*.pid; do
+		[ -f "$f" ] && [ "$f" != "$2" ] || continue
+		p=$(cat "$f" 2>/dev/null)
+		if [ "${have_lock:-}" = 1 ] || ! kill -0 "$p" 2>/dev/null; then
+			rm -f -- "$f"
+		fi
+	done
+}
+
 uptime_secs() { cut -d' ' -f1 /proc/uptime 2>/dev/null || echo 0; }
 
 cmd_check() {
@@ -85,7 +134,7 @@ cmd_cancel() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" file="" attr="" flake=""
+	token="" dir="" output="" last="" file="" attr="" flake="" lifeline="" watcher=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -95,6 +144,7 @@ cmd_build() {
 		--dir) dir=$2; shift 2; n=$((n - 2)) ;;
 		--output) output=$2; shift 2; n=$((n - 2)) ;;
 		--last) last=$2; shift 2; n=$((n - 2)) ;;
+		--lifeline) lifeline=1; shift; n=$((n - 1)) ;;
 		--file) file=$2; shift 2; n=$((n - 2)) ;;
 		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
@@ -113,8 +163,18 @@ cmd_build() {
 	echo $$ >"$pidfile"
 	say "pid $$"
 	say "uptime $(uptime_secs)"
-	trap 'rm -f -- "$tmp" "$pidfile"' EXIT
-	trap 'say "cancelled"; exit 130' INT TERM HUP
+	# The EXIT trap also stops the watcher; the signal trap ignores
+	# SIGPIPE first: with nixpass gone, saying "cancelled" on a broken
+	# stdout must not kill us before the EXIT trap cleans up.
+	trap '[ -n "$watcher" ] && kill "$watcher" 2>/dev/null; rm -f -- "$tmp" "$pidfile"' EXIT
+	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
+	if [ -n "$lifeline" ]; then
+		exec 8<&0 </dev/null
+		lifeline_watch $$
+		exec 8<&-
+	fi
+	build_lock "$rd"
+	clean_pidfiles "$rd" "$pidfile"
 
 	if ! cd -- "$dir" 2>/dev/null; then
 		say "error dir-missing the project folder is not reachable on the builder: $dir"
