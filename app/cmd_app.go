@@ -19,8 +19,8 @@ func cmdApp(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("app")
 	headless := fs.Bool("headless", false, "run without the menu-bar icon, printing one line per event")
 	asJSON := fs.Bool("json", false, "with --headless: print events as JSON lines")
-	if _, err := parse(fs, args); err != nil {
-		return exitUsage
+	if _, code, ok := c.parseArgs(fs, args, 0, 0); !ok {
+		return code
 	}
 	if *headless {
 		return runHeadless(c, ctx, *asJSON)

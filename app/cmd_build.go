@@ -16,9 +16,9 @@ import (
 func cmdBuild(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("build")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	pos, err := parse(fs, args)
-	if err != nil || len(pos) > 1 {
-		return exitUsage
+	pos, code, ok := c.parseArgs(fs, args, 0, 1)
+	if !ok {
+		return code
 	}
 	dir, err := absDir(strings.Join(pos, ""))
 	if err != nil {

@@ -19,17 +19,12 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 	output := fs.String("output", "", "image file written into DIR (default result.tar.gz)")
 	noWatch := fs.Bool("no-watch", false, "do not rebuild on changes")
 	dockerLoad := fs.Bool("docker-load", false, "docker load the image after each build")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["add"].usage)
-		return exitUsage
+	pos, code, ok := c.parseArgs(fs, args, 1, 1)
+	if !ok {
+		return code
 	}
 	if *file != "" && *flake != "" {
-		fmt.Fprintln(c.stderr, "nixpass add: use --file or --flake, not both")
-		return exitUsage
+		return c.usageError(fs, "use --file or --flake, not both")
 	}
 	dir, err := absDir(pos[0])
 	if err != nil {
@@ -61,10 +56,9 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 }
 
 func cmdRemove(c *cli, ctx context.Context, args []string) int {
-	pos, err := parse(c.flags("remove"), args)
-	if err != nil || len(pos) != 1 {
-		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["remove"].usage)
-		return exitUsage
+	pos, code, ok := c.parseArgs(c.flags("remove"), args, 1, 1)
+	if !ok {
+		return code
 	}
 	dir, err := absDir(pos[0])
 	if err != nil {
@@ -96,8 +90,8 @@ type listEntry struct {
 func cmdList(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("list")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
-		return exitUsage
+	if _, code, ok := c.parseArgs(fs, args, 0, 0); !ok {
+		return code
 	}
 	e, err := c.load()
 	if err != nil {
@@ -133,9 +127,9 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 }
 
 func cmdLogs(c *cli, ctx context.Context, args []string) int {
-	pos, err := parse(c.flags("logs"), args)
-	if err != nil || len(pos) > 1 {
-		return exitUsage
+	pos, code, ok := c.parseArgs(c.flags("logs"), args, 0, 1)
+	if !ok {
+		return code
 	}
 	dir, err := absDir(firstOr(pos, ""))
 	if err != nil {

@@ -22,8 +22,8 @@ type statusReport struct {
 func cmdStatus(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
-		return exitUsage
+	if _, code, ok := c.parseArgs(fs, args, 0, 0); !ok {
+		return code
 	}
 	e, err := c.load()
 	if err != nil {
