@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"nixpass/builder/config"
@@ -30,9 +33,19 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	if why := refuseProject(dir); why != "" {
+		return c.usageError(fs, why)
+	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		fmt.Fprintf(c.stderr, "nixpass add: %s is not a folder\n", dir)
-		return exitUsage
+		why := dir + " is not a folder"
+		if err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			// The real reason, such as "file name too long".
+			why = err.Error()
+		}
+		return c.usageError(fs, why)
+	}
+	if state, err := config.StateDir(); err == nil && within(state, dir) {
+		fmt.Fprintf(c.stderr, "nixpass add: warning: %s contains nixpass's state folder %s; nixpass ignores its own files there, but watching a folder this large is slow: consider registering the project's own folder\n", dir, state)
 	}
 	p := config.Project{Path: dir, File: *file, Flake: *flake, Attr: *attr, Output: *output, DockerLoad: *dockerLoad}
 	if *noWatch {
@@ -155,6 +168,23 @@ func cmdLogs(c *cli, ctx context.Context, args []string) int {
 	fmt.Fprintf(c.stderr, "# %s\n", last.Log)
 	_, _ = io.Copy(c.stdout, f)
 	return 0
+}
+
+// refuseProject says why dir can never be a project, or "".
+func refuseProject(dir string) string {
+	if filepath.Clean(dir) == string(filepath.Separator) {
+		return "refusing to register / as a project: nixpass would watch and build the whole disk; register the project's own folder"
+	}
+	if home, err := os.UserHomeDir(); err == nil && home != "" && filepath.Clean(dir) == filepath.Clean(home) {
+		return "refusing to register your home folder " + dir + " as a project: it holds nixpass's own state and everything else you have; register the project's own folder"
+	}
+	return ""
+}
+
+// within reports whether path is dir or lies below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func firstOr(s []string, def string) string {

@@ -143,3 +143,28 @@ func TestHeadlessBuildsOnChangeOnce(t *testing.T) {
 		t.Error("app.pid left behind")
 	}
 }
+
+// TestStateInsideProjectOneBuildPerChange: with nixpass's state, logs and
+// config inside the project folder (the home folder registered on Linux),
+// one change is one build: the build's own writes to logs/, history.jsonl
+// and the records never trigger another.
+func TestStateInsideProjectOneBuildPerChange(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	dir := w.project("home", imageNix("e2e-own-state", ""))
+	w.state = filepath.Join(dir, ".local", "state", "nixpass")
+	w.config = filepath.Join(dir, ".config", "nixpass", "config.toml")
+	w.env = append(w.env, "NIXPASS_STATE_DIR="+w.state, "NIXPASS_CONFIG="+w.config)
+	w.writeConfig("[scheduler]\nquiet = \"200ms\"\nmax_wait = \"2s\"\n")
+	o := w.run("add", dir)
+	if o.code != 0 || !strings.Contains(o.stderr, "contains nixpass's state folder") {
+		t.Fatalf("add should warn about the state folder inside: %v", o)
+	}
+	h := w.startHeadless()
+	os.WriteFile(filepath.Join(dir, "src.txt"), []byte("one change"), 0o644)
+	h.waitFor("the build", func() bool { return h.count("BuildFinished", `"status":"succeeded"`) == 1 })
+	time.Sleep(3 * time.Second)
+	if n := h.count("BuildStarted", ""); n != 1 {
+		t.Fatalf("%d builds for one change, want 1", n)
+	}
+}

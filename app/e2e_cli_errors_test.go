@@ -95,3 +95,25 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestAddRefusals: / and the home folder itself are never projects, and a
+// path component too long for the file system gets that error, not "not a
+// folder".
+func TestAddRefusals(t *testing.T) {
+	w := newWorld(t)
+	home := t.TempDir()
+	w.env = append(w.env, "HOME="+home)
+	for _, tc := range []struct{ dir, msg string }{
+		{"/", "refusing to register / as a project"},
+		{home, "refusing to register your home folder"},
+		{"/tmp/" + strings.Repeat("x", 300), "file name too long"},
+	} {
+		o := w.run("add", tc.dir)
+		if o.code != 1 || !strings.Contains(o.stderr, tc.msg) || !strings.Contains(o.stderr, "usage: nixpass add") {
+			t.Errorf("add %.40s: %v", tc.dir, o)
+		}
+	}
+	if o := w.run("list", "--json"); strings.TrimSpace(o.stdout) != "[]" {
+		t.Errorf("a refused folder was registered: %v", o)
+	}
+}

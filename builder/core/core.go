@@ -76,7 +76,7 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 	env.Store.SweepKilled()
 
 	cfg := env.Config
-	w, err := watch.New(watch.Options{Quiet: cfg.Scheduler.Quiet.D(), MaxWait: cfg.Scheduler.MaxWait.D()})
+	w, err := watch.New(watch.Options{Quiet: cfg.Scheduler.Quiet.D(), MaxWait: cfg.Scheduler.MaxWait.D(), Own: env.OwnPaths()})
 	if err != nil {
 		lock.Unlock()
 		return nil, err

@@ -63,7 +63,7 @@ kernel_oom_lines() {
 #     last process of the build has exited. The local backend also hands
 #     us nixpass's own build lock (fd 3 and up), for the same reason.
 #   - pid files left by a build that was killed outright are removed by
-#     the next build, once it holds the lock.
+#     the next build.
 
 # lifeline_watch PGID starts the watcher on the saved standard input (fd 8).
 lifeline_watch() {
@@ -84,17 +84,19 @@ build_lock() {
 		say "phase waiting"
 		flock 9
 	fi
-	have_lock=1
 }
 
-# clean_pidfiles removes pid files of builds that are gone: under the lock
-# no other build runs, so every other pid file is stale; without flock only
-# those whose process is dead.
+# clean_pidfiles removes pid files of builds that are gone: their process
+# is dead, or its pid now belongs to something that is not this script
+# (so `cancel` can never signal a stranger that reused the pid).
 clean_pidfiles() {
 	for f in "$1"/*.pid; do
 		[ -f "$f" ] && [ "$f" != "$2" ] || continue
 		p=$(cat "$f" 2>/dev/null)
-		if [ "${have_lock:-}" = 1 ] || ! kill -0 "$p" 2>/dev/null; then
+		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
+		if ! kill -0 "$p" 2>/dev/null; then
+			rm -f -- "$f"
+		elif [ -r "/proc/$p/cmdline" ] && ! tr '\0' ' ' <"/proc/$p/cmdline" | grep -q nixpass-build; then
 			rm -f -- "$f"
 		fi
 	done

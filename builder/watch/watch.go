@@ -22,6 +22,11 @@ type Options struct {
 	MaxWait time.Duration
 	// MissingPoll is how often a missing project folder is looked for (2s).
 	MissingPoll time.Duration
+	// Own are nixpass's own files and folders (state folder, log folder,
+	// config file): never a trigger and never watched, wherever they lie,
+	// so a project that contains them does not rebuild on its own builds'
+	// writes.
+	Own []string
 }
 
 // Spec is one project to watch.
@@ -91,6 +96,7 @@ func New(opts Options) (*Watcher, error) {
 	if err != nil {
 		return nil, limitError("(new watcher)", err)
 	}
+	opts.Own = ownPaths(opts.Own)
 	w := &Watcher{opts: opts, fw: fw, triggers: make(chan Trigger, 256), states: make(chan StateEvent, 256),
 		projects: map[string]*project{}, dirs: map[string]*project{}, done: make(chan struct{})}
 	go w.loop()
@@ -175,6 +181,12 @@ func (w *Watcher) walk(p *project, dir string, collect bool) ([]string, error) {
 	var addErr error
 	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
+			return nil
+		}
+		if w.own(path) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		if !d.IsDir() {
@@ -268,6 +280,9 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 		if _, watched := w.dirs[ev.Name]; watched {
 			w.unwatch(p, ev.Name)
 		}
+	}
+	if w.own(ev.Name) {
+		return
 	}
 	st, err := os.Lstat(ev.Name)
 	isDir := err == nil && st.IsDir()
@@ -396,4 +411,31 @@ func (w *Watcher) pollMissing(p *project) {
 		w.mu.Unlock()
 		return
 	}
+}
+
+// ownPaths cleans nixpass's own paths and adds their real paths, so a
+// state folder reached through a symlink is recognised either way.
+func ownPaths(in []string) []string {
+	var out []string
+	for _, p := range in {
+		if p == "" {
+			continue
+		}
+		out = append(out, filepath.Clean(p))
+		if real, err := filepath.EvalSymlinks(p); err == nil && real != filepath.Clean(p) {
+			out = append(out, real)
+		}
+	}
+	return out
+}
+
+// own reports whether path is one of nixpass's own files or lies below
+// one of its folders.
+func (w *Watcher) own(path string) bool {
+	for _, o := range w.opts.Own {
+		if path == o || strings.HasPrefix(path, o+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
