@@ -11,6 +11,7 @@ import (
 
 	"nixpass/builder"
 	"nixpass/builder/config"
+	"nixpass/builder/shq"
 )
 
 func cmdBuild(c *cli, ctx context.Context, args []string) int {
@@ -49,7 +50,7 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 		fmt.Fprintf(stdout, "✓ %s\n", r.Message)
 		fmt.Fprintf(stdout, "  %s  %s  %s\n", r.Output, builder.HumanBytes(r.Bytes), r.Duration().Round(1e7))
 		if r.Image != "" {
-			fmt.Fprintf(stdout, "  image %s  (docker load -i %q)\n", r.Image, r.Output)
+			fmt.Fprintf(stdout, "  image %s  (%s)\n", r.Image, shq.Join("docker", "load", "-i", r.Output))
 		}
 		if r.Warning != "" {
 			fmt.Fprintf(stderr, "  warning: %s\n", r.Warning)

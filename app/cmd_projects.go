@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"nixpass/builder/config"
+	"nixpass/builder/shq"
 )
 
 func cmdAdd(c *cli, ctx context.Context, args []string) int {
@@ -157,7 +158,7 @@ func cmdLogs(c *cli, ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	if last == nil || last.Log == "" {
-		fmt.Fprintf(c.stderr, "nixpass logs: no build of %s yet (nixpass build %s)\n", dir, dir)
+		fmt.Fprintf(c.stderr, "nixpass logs: no build of %s yet (%s)\n", dir, shq.Join("nixpass", "build", dir))
 		return exitUsage
 	}
 	f, err := os.Open(last.Log)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"nixpass/builder/runner"
+	"nixpass/builder/shq"
 )
 
 // Project is one build request: what to build and where the image goes.
@@ -265,7 +266,7 @@ func (r *run) interrupted(ctx context.Context, err error) error {
 		}
 		return &Error{Kind: KindTimeout, Err: ErrTimeout,
 			Message: fmt.Sprintf("the build did not finish within %s and was stopped", t),
-			Hint:    "raise [builder] timeout in the config if the build is just slow, or see what it was doing: nixpass logs " + r.p.Dir}
+			Hint:    "raise [builder] timeout in the config if the build is just slow, or see what it was doing: " + shq.Join("nixpass", "logs", r.p.Dir)}
 	}
 	return &Error{Kind: KindCancelled, Err: context.Canceled,
 		Message: "the build was cancelled",
@@ -401,9 +402,9 @@ func dockerLoad(ctx context.Context, rn runner.Runner, path string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, runner.ErrNotFound):
-		return fmt.Errorf("docker load: %w: install Docker (Docker Desktop, OrbStack or colima on a Mac), then load it with: docker load -i %s", err, path)
+		return fmt.Errorf("docker load: %w: install Docker (Docker Desktop, OrbStack or colima on a Mac), then load it with: %s", err, shq.Join("docker", "load", "-i", path))
 	}
-	return fmt.Errorf("docker load: %w (is Docker running? then try: docker load -i %s)", err, path)
+	return fmt.Errorf("docker load: %w (is Docker running? then try: %s)", err, shq.Join("docker", "load", "-i", path))
 }
 
 // HumanBytes formats a size the way Finder does (decimal units).

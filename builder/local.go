@@ -13,6 +13,7 @@ import (
 
 	"nixpass/builder/runner"
 	"nixpass/builder/script"
+	"nixpass/builder/shq"
 )
 
 // Local is the Machine that builds on this host with its own Nix: what a
@@ -43,7 +44,7 @@ func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) 
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return "", &Error{Kind: KindUnavailable, Err: err,
 			Message: fmt.Sprintf("project folder %s is missing or not a folder", dir),
-			Hint:    "check the path, or remove the project with: nixpass remove " + dir}
+			Hint:    "check the path, or remove the project with: " + shq.Join("nixpass", "remove", dir)}
 	}
 	if err := installScript(l.scriptPath()); err != nil {
 		return "", &Error{Kind: KindUnavailable, Err: err, Message: "install the build script: " + err.Error(),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"nixpass/builder/shq"
 )
 
 // classify turns a non-zero script exit into a classified error, using
@@ -61,7 +63,7 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return r.diskFull(ctx, f.what)
 	case KindEval:
 		msg := "Nix evaluation error: " + f.what
-		hint := "fix the Nix expression and save; check it with: nix-instantiate " + r.nixTarget()
+		hint := "fix the Nix expression and save; check it with: " + r.checkCommand()
 		if f.position != "" {
 			msg += " at " + f.position
 			hint = "fix the expression at " + f.position + " and save"
@@ -78,21 +80,23 @@ func (r *run) classify(ctx context.Context, code int) error {
 	if len(f.tail) > 0 {
 		msg += "\n" + strings.Join(f.tail, "\n")
 	}
-	hint := "read the full log: nixpass logs " + r.p.Dir
+	hint := "read the full log: " + shq.Join("nixpass", "logs", r.p.Dir)
 	if signal == 9 {
 		hint = "something killed the build (signal 9) but the kernel log shows no OOM kill; if memory is tight: " + r.oomHint(ctx)
 	}
 	return &Error{Kind: KindBuild, Message: msg, Hint: hint}
 }
 
-func (r *run) nixTarget() string {
+// checkCommand is a command line, safe to paste, that evaluates the
+// project's expression again in its folder.
+func (r *run) checkCommand() string {
+	argv := []string{"nix-instantiate", r.p.File}
 	if r.p.Flake != "" {
-		return r.p.Flake
+		argv = []string{"nix", "eval", "--raw", r.p.Flake + ".drvPath"}
+	} else if r.p.Attr != "" {
+		argv = append(argv, "-A", r.p.Attr)
 	}
-	if r.p.Attr != "" {
-		return r.p.File + " -A " + r.p.Attr
-	}
-	return r.p.File
+	return shq.Join("cd", r.p.Dir) + " && " + shq.Join(argv...)
 }
 
 func (r *run) diskFull(ctx context.Context, detail string) error {

@@ -1,6 +1,10 @@
 package multipass
 
-import "errors"
+import (
+	"errors"
+
+	"nixpass/builder/shq"
+)
 
 // Hint says what the user should do about err, a failure of a Client
 // method, or returns "" when nothing specific applies.
@@ -17,7 +21,7 @@ func Hint(err error) string {
 	case errors.Is(err, ErrInstanceMissing):
 		return "create it with: nixpass vm create"
 	case errors.Is(err, ErrInstanceDeleted):
-		return "recover it with: multipass recover " + instanceOf(err) + " (or drop it for good with multipass purge, then: nixpass vm create)"
+		return "recover it with: " + shq.Join("multipass", "recover", instanceOf(err)) + " (or drop it for good with multipass purge, then: nixpass vm create)"
 	case errors.Is(err, ErrAlreadyExists):
 		return "use the existing VM, or delete it first: nixpass vm delete --yes (a deleted one also needs: multipass purge)"
 	case errors.Is(err, ErrMustBeStopped):
@@ -27,7 +31,7 @@ func Hint(err error) string {
 	case errors.Is(err, ErrMountSource):
 		return "check that the folder exists and that Multipass may read it (macOS: give multipassd Full Disk Access in System Settings > Privacy & Security)"
 	case errors.Is(err, ErrExecFailed):
-		return "the VM stopped answering over SSH: check it with nixpass vm status, and restart it if needed: multipass restart " + instanceOf(err)
+		return "the VM stopped answering over SSH: check it with nixpass vm status, and restart it if needed: " + shq.Join("multipass", "restart", instanceOf(err))
 	case errors.Is(err, ErrUsage):
 		return "this is a nixpass bug (the multipass CLI rejected its arguments): please report it"
 	}
