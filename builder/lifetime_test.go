@@ -216,3 +216,22 @@ func TestSweepKilledRecordsAndCleans(t *testing.T) {
 		t.Errorf("a live build (or a swept one) was swept: %+v", again)
 	}
 }
+
+// TestLongFolderNames: a project folder name of 255 bytes gets a bounded
+// log folder, and a component over the limit is reported as what it is.
+func TestLongFolderNames(t *testing.T) {
+	s := &Store{StateDir: t.TempDir(), LogDir: t.TempDir()}
+	dir := filepath.Join(t.TempDir(), strings.Repeat("n", 255))
+	f, err := s.newLog(dir, time.Now())
+	if err != nil {
+		t.Fatalf("log for a 255-byte folder name: %v", err)
+	}
+	f.Close()
+	if n := len(filepath.Base(filepath.Dir(f.Name()))); n > maxSafeName+9 {
+		t.Errorf("log folder name is %d bytes", n)
+	}
+	_, err = (&Local{ScriptDir: t.TempDir()}).Prepare(context.Background(), filepath.Join(t.TempDir(), strings.Repeat("n", 300)), nil)
+	if err == nil || !strings.Contains(err.Error(), "file name too long") {
+		t.Errorf("prepare of a 300-byte component: %v", err)
+	}
+}

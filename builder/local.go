@@ -42,8 +42,12 @@ func (l *Local) scriptPath() string { return filepath.Join(l.ScriptDir, script.F
 // Prepare implements Machine.
 func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) (string, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		msg := fmt.Sprintf("project folder %s is missing or not a folder", dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			msg = "project folder: " + err.Error() // e.g. file name too long
+		}
 		return "", &Error{Kind: KindUnavailable, Err: err,
-			Message: fmt.Sprintf("project folder %s is missing or not a folder", dir),
+			Message: msg,
 			Hint:    "check the path, or remove the project with: " + shq.Join("nixpass", "remove", dir)}
 	}
 	if err := installScript(l.scriptPath()); err != nil {

@@ -212,5 +212,13 @@ func safeName(s string) string {
 	if b.Len() == 0 {
 		return "project"
 	}
+	// A folder name may be up to 255 bytes, and a path component made
+	// from it gets a suffix: keep it well below the limit.
+	if b.Len() > maxSafeName {
+		return b.String()[:maxSafeName]
+	}
 	return b.String()
 }
+
+// maxSafeName bounds names made by safeName (ASCII, so bytes).
+const maxSafeName = 64

@@ -163,6 +163,14 @@ func (a *App) forward(ctx context.Context) {
 // track keeps the snapshot up to date from the event stream.
 func (a *App) track(events <-chan builder.Event) {
 	for ev := range events {
+		// The scheduler says "idle" after a build; a project whose folder
+		// is gone (or is a file now) stays missing.
+		if e, ok := ev.(builder.ProjectChanged); ok && e.State == builder.ProjectIdle {
+			if st, err := os.Stat(e.Project); err != nil || !st.IsDir() {
+				e.State, e.Problem = builder.ProjectMissing, "the project folder is gone or is no longer a folder"
+				ev = e
+			}
+		}
 		a.mu.Lock()
 		switch e := ev.(type) {
 		case builder.ProjectChanged:

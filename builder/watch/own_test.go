@@ -1,7 +1,9 @@
 package watch
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,5 +46,37 @@ func TestOwnFilesNeverTrigger(t *testing.T) {
 	write(t, filepath.Join(dir, "default.nix"), "{}")
 	if got := collect(w, 600*time.Millisecond); len(got) != 1 {
 		t.Fatalf("a project change gave %d triggers, want 1", len(got))
+	}
+}
+
+// TestFileWhereTheFolderWas: a project folder replaced by a file is
+// missing, at Add and while watched.
+func TestFileWhereTheFolderWas(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "proj")
+	write(t, filepath.Join(dir, "default.nix"), "{}")
+	w := newTestWatcher(t, 100*time.Millisecond, time.Second)
+	w.Add(Spec{Dir: dir})
+	os.RemoveAll(dir)
+	write(t, dir, "now a file")
+	select {
+	case e := <-w.States():
+		if !e.Missing {
+			t.Fatalf("state: %+v", e)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("no missing state for a file where the folder was")
+	}
+
+	file := filepath.Join(parent, "file")
+	write(t, file, "x")
+	w.Add(Spec{Dir: file})
+	select {
+	case e := <-w.States():
+		if !e.Missing || e.Dir != file || !strings.Contains(e.Reason, "a file now stands") {
+			t.Fatalf("state at Add: %+v", e)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a file registered as a project is not missing")
 	}
 }

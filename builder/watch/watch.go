@@ -128,8 +128,8 @@ func (w *Watcher) Add(s Spec) error {
 	}
 	p := &project{spec: s}
 	w.projects[s.Dir] = p
-	if _, err := os.Stat(s.Dir); err != nil {
-		w.goMissing(p, err.Error())
+	if why := notAFolder(s.Dir); why != "" {
+		w.goMissing(p, why)
 		return nil
 	}
 	p.ig = loadIgnorer(s.Dir, s.Output, s.Flake)
@@ -268,8 +268,8 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 		return
 	}
 	if ev.Name == p.spec.Dir || ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-		if _, err := os.Stat(p.spec.Dir); err != nil {
-			w.goMissing(p, "the folder was removed or renamed")
+		if why := notAFolder(p.spec.Dir); why != "" {
+			w.goMissing(p, why)
 			return
 		}
 	}
@@ -438,4 +438,19 @@ func (w *Watcher) own(path string) bool {
 		}
 	}
 	return false
+}
+
+// notAFolder says why dir is not a project folder any more (gone, or a
+// file now stands where it was), or "" when it is one.
+func notAFolder(dir string) string {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "the folder was removed or renamed"
+	case err != nil:
+		return err.Error()
+	case !st.IsDir():
+		return "a file now stands where the project folder was"
+	}
+	return ""
 }
