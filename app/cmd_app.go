@@ -47,6 +47,9 @@ func runTray(c *cli, ctx context.Context) int {
 	defer stop()
 	go func() {
 		for ev := range events {
+			if cp, ok := ev.(builder.ConfigProblem); ok {
+				logf("%s", cp.Message)
+			}
 			if m, ok := policy.Decide(ev); ok {
 				if err := sender.Send(m.Title, m.Body); err != nil {
 					logf("%v", err)
@@ -90,6 +93,10 @@ func runHeadless(c *cli, ctx context.Context, asJSON bool) int {
 	go func() {
 		defer close(printed)
 		for ev := range events {
+			if cp, ok := ev.(builder.ConfigProblem); ok && !asJSON {
+				logf("%s", cp.Message)
+				continue
+			}
 			mu.Lock()
 			printEvent(c.stdout, ev, asJSON)
 			mu.Unlock()

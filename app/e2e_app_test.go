@@ -168,3 +168,39 @@ func TestStateInsideProjectOneBuildPerChange(t *testing.T) {
 		t.Fatalf("%d builds for one change, want 1", n)
 	}
 }
+
+// TestConfigProblemsWhileRunning: under --json a config that stops
+// parsing, and one that is emptied, are JSON events; the app keeps the
+// last good config (its project still builds on change) and picks the
+// file up again once it parses to something.
+func TestConfigProblemsWhileRunning(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	w.writeConfig("[scheduler]\nquiet = \"200ms\"\nmax_wait = \"2s\"\n")
+	dir := w.project("app", imageNix("e2e-cfg-problems", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	good := string(readFile(t, w.config))
+	h := w.startHeadless()
+
+	w.writeConfig("[vm]\nmemory = \"8X\"\n")
+	h.waitFor("a ConfigProblem for the broken file", func() bool { return h.count("ConfigProblem", "config.toml:2") == 1 })
+	w.writeConfig("")
+	h.waitFor("a ConfigProblem for the empty file", func() bool { return h.count("ConfigProblem", "is empty") == 1 })
+	h.waitFor("the kept project to build on change", func() bool {
+		os.WriteFile(filepath.Join(dir, "src.txt"), []byte(time.Now().String()), 0o644)
+		time.Sleep(300 * time.Millisecond)
+		return h.count("BuildFinished", "e2e-cfg-problems") >= 1
+	})
+	w.writeConfig(good)
+	time.Sleep(500 * time.Millisecond)
+	if n := h.count("ConfigProblem", ""); n != 2 {
+		t.Errorf("%d config problems, want 2", n)
+	}
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	<-h.done
+	if strings.Contains(h.stderr.String(), "config not reloaded") {
+		t.Errorf("under --json the problem went to stderr as text: %s", h.stderr.String())
+	}
+}

@@ -210,10 +210,20 @@ func (a *App) watchConfig(ctx context.Context) {
 		return
 	}
 	var timer *time.Timer
+	problem := func(msg string) {
+		a.internal.Publish(builder.ConfigProblem{At: builder.At{Time: time.Now()}, Path: a.env.Path, Message: msg})
+	}
 	reload := func() {
+		if empty, err := configEmpty(a.env.Path); err == nil && empty {
+			a.mu.Lock()
+			n := len(a.env.Config.Projects)
+			a.mu.Unlock()
+			problem(fmt.Sprintf("config not reloaded: %s is empty or missing; keeping the last good config (%d project(s)) until it has settings again", a.env.Path, n))
+			return
+		}
 		cfg, err := config.Load(a.env.Path)
 		if err != nil {
-			a.logf("config not reloaded: %v", err)
+			problem(fmt.Sprintf("config not reloaded: %v; keeping the last good config", err))
 			return
 		}
 		a.apply(cfg)
@@ -313,4 +323,24 @@ func (a *App) Quit() {
 	_ = a.w.Close()
 	_ = os.Remove(filepath.Join(a.env.StateDir, "app.pid"))
 	_ = a.lock.Unlock()
+}
+
+// configEmpty reports whether the config file is missing or holds nothing
+// but blanks and comments: while the app runs that is an accident (an
+// editor's truncation, a failed copy), not a wish to drop every project.
+func configEmpty(path string) (bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			return false, nil
+		}
+	}
+	return true, nil
 }
