@@ -128,6 +128,7 @@ func (b *Builder) Build(ctx context.Context, p Project) *Result {
 	if res.Kind == "" {
 		res.Kind = KindOK
 	}
+	res.Message, res.Hint, res.Warning = cleanText(res.Message), cleanText(res.Hint), cleanText(res.Warning)
 	if r.log != nil {
 		fmt.Fprintf(r.log, "\n# nixpass: %s (%s) %s\n", res.Status, res.Kind, res.Message)
 		if res.Hint != "" {
@@ -313,7 +314,7 @@ func (r *run) nixLine(line string) {
 	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
 		r.setPhase("building")
 	}
-	r.b.emit(BuildLog{At: At{time.Now()}, Project: r.p.Dir, Line: line})
+	r.b.emit(BuildLog{At: At{time.Now()}, Project: r.p.Dir, Line: cleanText(line)})
 }
 
 // protocolLine handles one "@nixpass" line of the script's stdout.
