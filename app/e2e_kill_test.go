@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"nixpass/builder/multipass/multipasstest"
 )
 
 // kill -9 of nixpass mid-build: nothing of the build may survive it for
@@ -96,4 +98,32 @@ func afterKill(t *testing.T, w *world, dir, sleep string, good []byte, goodNix s
 			t.Errorf("log %s has no closing line:\n%s", l, b)
 		}
 	}
+}
+
+// TestKill9OfTheCLIStopsItsVMBuild: the same through the Multipass
+// backend, with the fake multipass whose exec, like SSH, does not pass
+// the client's death on: only the script inside the "VM", watching its
+// session's input, can stop the build.
+func TestKill9OfTheCLIStopsItsVMBuild(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	fake := multipasstest.Build(t)
+	env, _, _ := multipasstest.NewWorld(t, multipasstest.FakeInstance{Name: "nixpass", State: "Running", CPUs: 2, Memory: 4 << 30, Disk: 20 << 30})
+	w.env = append(append(w.env, env...), "NIXPASS_GUEST_SCRIPT_DIR="+t.TempDir())
+	w.writeConfig("[builder]\nbackend = \"multipass\"\nmultipass = " + jsonString(fake) + "\n")
+	goodNix := imageNix(fmt.Sprintf("e2e-kill-vm-%d", rand.IntN(1e9)), "")
+	dir := w.project("app", goodNix)
+	good := buildGood(t, w, dir)
+	sleep := uniqueSleep()
+	w.setNix(dir, imageNix("e2e-kill-vm-slow", `"$bb" `+sleep))
+
+	cmd := exec.Command(nixpassBin, "build", dir, "--json")
+	cmd.Env = w.env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the builder to start", func() bool { return pgrep(sleep) })
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	afterKill(t, w, dir, sleep, good, goodNix)
 }
