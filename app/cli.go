@@ -176,11 +176,6 @@ func (c *cli) usageError(fs *flag.FlagSet, msg string) int {
 	return exitUsage
 }
 
-// usageErrorf is usageError for a verb that has no flag set at hand.
-func (c *cli) usageErrorf(format string, a ...any) int {
-	return c.usageError(nil, fmt.Sprintf(format, a...))
-}
-
 func (c *cli) printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "usage: nixpass "+verbs[c.verb].usage)
 	if fs != nil {

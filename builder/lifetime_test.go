@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,12 +43,12 @@ func TestLockLivesAsLongAsTheBuild(t *testing.T) {
 
 func pgrepT(pattern string) bool { return exec.Command("pgrep", "-f", pattern).Run() == nil }
 
-func waitGone(t *testing.T, pattern, what string) {
+func waitGone(t *testing.T, pattern, what string, limit time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(limit)
 	for pgrepT(pattern) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: the build still runs 5 s later", what)
+			t.Fatalf("%s: the build still runs %v later", what, limit)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -56,7 +57,7 @@ func waitGone(t *testing.T, pattern, what string) {
 // vmScriptBuild starts the script's build inside the fake VM as nixpass
 // would, with a lifeline, and returns the client and the lifeline's write
 // end.
-func vmScriptBuild(t *testing.T, w *vmWorld, p Project, token string, out *syncBuf) (*exec.Cmd, *os.File) {
+func vmScriptBuild(t *testing.T, w *vmWorld, p Project, token string, out io.Writer) (*exec.Cmd, *os.File) {
 	t.Helper()
 	guest, err := w.vm.Prepare(context.Background(), p.Dir, nil)
 	if err != nil {
@@ -82,14 +83,28 @@ func vmScriptBuild(t *testing.T, w *vmWorld, p Project, token string, out *syncB
 // `multipass exec` session that started it ends, whether nixpass died
 // (the client's input closes) or the client itself was killed.
 func TestVMBuildEndsWithItsSession(t *testing.T) {
-	for _, how := range []string{"nixpass killed", "client killed"} {
+	for _, how := range []string{"nixpass killed", "client killed", "output gone"} {
 		t.Run(how, func(t *testing.T) {
 			w := newVMWorld(t, nil, vmInstance)
 			sleep := fmt.Sprintf("sleep %d", 200000+time.Now().UnixNano()%700000)
 			p := offlineProject(t, "vm-orphan", `"$bb" `+sleep)
 			var out syncBuf
 			token := newToken()
-			c, life := vmScriptBuild(t, w, p, token, &out)
+			var stdout io.Writer = &out
+			var outR *os.File
+			if how == "output gone" {
+				// Only the output side goes: its reader closes while the
+				// input stays open (a client that never forwards end of
+				// input); the script's heartbeat must notice.
+				r, wr, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				go func() { _, _ = io.Copy(&out, r) }()
+				outR, stdout = r, wr
+				defer wr.Close()
+			}
+			c, life := vmScriptBuild(t, w, p, token, stdout)
 			deadline := time.Now().Add(60 * time.Second)
 			for !pgrepT(sleep) {
 				if time.Now().After(deadline) {
@@ -97,13 +112,21 @@ func TestVMBuildEndsWithItsSession(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			if how == "nixpass killed" {
+			limit := 5 * time.Second
+			switch how {
+			case "nixpass killed":
 				life.Close()
-			} else {
+			case "client killed":
 				_ = c.Process.Kill()
+			case "output gone":
+				if f, ok := stdout.(*os.File); ok {
+					f.Close()
+				}
+				outR.Close()
+				limit = 15 * time.Second // the heartbeat is every 5 s
 			}
-			waitGone(t, sleep, how)
-			waitGone(t, "[-]-token "+token, how+" (the script)")
+			waitGone(t, sleep, how, limit)
+			waitGone(t, "[-]-token "+token, how+" (the script)", limit)
 			if _, err := os.Stat(filepath.Join(scriptRunDir(), token+".pid")); err == nil {
 				t.Errorf("the pid file outlived the build:\n%s", out.String())
 			}

@@ -65,7 +65,11 @@ kernel_oom_lines() {
 #   - pid files left by a build that was killed outright are removed by
 #     the next build.
 
-# lifeline_watch PGID starts the watcher on the saved standard input (fd 8).
+# lifeline_watch PGID starts the watcher on the saved standard input (fd 8)
+# and a heartbeat: a line on stdout every 5 s, which fails once nobody
+# reads it (and makes a `multipass exec` client whose nixpass is gone
+# fail too, ending the session), so the build also stops when only the
+# output side of the session is gone. The heartbeat ends with the script.
 lifeline_watch() {
 	(
 		trap - INT TERM HUP EXIT
@@ -73,6 +77,17 @@ lifeline_watch() {
 		kill -TERM -"$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
 	) <&8 >/dev/null 2>&1 8<&- 3<&- 4<&- 9<&- &
 	watcher=$!
+	(
+		trap - INT TERM HUP EXIT
+		trap '' PIPE
+		while sleep 5 >/dev/null 2>&1 && kill -0 "$1" 2>/dev/null; do
+			if ! printf '@nixpass alive\n' 2>/dev/null; then
+				kill -TERM -"$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
+				exit 0
+			fi
+		done
+	) </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
+	heartbeat=$!
 }
 
 # build_lock takes the machine-wide build lock on fd 9, waiting for a
@@ -136,7 +151,7 @@ cmd_cancel() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" file="" attr="" flake="" lifeline="" watcher=""
+	token="" dir="" output="" last="" file="" attr="" flake="" lifeline="" watcher="" heartbeat=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -168,7 +183,7 @@ cmd_build() {
 	# The EXIT trap also stops the watcher; the signal trap ignores
 	# SIGPIPE first: with nixpass gone, saying "cancelled" on a broken
 	# stdout must not kill us before the EXIT trap cleans up.
-	trap '[ -n "$watcher" ] && kill "$watcher" 2>/dev/null; rm -f -- "$tmp" "$pidfile"' EXIT
+	trap 'kill $watcher $heartbeat 2>/dev/null; rm -f -- "$tmp" "$pidfile"' EXIT
 	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
 	if [ -n "$lifeline" ]; then
 		exec 8<&0 </dev/null
