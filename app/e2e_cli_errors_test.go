@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -115,5 +116,29 @@ func TestAddRefusals(t *testing.T) {
 	}
 	if o := w.run("list", "--json"); strings.TrimSpace(o.stdout) != "[]" {
 		t.Errorf("a refused folder was registered: %v", o)
+	}
+}
+
+// TestStatusFileWhereFolderWas: a registered project whose folder was
+// replaced by a file is missing in `status`.
+func TestStatusFileWhereFolderWas(t *testing.T) {
+	w := newWorld(t)
+	dir := w.project("p", "{}")
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("a file now"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := w.run("status", "--json")
+	var rep statusReport
+	if err := json.Unmarshal([]byte(o.stdout), &rep); err != nil || len(rep.Projects) != 1 {
+		t.Fatalf("status: %v %v", err, o)
+	}
+	if rep.Projects[0].State != "missing" {
+		t.Errorf("state = %s, want missing", rep.Projects[0].State)
 	}
 }
