@@ -39,6 +39,7 @@ func TestOwnFilesNeverTrigger(t *testing.T) {
 		write(t, filepath.Join(state, "projects", "p.json"), "{}")
 		write(t, filepath.Join(logs, "builds", "a", "2.log"), "y")
 		write(t, cfg, "[builder]\n")
+		write(t, filepath.Join(filepath.Dir(cfg), ".config.toml4711"), "temp of an atomic write")
 	}
 	if got := collect(w, 600*time.Millisecond); len(got) != 0 {
 		t.Fatalf("nixpass's own writes triggered: %+v", got)

@@ -429,11 +429,15 @@ func ownPaths(in []string) []string {
 	return out
 }
 
-// own reports whether path is one of nixpass's own files or lies below
-// one of its folders.
+// own reports whether path is one of nixpass's own files, lies below one
+// of its folders, or is the temporary sibling an atomic write of one makes
+// (renameio: ".NAME" followed by random digits, in the same folder).
 func (w *Watcher) own(path string) bool {
 	for _, o := range w.opts.Own {
 		if path == o || strings.HasPrefix(path, o+string(filepath.Separator)) {
+			return true
+		}
+		if filepath.Dir(path) == filepath.Dir(o) && strings.HasPrefix(filepath.Base(path), "."+filepath.Base(o)) {
 			return true
 		}
 	}
