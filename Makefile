@@ -14,7 +14,7 @@ UNAME := $(shell uname -s)
 MACOS_MIN := 12.0
 DARWIN_CGO := CGO_ENABLED=1 MACOSX_DEPLOYMENT_TARGET=$(MACOS_MIN) CGO_CFLAGS="-mmacosx-version-min=$(MACOS_MIN)" CGO_LDFLAGS="-mmacosx-version-min=$(MACOS_MIN)"
 
-.PHONY: help run build app app-universal install test vet vet-darwin-cgo lint fmt-check unit e2e bench clean
+.PHONY: help run build app app-universal install test vet vet-darwin-cgo lint fmt-check unit e2e bench clean fuzz fuzz-ci soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ else
 	mkdir -p $$HOME/.local/bin && install -m 0755 $(BIN) $$HOME/.local/bin/nixpass && echo "installed ~/.local/bin/nixpass"
 endif
 
-test: fmt-check vet lint unit ## everything CI runs
+test: fmt-check vet lint unit fuzz-ci ## everything CI runs
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
@@ -71,6 +71,22 @@ lint: ## staticcheck (pinned)
 
 unit: ## all Go tests with the race detector, real Nix end to end included
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Fuzz targets as PACKAGE:TARGET; `go test -fuzz` takes one target at a
+# time. The seed corpus (f.Add and testdata/fuzz/) also runs in `unit`.
+FUZZ_TARGETS := ./builder/config:FuzzParse ./builder/config:FuzzEdit ./builder:FuzzProtocolLine ./builder:FuzzImageTag
+FUZZTIME ?= 2m
+
+fuzz: ## fuzz each target for FUZZTIME (default 2m)
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; done
+
+fuzz-ci: ## fuzz each target for 20s on top of the seed corpus (part of make test)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=20s
+
+soak: ## soak the headless app: SOAK_BUILDS rebuilds (default 300), figures every 50
+	bench/soak.sh $${SOAK_BUILDS:-300}
 
 bench: ## benchmarks (figures, not pass/fail)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...

@@ -23,6 +23,11 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	configPath     string
+	// verb is the command being run, for messages and its usage line.
+	verb string
+	// json is set when the verb's arguments ask for --json: every path,
+	// usage and config errors included, then prints one JSON object.
+	json bool
 }
 
 type verb struct {
@@ -83,6 +88,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		c.usage(stderr)
 		return exitUsage
 	}
+	c.verb, c.json = name, wantsJSON(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return v.run(c, ctx, args)
@@ -118,9 +124,76 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func (c *cli) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("nixpass "+name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	fs.Usage = func() { fmt.Fprintln(c.stderr, "usage: nixpass "+verbs[name].usage); fs.PrintDefaults() }
+	// The flag package's own messages and usage are replaced by
+	// usageError, which also answers in JSON under --json.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
+}
+
+// wantsJSON reports whether a verb's arguments (before "--") ask for JSON.
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "-json", "--json=true", "-json=true":
+			return true
+		}
+	}
+	return false
+}
+
+// parseArgs parses the arguments of the verb being run with fs and checks
+// that it got between min and max positional arguments (max < 0: any).
+// On a usage error it has already reported it (usageError) and returns
+// ok false with the exit status; -h/--help prints the usage and exits 0.
+func (c *cli) parseArgs(fs *flag.FlagSet, args []string, min, max int) (pos []string, code int, ok bool) {
+	pos, err := parse(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		c.printUsage(c.stdout, fs)
+		return nil, 0, false
+	case err != nil:
+		return nil, c.usageError(fs, err.Error()), false
+	case len(pos) < min:
+		return nil, c.usageError(fs, "missing argument"), false
+	case max >= 0 && len(pos) > max:
+		return nil, c.usageError(fs, fmt.Sprintf("unexpected argument %q", pos[max])), false
+	}
+	return pos, 0, true
+}
+
+// usageError reports a bad command line: the message and the verb's usage
+// on stderr and, under --json, one failure object on stdout. It returns
+// the exit status for usage errors.
+func (c *cli) usageError(fs *flag.FlagSet, msg string) int {
+	fmt.Fprintf(c.stderr, "nixpass %s: %s\n", c.verb, msg)
+	c.printUsage(c.stderr, fs)
+	if c.json {
+		c.printJSON(failure{Status: builder.StatusFailed, Kind: builder.KindConfig,
+			Message: "nixpass " + c.verb + ": " + msg, Hint: "usage: nixpass " + verbs[c.verb].usage})
+	}
+	return exitUsage
+}
+
+func (c *cli) printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintln(w, "usage: nixpass "+verbs[c.verb].usage)
+	if fs != nil {
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// failure is the one JSON object printed under --json when a verb fails
+// before it has a result of its own (config and usage errors).
+type failure struct {
+	Project string       `json:"project,omitempty"`
+	Status  string       `json:"status"`
+	Kind    builder.Kind `json:"kind"`
+	Message string       `json:"message"`
+	Hint    string       `json:"hint,omitempty"`
 }
 
 // printJSON writes v as indented JSON to stdout.
@@ -130,16 +203,22 @@ func (c *cli) printJSON(v any) {
 	_ = enc.Encode(v)
 }
 
-// fail prints err (and its hint) and returns the exit status for it.
+// fail prints err (and its hint) and returns the exit status for it;
+// under --json it prints it as one failure object on stdout as well.
 func (c *cli) fail(err error) int {
+	f := failure{Status: builder.StatusFailed, Kind: builder.KindConfig, Message: err.Error()}
+	code := exitUsage
 	var be *builder.Error
 	if errors.As(err, &be) {
-		fmt.Fprintln(c.stderr, "nixpass: "+be.Message)
-		if be.Hint != "" {
-			fmt.Fprintln(c.stderr, "  → "+be.Hint)
-		}
-		return be.Kind.ExitCode()
+		f.Kind, f.Message, f.Hint = be.Kind, be.Message, be.Hint
+		code = be.Kind.ExitCode()
 	}
-	fmt.Fprintln(c.stderr, "nixpass: "+err.Error())
-	return exitUsage
+	fmt.Fprintln(c.stderr, "nixpass: "+f.Message)
+	if f.Hint != "" {
+		fmt.Fprintln(c.stderr, "  → "+f.Hint)
+	}
+	if c.json {
+		c.printJSON(f)
+	}
+	return code
 }

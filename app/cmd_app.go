@@ -19,8 +19,8 @@ func cmdApp(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("app")
 	headless := fs.Bool("headless", false, "run without the menu-bar icon, printing one line per event")
 	asJSON := fs.Bool("json", false, "with --headless: print events as JSON lines")
-	if _, err := parse(fs, args); err != nil {
-		return exitUsage
+	if _, code, ok := c.parseArgs(fs, args, 0, 0); !ok {
+		return code
 	}
 	if *headless {
 		return runHeadless(c, ctx, *asJSON)
@@ -47,6 +47,9 @@ func runTray(c *cli, ctx context.Context) int {
 	defer stop()
 	go func() {
 		for ev := range events {
+			if cp, ok := ev.(builder.ConfigProblem); ok {
+				logf("%s", cp.Message)
+			}
 			if m, ok := policy.Decide(ev); ok {
 				if err := notify.Deliver(sender, m); err != nil {
 					logf("%v", err)
@@ -104,6 +107,10 @@ func runHeadless(c *cli, ctx context.Context, asJSON bool) int {
 	go func() {
 		defer close(printed)
 		for ev := range events {
+			if cp, ok := ev.(builder.ConfigProblem); ok && !asJSON {
+				logf("%s", cp.Message)
+				continue
+			}
 			mu.Lock()
 			printEvent(c.stdout, ev, asJSON)
 			mu.Unlock()

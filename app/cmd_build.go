@@ -17,9 +17,9 @@ import (
 func cmdBuild(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("build")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	pos, err := parse(fs, args)
-	if err != nil || len(pos) > 1 {
-		return exitUsage
+	pos, code, ok := c.parseArgs(fs, args, 0, 1)
+	if !ok {
+		return code
 	}
 	dir, err := absDir(strings.Join(pos, ""))
 	if err != nil {
@@ -58,7 +58,7 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 			if r.Platform != "" {
 				platform = " (" + r.Platform + ")"
 			}
-			fmt.Fprintf(stdout, "  image %s%s  (docker load -i %s)\n", r.Image, platform, shq.Quote(r.Output))
+			fmt.Fprintf(stdout, "  image %s%s  (%s)\n", r.Image, platform, shq.Join("docker", "load", "-i", r.Output))
 		}
 		// "local" is worth saying only when remote builders were passed
 		// over, which the warning then explains.

@@ -15,24 +15,22 @@ import (
 func cmdExplain(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("explain")
 	asJSON := fs.Bool("json", false, "print the diagnosis as one JSON object")
-	pos, err := parse(fs, args)
-	if err != nil || len(pos) > 1 {
-		return exitUsage
+	pos, code, ok := c.parseArgs(fs, args, 0, 1)
+	if !ok {
+		return code
 	}
 	in := c.stdin
 	if len(pos) == 1 && pos[0] != "-" {
 		f, err := os.Open(pos[0])
 		if err != nil {
-			fmt.Fprintf(c.stderr, "nixpass: explain: %v\n", err)
-			return exitUsage
+			return c.usageError(fs, err.Error())
 		}
 		defer f.Close()
 		in = f
 	}
 	b, err := io.ReadAll(in)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "nixpass: explain: read the log: %v\n", err)
-		return exitUsage
+		return c.usageError(fs, "read the log: "+err.Error())
 	}
 	var m builder.Machine
 	if e, err := c.load(); err == nil {

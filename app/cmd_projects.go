@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -25,32 +27,36 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 	system := fs.String("system", "", "build for this Nix system: x86_64-linux or aarch64-linux (default: the builder's own)")
 	var mounts stringList
 	fs.Var(&mounts, "mount", "another folder the build reads, relative to DIR or absolute (repeatable), e.g. ../lib")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["add"].usage)
-		return exitUsage
+	pos, code, ok := c.parseArgs(fs, args, 1, 1)
+	if !ok {
+		return code
 	}
 	if *file != "" && *flake != "" {
-		fmt.Fprintln(c.stderr, "nixpass add: use --file or --flake, not both")
-		return exitUsage
+		return c.usageError(fs, "use --file or --flake, not both")
 	}
 	dir, err := absDir(pos[0])
 	if err != nil {
 		return c.fail(err)
 	}
+	if why := refuseProject(dir); why != "" {
+		return c.usageError(fs, why)
+	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		fmt.Fprintf(c.stderr, "nixpass add: %s is not a folder\n", dir)
-		return exitUsage
+		why := dir + " is not a folder"
+		if err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			// The real reason, such as "file name too long".
+			why = err.Error()
+		}
+		return c.usageError(fs, why)
+	}
+	if state, err := config.StateDir(); err == nil && within(state, dir) {
+		fmt.Fprintf(c.stderr, "nixpass add: warning: %s contains nixpass's state folder %s; nixpass ignores its own files there, but watching a folder this large is slow: consider registering the project's own folder\n", dir, state)
 	}
 	p := config.Project{Path: dir, File: *file, Flake: *flake, Attr: *attr, Output: *output, DockerLoad: *dockerLoad,
 		System: *system, Mounts: mounts}
 	for i, m := range p.MountPaths() {
 		if st, err := os.Stat(m); err != nil || !st.IsDir() {
-			fmt.Fprintf(c.stderr, "nixpass add: --mount %s: %s is not a folder (relative paths are relative to %s)\n", mounts[i], m, dir)
-			return exitUsage
+			return c.usageError(fs, fmt.Sprintf("--mount %s: %s is not a folder (relative paths are relative to %s)", mounts[i], m, dir))
 		}
 	}
 	if *noWatch {
@@ -94,10 +100,9 @@ func (l *stringList) Set(v string) error {
 }
 
 func cmdRemove(c *cli, ctx context.Context, args []string) int {
-	pos, err := parse(c.flags("remove"), args)
-	if err != nil || len(pos) != 1 {
-		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["remove"].usage)
-		return exitUsage
+	pos, code, ok := c.parseArgs(c.flags("remove"), args, 1, 1)
+	if !ok {
+		return code
 	}
 	dir, err := absDir(pos[0])
 	if err != nil {
@@ -131,8 +136,8 @@ type listEntry struct {
 func cmdList(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("list")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
-		return exitUsage
+	if _, code, ok := c.parseArgs(fs, args, 0, 0); !ok {
+		return code
 	}
 	e, err := c.load()
 	if err != nil {
@@ -168,9 +173,9 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 }
 
 func cmdLogs(c *cli, ctx context.Context, args []string) int {
-	pos, err := parse(c.flags("logs"), args)
-	if err != nil || len(pos) > 1 {
-		return exitUsage
+	pos, code, ok := c.parseArgs(c.flags("logs"), args, 0, 1)
+	if !ok {
+		return code
 	}
 	dir, err := absDir(firstOr(pos, ""))
 	if err != nil {
@@ -185,7 +190,7 @@ func cmdLogs(c *cli, ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	if last == nil || last.Log == "" {
-		fmt.Fprintf(c.stderr, "nixpass logs: no build of %s yet (nixpass build %s)\n", dir, dir)
+		fmt.Fprintf(c.stderr, "nixpass logs: no build of %s yet (%s)\n", dir, shq.Join("nixpass", "build", dir))
 		return exitUsage
 	}
 	f, err := os.Open(last.Log)
@@ -196,6 +201,23 @@ func cmdLogs(c *cli, ctx context.Context, args []string) int {
 	fmt.Fprintf(c.stderr, "# %s\n", last.Log)
 	_, _ = io.Copy(c.stdout, f)
 	return 0
+}
+
+// refuseProject says why dir can never be a project, or "".
+func refuseProject(dir string) string {
+	if filepath.Clean(dir) == string(filepath.Separator) {
+		return "refusing to register / as a project: nixpass would watch and build the whole disk; register the project's own folder"
+	}
+	if home, err := os.UserHomeDir(); err == nil && home != "" && filepath.Clean(dir) == filepath.Clean(home) {
+		return "refusing to register your home folder " + dir + " as a project: it holds nixpass's own state and everything else you have; register the project's own folder"
+	}
+	return ""
+}
+
+// within reports whether path is dir or lies below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func firstOr(s []string, def string) string {

@@ -38,10 +38,9 @@ func (c *cli) loginAgent() (*agent.Manager, error) {
 
 func cmdService(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("service")
-	pos, err := parse(fs, args)
-	if err != nil || len(pos) != 1 {
-		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["service"].usage)
-		return exitUsage
+	pos, code, ok := c.parseArgs(fs, args, 1, 1)
+	if !ok {
+		return code
 	}
 	m, err := c.loginAgent()
 	if err != nil {
@@ -66,8 +65,7 @@ func cmdService(c *cli, ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stdout, "installed: %v\nloaded: %v\nrunning: %v\ndisabled: %v\nstarts at login: %v\nfile: %s\n",
 			st.Installed, st.Loaded, st.Running, st.Disabled, st.Enabled, st.Path)
 	default:
-		fmt.Fprintf(c.stderr, "nixpass service: unknown action %q\n", pos[0])
-		return exitUsage
+		return c.usageError(fs, fmt.Sprintf("unknown action %q", pos[0]))
 	}
 	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"nixpass/builder"
@@ -22,8 +23,8 @@ type statusReport struct {
 func cmdStatus(c *cli, ctx context.Context, args []string) int {
 	fs := c.flags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
-		return exitUsage
+	if _, code, ok := c.parseArgs(fs, args, 0, 0); !ok {
+		return code
 	}
 	e, err := c.load()
 	if err != nil {
@@ -38,8 +39,12 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
 		last, _ := e.Store.Last(p.Path)
-		rep.Projects = append(rep.Projects, builder.ProjectStatus{Path: p.Path, Name: p.Name(), Output: p.OutputPath(),
-			Watch: p.Watching(), DockerLoad: p.DockerLoad, State: builder.ProjectIdle, Last: last})
+		ps := builder.ProjectStatus{Path: p.Path, Name: p.Name(), Output: p.OutputPath(),
+			Watch: p.Watching(), DockerLoad: p.DockerLoad, State: builder.ProjectIdle, Last: last}
+		if st, err := os.Stat(p.Path); err != nil || !st.IsDir() {
+			ps.State, ps.Problem = builder.ProjectMissing, "the project folder is gone or is no longer a folder"
+		}
+		rep.Projects = append(rep.Projects, ps)
 	}
 	if *asJSON {
 		c.printJSON(rep)
@@ -55,6 +60,9 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 	}
 	for _, p := range rep.Projects {
 		fmt.Fprintf(c.stdout, "%s\n    %s\n", p.Path, lastLine(p.Last))
+		if p.State == builder.ProjectMissing {
+			fmt.Fprintf(c.stdout, "    missing: %s\n", p.Problem)
+		}
 	}
 	if len(rep.Projects) == 0 {
 		fmt.Fprintln(c.stdout, "no projects yet: nixpass add DIR")

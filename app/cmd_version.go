@@ -30,6 +30,9 @@ func appVersion() string {
 }
 
 func cmdVersion(c *cli, ctx context.Context, args []string) int {
+	if _, code, ok := c.parseArgs(c.flags("version"), args, 0, 0); !ok {
+		return code
+	}
 	fmt.Fprintf(c.stdout, "nixpass %s (%s/%s, %s)\n", appVersion(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	return 0
 }

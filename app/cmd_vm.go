@@ -21,10 +21,9 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	disk := fs.String("disk", "", "disk size, e.g. 60G (can only grow)")
 	asJSON := fs.Bool("json", false, "print JSON (status)")
 	yes := fs.Bool("yes", false, "delete without asking")
-	pos, err := parse(fs, args)
-	if err != nil || len(pos) != 1 {
-		fmt.Fprintln(c.stderr, "usage: nixpass "+verbs["vm"].usage)
-		return exitUsage
+	pos, code, ok := c.parseArgs(fs, args, 1, 1)
+	if !ok {
+		return code
 	}
 	var mem, dsk config.Size
 	for _, s := range []struct {
@@ -36,8 +35,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		}
 		v, err := config.ParseSize(s.in)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "nixpass vm: "+err.Error())
-			return exitUsage
+			return c.usageError(fs, err.Error())
 		}
 		*s.out = v
 	}
@@ -46,8 +44,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	if e.VM == nil && pos[0] != "status" {
-		fmt.Fprintf(c.stderr, "nixpass vm: the builder is this machine ([builder] backend = \"local\" in %s): there is no VM to %s\n", e.Path, pos[0])
-		return exitUsage
+		return c.fail(fmt.Errorf("the builder is this machine ([builder] backend = \"local\" in %s): there is no VM to %s", e.Path, pos[0]))
 	}
 	progress := func(s string) { fmt.Fprintln(c.stderr, "• "+s) }
 	switch pos[0] {
@@ -80,8 +77,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		err = e.VM.Setup(ctx, progress)
 	case "resize":
 		if *cpus == 0 && mem == 0 && dsk == 0 {
-			fmt.Fprintln(c.stderr, "nixpass vm resize: give --cpus, --memory and/or --disk (the disk can only grow)")
-			return exitUsage
+			return c.usageError(fs, "resize: give --cpus, --memory and/or --disk (the disk can only grow)")
 		}
 		err = e.VM.Resize(ctx, *cpus, mem.Bytes(), dsk.Bytes(), progress)
 		if err == nil {
@@ -96,8 +92,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	case "shell":
 		return c.shell(e)
 	default:
-		fmt.Fprintf(c.stderr, "nixpass vm: unknown action %q\n", pos[0])
-		return exitUsage
+		return c.usageError(fs, fmt.Sprintf("unknown action %q", pos[0]))
 	}
 	if err != nil {
 		return c.fail(err)

@@ -184,3 +184,67 @@ func TestAppBuildsOnlyProjectsNeverBuilt(t *testing.T) {
 		t.Errorf("the never-built project has no image: %v", err)
 	}
 }
+
+// TestStateInsideProjectOneBuildPerChange: with nixpass's state, logs and
+// config inside the project folder (the home folder registered on Linux),
+// one change is one build: the build's own writes to logs/, history.jsonl
+// and the records never trigger another.
+func TestStateInsideProjectOneBuildPerChange(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	dir := w.project("home", imageNix("e2e-own-state", ""))
+	w.state = filepath.Join(dir, ".local", "state", "nixpass")
+	w.config = filepath.Join(dir, ".config", "nixpass", "config.toml")
+	w.env = append(w.env, "NIXPASS_STATE_DIR="+w.state, "NIXPASS_CONFIG="+w.config)
+	w.writeConfig("[scheduler]\nquiet = \"200ms\"\nmax_wait = \"2s\"\n")
+	o := w.run("add", dir)
+	if o.code != 0 || !strings.Contains(o.stderr, "contains nixpass's state folder") {
+		t.Fatalf("add should warn about the state folder inside: %v", o)
+	}
+	// Built once first: the app builds a never-built project at start.
+	buildGood(t, w, dir)
+	h := w.startHeadless()
+	os.WriteFile(filepath.Join(dir, "src.txt"), []byte("one change"), 0o644)
+	h.waitFor("the build", func() bool { return h.count("BuildFinished", `"status":"succeeded"`) == 1 })
+	time.Sleep(3 * time.Second)
+	if n := h.count("BuildStarted", ""); n != 1 {
+		t.Fatalf("%d builds for one change, want 1", n)
+	}
+}
+
+// TestConfigProblemsWhileRunning: under --json a config that stops
+// parsing, and one that is emptied, are JSON events; the app keeps the
+// last good config (its project still builds on change) and picks the
+// file up again once it parses to something.
+func TestConfigProblemsWhileRunning(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	w.writeConfig("[scheduler]\nquiet = \"200ms\"\nmax_wait = \"2s\"\n")
+	dir := w.project("app", imageNix("e2e-cfg-problems", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	buildGood(t, w, dir)
+	good := string(readFile(t, w.config))
+	h := w.startHeadless()
+
+	w.writeConfig("[vm]\nmemory = \"8X\"\n")
+	h.waitFor("a ConfigProblem for the broken file", func() bool { return h.count("ConfigProblem", "config.toml:2") == 1 })
+	w.writeConfig("")
+	h.waitFor("a ConfigProblem for the empty file", func() bool { return h.count("ConfigProblem", "is empty") == 1 })
+	h.waitFor("the kept project to build on change", func() bool {
+		os.WriteFile(filepath.Join(dir, "src.txt"), []byte(time.Now().String()), 0o644)
+		time.Sleep(300 * time.Millisecond)
+		return h.count("BuildFinished", "e2e-cfg-problems") >= 1
+	})
+	w.writeConfig(good)
+	time.Sleep(500 * time.Millisecond)
+	if n := h.count("ConfigProblem", ""); n != 2 {
+		t.Errorf("%d config problems, want 2", n)
+	}
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	<-h.done
+	if strings.Contains(h.stderr.String(), "config not reloaded") {
+		t.Errorf("under --json the problem went to stderr as text: %s", h.stderr.String())
+	}
+}

@@ -79,7 +79,9 @@ func TestBuildOOMKillIsClassified(t *testing.T) {
 			if e.user != "" {
 				// dmesg is restricted for a normal user (kernel.dmesg_restrict
 				// = 1 on Debian): the daemon's memory cgroup counted the kill.
-				wantMsg = []string{"ran out of memory", "memory.oom_control: oom_kill went from 0 to 1"}
+				// (From 0 to 1 on a quiet machine; the kernel may kill more
+				// than one process of the build.)
+				wantMsg = []string{"ran out of memory", "memory.oom_control: oom_kill went from "}
 				if !dmesgRestricted() {
 					wantMsg = wantMsg[:1]
 				}

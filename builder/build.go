@@ -13,9 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"nixpass/builder/runner"
+	"nixpass/builder/shq"
 )
 
 // Project is one build request: what to build and where the image goes.
@@ -105,12 +104,15 @@ type run struct {
 	builtOn builtOn
 	phase   string
 	started time.Time
-	// token names this run's script invocation and temporary file.
+	// token names this run's script invocation, its temporary file and
+	// its running marker (see killed.go).
 	token string
 	// installed is set once the temporary file is renamed into place.
 	installed bool
 	// guestDir is the project folder as the builder sees it.
 	guestDir string
+	// marker is the running marker, nil without a Store.
+	marker *heldLock
 }
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
@@ -145,6 +147,7 @@ func (b *Builder) Build(ctx context.Context, p Project) *Result {
 	if res.Kind == "" {
 		res.Kind = KindOK
 	}
+	res.Message, res.Hint, res.Warning = cleanText(res.Message), cleanText(res.Hint), cleanText(res.Warning)
 	if r.log != nil {
 		fmt.Fprintf(r.log, "\n# nixpass: %s (%s) %s\n", res.Status, res.Kind, res.Message)
 		if res.Hint != "" {
@@ -156,6 +159,7 @@ func (b *Builder) Build(ctx context.Context, p Project) *Result {
 		if err := b.Store.record(res, good); err != nil && res.Warning == "" {
 			res.Warning = err.Error()
 		}
+		b.Store.endBuild(r.token, r.marker)
 	}
 	b.emit(BuildFinished{At: At{time.Now()}, Result: *res})
 	return res
@@ -189,13 +193,22 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	if err := validate(p); err != nil {
 		return r.fail(err)
 	}
+	token := newToken()
+	r.token = token
 	if b.Store != nil {
+		b.Store.SweepKilled()
 		f, err := b.Store.newLog(p.Dir, r.started)
 		if err != nil {
 			return r.fail(&Error{Kind: KindConfig, Message: err.Error(), Hint: "check that the log folder " + b.Store.LogDir + " is writable", Err: err})
 		}
 		r.log = f
 		r.res.Log = f.Name()
+		// The marker outlives a killed nixpass, so the next one can
+		// close this build's log and record it as killed.
+		m := runningMarker{Token: token, Project: p.Dir, Output: r.res.Output, Log: r.res.Log, Started: r.started, PID: os.Getpid()}
+		if ml, err := b.Store.beginBuild(m); err == nil {
+			r.marker = ml
+		}
 	}
 	b.emit(BuildStarted{At: At{r.started}, Project: p.Dir, Log: r.res.Log})
 
@@ -206,11 +219,18 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	ctx, cancel := context.WithTimeoutCause(parent, timeout, ErrTimeout)
 	defer cancel()
 
-	unlock, err := r.lock(ctx)
+	held, err := r.lock(ctx)
 	if err != nil {
 		return r.fail(r.interrupted(ctx, err))
 	}
-	defer unlock()
+	defer held.release()
+	var files []*os.File
+	for _, l := range []*heldLock{held, r.marker} {
+		if l != nil {
+			files = append(files, l.File())
+		}
+	}
+	ctx = withBuildLocks(ctx, files...)
 
 	r.setPhase("preparing")
 	// Preparing can take minutes (a first VM creation downloads an image
@@ -232,8 +252,6 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	removeStaleTemps(p.Dir, p.Output)
 	r.guestDir = guestDir
 
-	token := newToken()
-	r.token = token
 	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}
 	if b.Store != nil {
 		if g := b.Store.intactGood(p.Dir); g != nil && g.Output == r.res.Output {
@@ -415,33 +433,27 @@ func (r *run) interrupted(ctx context.Context, err error) error {
 		}
 		return &Error{Kind: KindTimeout, Err: ErrTimeout,
 			Message: fmt.Sprintf("the build did not finish within %s and was stopped", t),
-			Hint:    "raise [builder] timeout in the config if the build is just slow, or see what it was doing: nixpass logs " + r.p.Dir}
+			Hint:    "raise [builder] timeout in the config if the build is just slow, or see what it was doing: " + shq.Join("nixpass", "logs", r.p.Dir)}
 	}
 	return &Error{Kind: KindCancelled, Err: context.Canceled,
 		Message: "the build was cancelled",
 		Hint:    "nothing was changed: the last good image is untouched"}
 }
 
-func (r *run) lock(ctx context.Context) (func(), error) {
+// lock takes the builder lock, waiting for another build to finish. The
+// returned lock may be nil (no LockPath); releasing nil is a no-op.
+func (r *run) lock(ctx context.Context) (*heldLock, error) {
 	if r.b.LockPath == "" {
-		return func() {}, nil
+		return nil, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(r.b.LockPath), 0o755); err != nil {
-		return nil, fmt.Errorf("lock builder: %w", err)
-	}
-	fl := flock.New(r.b.LockPath)
-	ok, err := fl.TryLock()
+	l, err := lockWait(ctx, r.b.LockPath, func() {
+		r.setPhase("waiting")
+		r.logLine("# waiting for another nixpass build on this builder to finish")
+	})
 	if err != nil {
 		return nil, fmt.Errorf("lock builder: %w", err)
 	}
-	if !ok {
-		r.setPhase("waiting")
-		r.logLine("# waiting for another nixpass build on this builder to finish")
-		if _, err := fl.TryLockContext(ctx, 200*time.Millisecond); err != nil {
-			return nil, fmt.Errorf("lock builder: %w", err)
-		}
-	}
-	return func() { _ = fl.Unlock() }, nil
+	return l, nil
 }
 
 func (r *run) logLine(line string) {
@@ -469,7 +481,7 @@ func (r *run) nixLine(line string) {
 	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
 		r.setPhase("building")
 	}
-	r.b.emit(BuildLog{At: At{time.Now()}, Project: r.p.Dir, Line: line})
+	r.b.emit(BuildLog{At: At{time.Now()}, Project: r.p.Dir, Line: cleanText(line)})
 }
 
 // protocolLine handles one "@nixpass" line of the script's stdout.

@@ -148,3 +148,11 @@ type BuildFinished struct {
 	At
 	Result Result `json:"result"`
 }
+
+// ConfigProblem reports a config file that was not (re)loaded: it does not
+// parse, or it is empty; the last good config stays in force.
+type ConfigProblem struct {
+	At
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}

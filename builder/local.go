@@ -16,6 +16,7 @@ import (
 	"nixpass/builder/diagnose"
 	"nixpass/builder/runner"
 	"nixpass/builder/script"
+	"nixpass/builder/shq"
 )
 
 // Local is the Machine that builds on this host with its own Nix: what a
@@ -50,9 +51,13 @@ func (l *Local) scriptPath() string { return filepath.Join(l.ScriptDir, script.F
 // Prepare implements Machine.
 func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) (string, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		msg := fmt.Sprintf("project folder %s is missing or not a folder", dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			msg = "project folder: " + err.Error() // e.g. file name too long
+		}
 		return "", &Error{Kind: KindUnavailable, Err: err,
-			Message: fmt.Sprintf("project folder %s is missing or not a folder", dir),
-			Hint:    "check the path, or remove the project with: nixpass remove " + dir}
+			Message: msg,
+			Hint:    "check the path, or remove the project with: " + shq.Join("nixpass", "remove", dir)}
 	}
 	if err := installScript(l.scriptPath()); err != nil {
 		return "", &Error{Kind: KindUnavailable, Err: err, Message: "install the build script: " + err.Error(),
@@ -121,15 +126,34 @@ func nixMissing(err error, where, hint string) error {
 // RunScript implements Machine. The runner puts the script in its own
 // process group and signals the whole group on cancellation, which reaches
 // nix-build and its builders; the script's trap removes its temp file.
+// Should nixpass itself die (kill -9, a crash), the script sees its
+// lifeline (standard input) close and stops its group, and the build's
+// locks, inherited as descriptors 3 and up, stay held until the last
+// process of the build has exited.
 func (l *Local) RunScript(ctx context.Context, token string, args []string, stdout, stderr io.Writer) (int, error) {
+	life, err := newLifeline()
+	if err != nil {
+		return -1, err
+	}
+	defer life.close()
 	res, err := l.runner().Run(ctx, runner.Cmd{
-		Name:   "sh",
-		Args:   append([]string{l.scriptPath()}, args...),
-		Env:    []string{"NIXPASS_LEADER=1"},
-		Stdout: stdout,
-		Stderr: stderr,
+		Name:       "sh",
+		Args:       append([]string{l.scriptPath()}, withLifeline(args)...),
+		Env:        []string{"NIXPASS_LEADER=1"},
+		Stdin:      life.r,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		ExtraFiles: buildLocks(ctx),
 	})
 	return scriptExit(res, err)
+}
+
+// withLifeline tells a build to watch its standard input (see lifeline).
+func withLifeline(args []string) []string {
+	if len(args) == 0 || args[0] != "build" {
+		return args
+	}
+	return append([]string{"build", "--lifeline"}, args[1:]...)
 }
 
 // scriptExit turns a runner outcome into the script's exit status, keeping

@@ -2,6 +2,7 @@ package builder
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -121,24 +122,54 @@ func (s *Store) record(res *Result, good *goodOutput) error {
 
 func (s *Store) historyPath() string { return filepath.Join(s.StateDir, "history.jsonl") }
 
+// appendHistory adds one line to history.jsonl. The file is appended to,
+// not rewritten: only when it has grown past historyCompactBytes is it
+// cut back to its last historyMax records (temp file + rename), under a
+// lock so that no other nixpass's line is lost in between.
 func (s *Store) appendHistory(res *Result) error {
-	lines, err := s.readHistoryLines()
-	if err != nil {
-		return err
-	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
-	lines = append(lines, string(b))
+	if err := os.MkdirAll(s.StateDir, 0o755); err != nil {
+		return fmt.Errorf("save history: %w", err)
+	}
+	l, err := lockWait(context.Background(), s.historyPath()+".lock", nil)
+	if err != nil {
+		return fmt.Errorf("save history: %w", err)
+	}
+	defer l.release()
+	f, err := os.OpenFile(s.historyPath(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("save history: %w", err)
+	}
+	_, werr := f.Write(append(b, '\n'))
+	st, serr := f.Stat()
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("save history: %w", werr)
+	}
+	if serr != nil || st.Size() <= historyCompactBytes {
+		return nil
+	}
+	lines, err := s.readHistoryLines()
+	if err != nil {
+		return err
+	}
 	if len(lines) > historyMax {
 		lines = lines[len(lines)-historyMax:]
 	}
 	if err := renameio.WriteFile(s.historyPath(), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		return fmt.Errorf("save history: %w", err)
+		return fmt.Errorf("compact history: %w", err)
 	}
 	return nil
 }
+
+// historyCompactBytes is the size past which history.jsonl is compacted:
+// about four times historyMax typical records, so a rewrite is rare.
+var historyCompactBytes int64 = 2 << 20
 
 func (s *Store) readHistoryLines() ([]string, error) {
 	f, err := os.Open(s.historyPath())
@@ -215,5 +246,13 @@ func safeName(s string) string {
 	if b.Len() == 0 {
 		return "project"
 	}
+	// A folder name may be up to 255 bytes, and a path component made
+	// from it gets a suffix: keep it well below the limit.
+	if b.Len() > maxSafeName {
+		return b.String()[:maxSafeName]
+	}
 	return b.String()
 }
+
+// maxSafeName bounds names made by safeName (ASCII, so bytes).
+const maxSafeName = 64

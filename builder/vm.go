@@ -21,6 +21,7 @@ import (
 	"nixpass/builder/multipass"
 	"nixpass/builder/runner"
 	"nixpass/builder/script"
+	"nixpass/builder/shq"
 )
 
 // VMSpec is the size and image of the builder VM.
@@ -82,7 +83,7 @@ func (v *VM) scriptPath() string {
 func (v *VM) unavailable(what string, err error) error {
 	hint := multipass.Hint(err)
 	if hint == "" {
-		hint = "check Multipass: multipass info " + v.Name
+		hint = "check Multipass: " + shq.Join("multipass", "info", v.Name)
 	}
 	return &Error{Kind: KindUnavailable, Message: what + ": " + err.Error(), Hint: hint, Err: err}
 }
@@ -134,7 +135,7 @@ func (v *VM) running(ctx context.Context, progress func(string)) (*multipass.Ins
 			if err := v.Client.Start(ctx, v.Name); err != nil {
 				return nil, &Error{Kind: KindUnavailable, Err: err,
 					Message: fmt.Sprintf("the builder VM %q is %s and could not be started: %v", v.Name, strings.ToLower(string(inst.State)), err),
-					Hint:    "try: multipass start " + v.Name + "; if it keeps failing, recreate it: nixpass vm delete --yes && nixpass vm create"}
+					Hint:    "try: " + shq.Join("multipass", "start", v.Name) + "; if it keeps failing, recreate it: nixpass vm delete --yes && nixpass vm create"}
 			}
 			// start returns once the instance runs; its mounts are those
 			// info listed while it was stopped. No second info.
@@ -142,15 +143,15 @@ func (v *VM) running(ctx context.Context, progress func(string)) (*multipass.Ins
 			return inst, nil
 		case multipass.StateDeleted:
 			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q was deleted", v.Name),
-				Hint: "bring it back with: multipass recover " + v.Name + " — or drop it (multipass purge) and run: nixpass vm create"}
+				Hint: "bring it back with: " + shq.Join("multipass", "recover", v.Name) + " — or drop it (multipass purge) and run: nixpass vm create"}
 		case multipass.StateUnknown, multipass.StateUnavailable:
 			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q is in state %s", v.Name, inst.State),
-				Hint: "restart it with: multipass restart " + v.Name + " (or restart Multipass)"}
+				Hint: "restart it with: " + shq.Join("multipass", "restart", v.Name) + " (or restart Multipass)"}
 		}
 		// Starting, Restarting, Suspending, Delayed Shutdown: wait it out.
 		if time.Now().After(deadline) {
 			return nil, &Error{Kind: KindUnavailable, Message: fmt.Sprintf("the builder VM %q stayed %s for 3 minutes", v.Name, inst.State),
-				Hint: "check it with: multipass info " + v.Name}
+				Hint: "check it with: " + shq.Join("multipass", "info", v.Name)}
 		}
 		progress(fmt.Sprintf("waiting for the builder VM %q (%s)", v.Name, inst.State))
 		select {
@@ -239,7 +240,7 @@ func (v *VM) ensureScript(ctx context.Context, progress func(string)) error {
 		return nil
 	case errors.As(err, &xe) && xe.Code == exitNixMissing:
 		return &Error{Kind: KindUnavailable, Err: err, Message: fmt.Sprintf("Nix is not installed in the builder VM %q", v.Name),
-			Hint: "its first-boot setup may have failed: see multipass exec " + v.Name + " -- tail -n 50 /var/log/cloud-init-output.log; recreate it with: nixpass vm delete --yes && nixpass vm create"}
+			Hint: "its first-boot setup may have failed: see " + shq.Join("multipass", "exec", v.Name, "--", "tail", "-n", "50", "/var/log/cloud-init-output.log") + "; recreate it with: nixpass vm delete --yes && nixpass vm create"}
 	}
 	if be := setupProblem(err, v.DiagnoseMachine(ctx)); be != nil {
 		return be
@@ -293,10 +294,19 @@ func (v *VM) RunScript(ctx context.Context, token string, args []string, stdout,
 	}()
 	// The build verb checks Nix itself; only a missing script (a new
 	// nixpass version, a new VM) costs the install and a second exec.
+	// The lifeline is the session's standard input: when nixpass dies,
+	// or the multipass client does, the script inside the VM reads end
+	// of file and stops its build.
 	out := &saidWriter{w: stdout}
 	run := func() (*runner.Result, error) {
+		life, err := newLifeline()
+		if err != nil {
+			return nil, err
+		}
+		defer life.close()
 		return v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
-			Args:   append([]string{"sh", v.scriptPath()}, args...),
+			Args:   append([]string{"sh", v.scriptPath()}, withLifeline(args)...),
+			Stdin:  life.r,
 			Stdout: out,
 			Stderr: stderr,
 		})
@@ -350,9 +360,9 @@ func (v *VM) Status(ctx context.Context) BuilderStatus {
 	case multipass.StateStarting, multipass.StateRestarting:
 		st.State = BuilderStarting
 	case multipass.StateDeleted:
-		st.State, st.Problem, st.Hint = BuilderDeleted, "the builder VM was deleted", "multipass recover "+v.Name+", or multipass purge && nixpass vm create"
+		st.State, st.Problem, st.Hint = BuilderDeleted, "the builder VM was deleted", shq.Join("multipass", "recover", v.Name)+", or multipass purge && nixpass vm create"
 	default:
-		st.State, st.Problem, st.Hint = BuilderUnavailable, "the builder VM is "+string(inst.State), "multipass restart "+v.Name
+		st.State, st.Problem, st.Hint = BuilderUnavailable, "the builder VM is "+string(inst.State), shq.Join("multipass", "restart", v.Name)
 	}
 	return st
 }
@@ -380,8 +390,8 @@ func (v *VM) DiagnoseMachine(ctx context.Context) diagnose.Machine {
 
 // DiskHint implements diskAdvisor.
 func (v *VM) DiskHint(ctx context.Context) string {
-	return fmt.Sprintf("collect garbage in the VM: multipass exec %s -- nix-collect-garbage -d — or grow its disk: nixpass vm resize --disk %s (disks can only grow)",
-		v.Name, nextDisk(v.Spec.Disk))
+	return fmt.Sprintf("collect garbage in the VM: %s — or grow its disk: %s (disks can only grow)",
+		shq.Join("multipass", "exec", v.Name, "--", "nix-collect-garbage", "-d"), shq.Join("nixpass", "vm", "resize", "--disk", nextDisk(v.Spec.Disk)))
 }
 
 // roundGiB rounds a guest-reported memory total (a little under the

@@ -77,9 +77,12 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 		return nil, fmt.Errorf("%w (pid %s): quit it first, or use it", ErrAlreadyRunning, strings.TrimSpace(string(pid)))
 	}
 	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	// A build whose nixpass was killed is cleaned up and recorded now,
+	// before the snapshot reads the projects' last results.
+	env.Store.SweepKilled()
 
 	cfg := env.Config
-	w, err := watch.New(watch.Options{Quiet: cfg.Scheduler.Quiet.D(), MaxWait: cfg.Scheduler.MaxWait.D()})
+	w, err := watch.New(watch.Options{Quiet: cfg.Scheduler.Quiet.D(), MaxWait: cfg.Scheduler.MaxWait.D(), Own: env.OwnPaths()})
 	if err != nil {
 		lock.Unlock()
 		return nil, err
@@ -189,6 +192,14 @@ func (a *App) forward(ctx context.Context) {
 // track keeps the snapshot up to date from the event stream.
 func (a *App) track(events <-chan builder.Event) {
 	for ev := range events {
+		// The scheduler says "idle" after a build; a project whose folder
+		// is gone (or is a file now) stays missing.
+		if e, ok := ev.(builder.ProjectChanged); ok && e.State == builder.ProjectIdle {
+			if st, err := os.Stat(e.Project); err != nil || !st.IsDir() {
+				e.State, e.Problem = builder.ProjectMissing, "the project folder is gone or is no longer a folder"
+				ev = e
+			}
+		}
 		a.mu.Lock()
 		switch e := ev.(type) {
 		case builder.ProjectChanged:
@@ -235,10 +246,20 @@ func (a *App) watchConfig(ctx context.Context) {
 		return
 	}
 	var timer *time.Timer
+	problem := func(msg string) {
+		a.internal.Publish(builder.ConfigProblem{At: builder.At{Time: time.Now()}, Path: a.env.Path, Message: msg})
+	}
 	reload := func() {
+		if empty, err := configEmpty(a.env.Path); err == nil && empty {
+			a.mu.Lock()
+			n := len(a.env.Config.Projects)
+			a.mu.Unlock()
+			problem(fmt.Sprintf("config not reloaded: %s is empty or missing; keeping the last good config (%d project(s)) until it has settings again", a.env.Path, n))
+			return
+		}
 		cfg, err := config.Load(a.env.Path)
 		if err != nil {
-			a.logf("config not reloaded: %v", err)
+			problem(fmt.Sprintf("config not reloaded: %v; keeping the last good config", err))
 			return
 		}
 		a.enqueue(a.apply(cfg, false), "added")
@@ -350,4 +371,24 @@ func (a *App) Quit() {
 	_ = a.w.Close()
 	_ = os.Remove(filepath.Join(a.env.StateDir, "app.pid"))
 	_ = a.lock.Unlock()
+}
+
+// configEmpty reports whether the config file is missing or holds nothing
+// but blanks and comments: while the app runs that is an accident (an
+// editor's truncation, a failed copy), not a wish to drop every project.
+func configEmpty(path string) (bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			return false, nil
+		}
+	}
+	return true, nil
 }

@@ -62,6 +62,13 @@ func Load(path string) (*Env, error) {
 	return e, nil
 }
 
+// OwnPaths are nixpass's own files and folders, which are never a trigger
+// wherever they lie: the state folder, the log folder, the config file and
+// its edit lock.
+func (e *Env) OwnPaths() []string {
+	return []string{e.StateDir, e.Store.LogDir, e.Path, e.Path + ".lock"}
+}
+
 // Builder returns a Builder for the configured machine.
 func (e *Env) Builder(emit func(builder.Event)) *builder.Builder {
 	return &builder.Builder{

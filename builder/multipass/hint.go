@@ -1,6 +1,10 @@
 package multipass
 
-import "errors"
+import (
+	"errors"
+
+	"nixpass/builder/shq"
+)
 
 // Hint says what the user should do about err, a failure of a Client
 // method, for this program's OS, or returns "" when nothing specific
@@ -30,7 +34,7 @@ func HintFor(err error, goos string) string {
 	case errors.Is(err, ErrInstanceMissing):
 		return "create it with: nixpass vm create"
 	case errors.Is(err, ErrInstanceDeleted):
-		return "recover it with: multipass recover " + instanceOf(err) + " (or drop it for good with multipass purge, then: nixpass vm create)"
+		return "recover it with: " + shq.Join("multipass", "recover", instanceOf(err)) + " (or drop it for good with multipass purge, then: nixpass vm create)"
 	case errors.Is(err, ErrAlreadyExists):
 		return "use the existing VM, or delete it first: nixpass vm delete --yes (a deleted one also needs: multipass purge)"
 	case errors.Is(err, ErrMustBeStopped):
@@ -42,7 +46,7 @@ func HintFor(err error, goos string) string {
 	case errors.Is(err, ErrMountSource):
 		return MountReadHint
 	case errors.Is(err, ErrExecFailed):
-		return "the VM stopped answering over SSH: check it with nixpass vm status, and restart it if needed: multipass restart " + instanceOf(err)
+		return "the VM stopped answering over SSH: check it with nixpass vm status, and restart it if needed: " + shq.Join("multipass", "restart", instanceOf(err))
 	case errors.Is(err, ErrUsage):
 		return "this is a nixpass bug (the multipass CLI rejected its arguments): please report it"
 	}

@@ -38,6 +38,10 @@ type Cmd struct {
 	// Grace is how long the process group has after SIGTERM before it is
 	// killed; zero means DefaultGrace.
 	Grace time.Duration
+	// ExtraFiles are open files the command inherits as descriptors 3,
+	// 4, ...: a lock held this way lasts as long as the last process
+	// that inherited it, not just as long as the caller.
+	ExtraFiles []*os.File
 }
 
 // DefaultGrace is how long a cancelled command may clean up (remove its
@@ -123,6 +127,7 @@ func (Exec) Run(ctx context.Context, c Cmd) (*Result, error) {
 		cmd.Env = append(os.Environ(), c.Env...)
 	}
 	cmd.Stdin = c.Stdin
+	cmd.ExtraFiles = c.ExtraFiles
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = tee(&stdout, c.Stdout)
 	cmd.Stderr = tee(&stderr, c.Stderr)

@@ -8,7 +8,7 @@
 #
 # Usage:
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
-#                       [--system SYSTEM]
+#                       [--system SYSTEM] [--lifeline]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #                       [--nix-option NAME VALUE]...
 #   nixpass-build cancel --token T
@@ -164,6 +164,71 @@ mem_limits() {
 	done
 }
 
+# Process lifetime. A build must never outlive the nixpass that started
+# it, and builds on one machine never overlap:
+#   - with --lifeline, standard input is a pipe only nixpass writes to (in
+#     the VM: the `multipass exec` session's input). It reaches end of file
+#     when nixpass or the session dies, however they die; the watcher then
+#     stops the build's whole process group (we lead it: see the end).
+#   - builds are serialized by a lock in the run folder, held on fd 9 by
+#     this shell and everything it starts, so the lock ends only when the
+#     last process of the build has exited. The local backend also hands
+#     us nixpass's own build lock (fd 3 and up), for the same reason.
+#   - pid files left by a build that was killed outright are removed by
+#     the next build.
+
+# lifeline_watch PGID starts the watcher on the saved standard input (fd 8)
+# and a heartbeat: a line on stdout every 5 s, which fails once nobody
+# reads it (and makes a `multipass exec` client whose nixpass is gone
+# fail too, ending the session), so the build also stops when only the
+# output side of the session is gone. The heartbeat ends with the script.
+lifeline_watch() {
+	(
+		trap - INT TERM HUP EXIT
+		while IFS= read -r _; do :; done
+		kill -TERM -"$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
+	) <&8 >/dev/null 2>&1 8<&- 3<&- 4<&- 9<&- &
+	watcher=$!
+	(
+		trap - INT TERM HUP EXIT
+		trap '' PIPE
+		while sleep 5 >/dev/null 2>&1 && kill -0 "$1" 2>/dev/null; do
+			if ! printf '@nixpass alive\n' 2>/dev/null; then
+				kill -TERM -"$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
+				exit 0
+			fi
+		done
+	) </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
+	heartbeat=$!
+}
+
+# build_lock takes the machine-wide build lock on fd 9, waiting for a
+# build in progress (or one being stopped) to end.
+build_lock() {
+	command -v flock >/dev/null 2>&1 || return 0
+	exec 9>>"$1/build.lock" || return 0
+	if ! flock -n 9; then
+		say "phase waiting"
+		flock 9
+	fi
+}
+
+# clean_pidfiles removes pid files of builds that are gone: their process
+# is dead, or its pid now belongs to something that is not this script
+# (so `cancel` can never signal a stranger that reused the pid).
+clean_pidfiles() {
+	for f in "$1"/*.pid; do
+		[ -f "$f" ] && [ "$f" != "$2" ] || continue
+		p=$(cat "$f" 2>/dev/null)
+		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
+		if ! kill -0 "$p" 2>/dev/null; then
+			rm -f -- "$f"
+		elif [ -r "/proc/$p/cmdline" ] && ! tr '\0' ' ' <"/proc/$p/cmdline" | grep -q nixpass-build; then
+			rm -f -- "$f"
+		fi
+	done
+}
+
 uptime_secs() { cut -d' ' -f1 /proc/uptime 2>/dev/null || echo 0; }
 
 cmd_check() {
@@ -213,7 +278,7 @@ cmd_cancel() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" file="" attr="" flake="" system=""
+	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" watcher="" heartbeat=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -223,6 +288,7 @@ cmd_build() {
 		--dir) dir=$2; shift 2; n=$((n - 2)) ;;
 		--output) output=$2; shift 2; n=$((n - 2)) ;;
 		--last) last=$2; shift 2; n=$((n - 2)) ;;
+		--lifeline) lifeline=1; shift; n=$((n - 1)) ;;
 		--file) file=$2; shift 2; n=$((n - 2)) ;;
 		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
@@ -243,9 +309,21 @@ cmd_build() {
 	echo $$ >"$pidfile"
 	say "pid $$"
 	say "uptime $(uptime_secs)"
+	# The EXIT trap also stops the watcher and the heartbeat, and keeps
+	# the temporary image once it is reported: nixpass renames it on the
+	# host (or, if nixpass died, its next start removes it). The signal
+	# trap ignores SIGPIPE first: with nixpass gone, saying "cancelled" on
+	# a broken stdout must not kill us before the EXIT trap cleans up.
 	keep_tmp=""
-	trap '[ -n "$keep_tmp" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
-	trap 'say "cancelled"; exit 130' INT TERM HUP
+	trap 'kill $watcher $heartbeat 2>/dev/null; [ -n "$keep_tmp" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
+	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
+	if [ -n "$lifeline" ]; then
+		exec 8<&0 </dev/null
+		lifeline_watch $$
+		exec 8<&-
+	fi
+	build_lock "$rd"
+	clean_pidfiles "$rd" "$pidfile"
 
 	if ! cd -- "$dir" 2>/dev/null; then
 		say "error dir-missing the project folder is not reachable on the builder: $dir"

@@ -30,6 +30,12 @@ type Options struct {
 
 	// backend replaces the platform's backend (tests).
 	backend func() (backend, error)
+
+	// Own are nixpass's own files and folders (state folder, log folder,
+	// config file): never a trigger and never watched, wherever they lie,
+	// so a project that contains them does not rebuild on its own builds'
+	// writes.
+	Own []string
 }
 
 // Spec is one project to watch.
@@ -104,6 +110,7 @@ func New(opts Options) (*Watcher, error) {
 	if err != nil {
 		return nil, limitError("(new watcher)", err)
 	}
+	opts.Own = ownPaths(opts.Own)
 	w := &Watcher{opts: opts, fw: fw, triggers: make(chan Trigger, 256), states: make(chan StateEvent, 256),
 		projects: map[string]*project{}, dirs: map[string]*project{}, costs: map[string]int{}, done: make(chan struct{})}
 	switch {
@@ -141,8 +148,8 @@ func (w *Watcher) Add(s Spec) error {
 	}
 	p := &project{spec: s}
 	w.projects[s.Dir] = p
-	if _, err := os.Stat(s.Dir); err != nil {
-		w.goMissing(p, err.Error())
+	if why := notAFolder(s.Dir); why != "" {
+		w.goMissing(p, why)
 		return nil
 	}
 	p.ig = loadIgnorer(s.Dir, s.Output, s.Flake)
@@ -202,6 +209,12 @@ func (w *Watcher) walk(p *project, dir string, collect bool) ([]string, error) {
 	recursive := w.fw.Recursive()
 	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
+			return nil
+		}
+		if w.own(path) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		if !d.IsDir() {
@@ -314,8 +327,8 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 		return
 	}
 	if ev.Name == p.spec.Dir || ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-		if _, err := os.Stat(p.spec.Dir); err != nil {
-			w.goMissing(p, "the folder was removed or renamed")
+		if why := notAFolder(p.spec.Dir); why != "" {
+			w.goMissing(p, why)
 			return
 		}
 	}
@@ -326,6 +339,9 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 		if _, watched := w.dirs[ev.Name]; watched {
 			w.unwatch(p, ev.Name)
 		}
+	}
+	if w.own(ev.Name) {
+		return
 	}
 	st, err := os.Lstat(ev.Name)
 	isDir := err == nil && st.IsDir()
@@ -454,4 +470,50 @@ func (w *Watcher) pollMissing(p *project) {
 		w.mu.Unlock()
 		return
 	}
+}
+
+// ownPaths cleans nixpass's own paths and adds their real paths, so a
+// state folder reached through a symlink is recognised either way.
+func ownPaths(in []string) []string {
+	var out []string
+	for _, p := range in {
+		if p == "" {
+			continue
+		}
+		out = append(out, filepath.Clean(p))
+		if real, err := filepath.EvalSymlinks(p); err == nil && real != filepath.Clean(p) {
+			out = append(out, real)
+		}
+	}
+	return out
+}
+
+// own reports whether path is one of nixpass's own files, lies below one
+// of its folders, or is the temporary sibling an atomic write of one makes
+// (renameio: ".NAME" followed by random digits, in the same folder).
+func (w *Watcher) own(path string) bool {
+	for _, o := range w.opts.Own {
+		if path == o || strings.HasPrefix(path, o+string(filepath.Separator)) {
+			return true
+		}
+		if filepath.Dir(path) == filepath.Dir(o) && strings.HasPrefix(filepath.Base(path), "."+filepath.Base(o)) {
+			return true
+		}
+	}
+	return false
+}
+
+// notAFolder says why dir is not a project folder any more (gone, or a
+// file now stands where it was), or "" when it is one.
+func notAFolder(dir string) string {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "the folder was removed or renamed"
+	case err != nil:
+		return err.Error()
+	case !st.IsDir():
+		return "a file now stands where the project folder was"
+	}
+	return ""
 }
