@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"nixpass/builder"
+	"nixpass/internal/citest"
 )
 
 // The docker tests load into the real dockerd .ci/setup runs (or the one
@@ -21,30 +21,8 @@ import (
 // DOCKER_HOST at a socket nothing listens on. Images get unique names and
 // are removed at the end.
 
-const defaultTestDockerHost = "unix:///var/lib/nixpass-ci/docker/sock"
-
-// needEngine returns the test engine's DOCKER_HOST, failing (skipping
-// with NIXPASS_ALLOW_SKIP=1) when it does not answer.
-func needEngine(t *testing.T) string {
-	t.Helper()
-	host := os.Getenv("NIXPASS_TEST_DOCKER_HOST")
-	if host == "" {
-		host = defaultTestDockerHost
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}")
-	cmd.Env = append(os.Environ(), "DOCKER_HOST="+host)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		msg := fmt.Sprintf("no Docker engine for the tests at %s (%v: %s): run sudo .ci/setup, or set NIXPASS_TEST_DOCKER_HOST",
-			host, err, strings.TrimSpace(string(out)))
-		if os.Getenv("NIXPASS_ALLOW_SKIP") == "1" {
-			t.Skip(msg)
-		}
-		t.Fatal(msg)
-	}
-	return host
-}
+// needEngine returns the test engine's DOCKER_HOST (citest.DockerHost).
+func needEngine(t *testing.T) string { return citest.DockerHost(t) }
 
 // engine runs the docker CLI against host.
 type engine struct {

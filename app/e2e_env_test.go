@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"nixpass/internal/citest"
 )
 
 // nixEnv is a machine set-up the end-to-end tests run the real nixpass
@@ -37,14 +39,7 @@ var (
 
 // ciMissing fails (or, with NIXPASS_ALLOW_SKIP=1, skips) because what
 // .ci/setup makes is not there.
-func ciMissing(t *testing.T, what string) {
-	t.Helper()
-	msg := what + ": run sudo .ci/setup"
-	if os.Getenv("NIXPASS_ALLOW_SKIP") == "1" {
-		t.Skip(msg)
-	}
-	t.Fatal(msg)
-}
+func ciMissing(t *testing.T, what string) { t.Helper(); citest.Missing(t, what) }
 
 // need checks that the environment exists on this machine.
 func (e *nixEnv) need(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,41 +18,17 @@ import (
 	"time"
 
 	"nixpass/builder/tools"
+	"nixpass/internal/citest"
 )
 
 // These tests run against the real dockerd that .ci/setup starts (or
 // the engine NIXPASS_TEST_DOCKER_HOST names). Every image has a unique
 // name and is removed at the end; nothing here touches other images.
 
-// defaultTestDockerHost is the private engine .ci/setup runs.
-const defaultTestDockerHost = "unix:///var/lib/nixpass-ci/docker/sock"
-
-// needEngine points DOCKER_HOST at the test engine, failing (or with
-// NIXPASS_ALLOW_SKIP=1 skipping) when it does not answer.
+// needEngine points DOCKER_HOST at the test engine (citest.DockerHost).
 func needEngine(t *testing.T) string {
 	t.Helper()
-	host := os.Getenv("NIXPASS_TEST_DOCKER_HOST")
-	if host == "" {
-		host = defaultTestDockerHost
-	}
-	missing := func(why string) {
-		msg := fmt.Sprintf("no Docker engine for the tests at %s (%s): run sudo .ci/setup, or set NIXPASS_TEST_DOCKER_HOST", host, why)
-		if os.Getenv("NIXPASS_ALLOW_SKIP") == "1" {
-			t.Skip(msg)
-		}
-		t.Fatal(msg)
-	}
-	bin, err := tools.Default().Find("docker")
-	if err != nil {
-		missing(err.Error())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "info", "--format", "{{.ServerVersion}}")
-	cmd.Env = append(os.Environ(), "DOCKER_HOST="+host)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		missing(strings.TrimSpace(string(out)))
-	}
+	host := citest.DockerHost(t)
 	t.Setenv("DOCKER_HOST", host)
 	t.Setenv("DOCKER_CONTEXT", "")
 	os.Unsetenv("DOCKER_CONTEXT")

@@ -394,30 +394,13 @@ func (v *VM) DiskHint(ctx context.Context) string {
 		shq.Join("multipass", "exec", v.Name, "--", "nix-collect-garbage", "-d"), shq.Join("nixpass", "vm", "resize", "--disk", nextDisk(v.Spec.Disk)))
 }
 
-// roundGiB rounds a guest-reported memory total (a little under the
-// configured size) to whole GiB.
-func roundGiB(n int64) int64 {
-	g := (n + (1<<30)/2) >> 30
-	if g < 1 {
-		g = 1
-	}
-	return g << 30
-}
-
-// nextMemory suggests double the memory, in Multipass size syntax.
-func nextMemory(mem int64) string {
-	if mem <= 0 {
-		return "8G"
-	}
-	return fmt.Sprintf("%dG", 2*(roundGiB(mem)>>30))
-}
-
-func nextDisk(disk int64) string {
-	if disk <= 0 {
-		return "60G"
-	}
-	return fmt.Sprintf("%dG", roundGiB(disk)>>30+20)
-}
+// roundGiB, nextMemory and nextDisk are the diagnosis table's, so the
+// hints of a build and of the VM's own errors suggest the same sizes.
+var (
+	roundGiB   = diagnose.RoundGiB
+	nextMemory = diagnose.NextMemory
+	nextDisk   = diagnose.NextDisk
+)
 
 type cloudInitData struct {
 	SwapBytes      int64

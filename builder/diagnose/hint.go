@@ -78,9 +78,9 @@ func humanGiB(n int64) string {
 	return fmt.Sprintf("%.1f GiB", g)
 }
 
-// roundGiB rounds a guest-reported memory total (a little under the
+// RoundGiB rounds a guest-reported memory total (a little under the
 // configured size) to whole GiB.
-func roundGiB(n int64) int64 {
+func RoundGiB(n int64) int64 {
 	g := (n + (1<<30)/2) >> 30
 	if g < 1 {
 		g = 1
@@ -88,12 +88,12 @@ func roundGiB(n int64) int64 {
 	return g << 30
 }
 
-// nextMemory suggests double the memory, in Multipass size syntax.
-func nextMemory(mem int64) string {
+// NextMemory suggests double the memory, in Multipass size syntax.
+func NextMemory(mem int64) string {
 	if mem <= 0 {
 		return "8G"
 	}
-	return fmt.Sprintf("%dG", 2*(roundGiB(mem)>>30))
+	return fmt.Sprintf("%dG", 2*(RoundGiB(mem)>>30))
 }
 
 // fewerJobs suggests a lighter nix.conf, never more cores than exist.
@@ -116,10 +116,10 @@ func (ev *Evidence) memoryHint(h *hint) string {
 	if ev.vm() {
 		have := "the builder VM's memory"
 		if m.Memory > 0 {
-			have = "the builder VM has " + humanGiB(roundGiB(m.Memory)) + " of memory"
+			have = "the builder VM has " + humanGiB(RoundGiB(m.Memory)) + " of memory"
 		}
 		return fmt.Sprintf("%s: give it more with: %s — or %s", have,
-			h.cmd("nixpass", "vm", "resize", "--memory", nextMemory(m.Memory)), ev.fewerJobs())
+			h.cmd("nixpass", "vm", "resize", "--memory", NextMemory(m.Memory)), ev.fewerJobs())
 	}
 	if m.MemLimit > 0 && (m.Memory == 0 || m.MemLimit < m.Memory) {
 		ram := ""

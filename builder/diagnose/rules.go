@@ -98,7 +98,7 @@ var diskFullRule = Rule{
 		if ev.vm() {
 			return fmt.Sprintf("collect garbage in the VM: %s — or grow its disk: %s (disks can only grow); the last good image is untouched",
 				h.cmd("multipass", "exec", ev.Machine.VM, "--", "nix-collect-garbage", "-d"),
-				h.cmd("nixpass", "vm", "resize", "--disk", nextDisk(ev.Machine.Disk)))
+				h.cmd("nixpass", "vm", "resize", "--disk", NextDisk(ev.Machine.Disk)))
 		}
 		return "free space with " + h.cmd("nix-collect-garbage", "-d") + ", or on the disk that holds the project folder; the last good image is untouched"
 	},
@@ -771,10 +771,10 @@ var evalRule = Rule{
 	},
 }
 
-// nextDisk suggests 20 GiB more disk, in Multipass size syntax.
-func nextDisk(disk int64) string {
+// NextDisk suggests 20 GiB more disk, in Multipass size syntax.
+func NextDisk(disk int64) string {
 	if disk <= 0 {
 		return "60G"
 	}
-	return fmt.Sprintf("%dG", roundGiB(disk)>>30+20)
+	return fmt.Sprintf("%dG", RoundGiB(disk)>>30+20)
 }
