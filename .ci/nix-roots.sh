@@ -47,7 +47,7 @@ for suite in trixie sid; do
 			if id "nixbld$n" >/dev/null 2>&1; then
 				[ "$(id -u "nixbld$n")" = "$uid" ] || usermod -u "$uid" -g "$base" "nixbld$n"
 			else
-				useradd --system --uid "$uid" --home-dir /var/empty --gid nixbld --groups nixbld \
+				useradd --uid "$uid" --home-dir /var/empty --gid nixbld --groups nixbld \
 					--no-user-group --shell /usr/sbin/nologin "nixbld$n"
 			fi
 		done' sh "$base"
