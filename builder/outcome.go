@@ -53,12 +53,6 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindCancelled, Message: "the build was cancelled on " + where, Hint: "nothing was changed: the last good image is untouched"}
 	}
 
-	// The project asked for this system and Nix still refused it: the
-	// emulation is not set up. (Without a system setting, the table's
-	// platform rule says how to ask for one.)
-	if sys, ok := platformRefused(nixLog); ok && r.p.System != "" && sys == r.p.System {
-		return r.refusedPlatform(sys)
-	}
 	d := diagnose.Diagnose(nixLog, r.evidence(ctx, rep))
 	if d.Kind == diagnose.KindOK {
 		// Nix failed without saying why (killed before it could, or a
@@ -88,7 +82,7 @@ func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence 
 	ev := diagnose.Evidence{
 		Signal: rep.signal,
 		Project: diagnose.Project{
-			Dir: r.p.Dir, File: r.p.File, Attr: r.p.Attr, Flake: r.p.Flake, Args: r.p.Args,
+			Dir: r.p.Dir, File: r.p.File, Attr: r.p.Attr, Flake: r.p.Flake, Args: r.p.Args, System: r.p.System,
 			GuestDir: r.guestDir, Contains: nixFilesContain(r.p.Dir),
 		},
 	}

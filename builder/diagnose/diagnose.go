@@ -75,6 +75,9 @@ type Project struct {
 	Flake string
 	// Args are --arg/--argstr triples.
 	Args []string
+	// System is the Nix system the project asks to be built for (its
+	// system setting); empty means the builder's own.
+	System string
 	// GuestDir is Dir as the builder sees it (paths in Nix's log are the
 	// builder's); empty means the same as Dir.
 	GuestDir string

@@ -219,7 +219,9 @@ var (
 	// build '/nix/store/…drv', but I am a 'x86_64-linux' with features {…}".
 	rePlatformOld = regexp.MustCompile(`a '([^']+)' with features \{([^}]*)\} is required to build '([^']+)', but I am a '([^']+)' with features \{([^}]*)\}`)
 	reCannotBuild = regexp.MustCompile(`Cannot build '([^']+)'\.`)
-	reReqSystem   = regexp.MustCompile(`Reason: platform mismatch.*Required system: '([^']+)'.*Current system: '([^']+)'`)
+	// 2.34 says "platform mismatch"; some releases between say "required
+	// system or feature not available" before the same two lines.
+	reReqSystem   = regexp.MustCompile(`Reason: (?:platform mismatch|required system or feature not available).*Required system: '([^']+)'.*Current system: '([^']+)'`)
 	reReqFeatures = regexp.MustCompile(`Reason: missing system features.*Required features: \{([^}]*)\}.*Available features: \{([^}]*)\}`)
 )
 
@@ -232,7 +234,10 @@ var (
 // mismatch / Required system: 'aarch64-linux' / Current system:
 // 'x86_64-linux'" and "Reason: missing system features / Required
 // features: {kvm} / Available features: {…}" (testdata/*/platform-*.txt).
-// Subject is "" for a system mismatch, else the missing features.
+// Subject is "" for a system mismatch, else the missing features. When
+// the project itself asked for that system (its system setting), Nix has
+// refused to emulate it: the daemon does not list it in extra-platforms,
+// and ignores that setting from a user it does not trust.
 var platformRule = Rule{
 	Name: "platform", Kind: KindPlatform,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
@@ -256,6 +261,10 @@ var platformRule = Rule{
 		return Match{}, false
 	},
 	Message: func(m Match, ev *Evidence) string {
+		if m.Subject == "" && m.Need == ev.Project.System {
+			return fmt.Sprintf("Nix on %s will not build for %s: its daemon does not list %s in extra-platforms (the setting nixpass passes is ignored from a user the daemon does not trust)",
+				ev.where(), m.Need, m.Need)
+		}
 		if m.Subject == "" {
 			return fmt.Sprintf("%s is for %s, but %s builds for %s", drvName(m.Drv), m.Need, ev.where(), m.Have)
 		}
@@ -266,6 +275,12 @@ var platformRule = Rule{
 		return fmt.Sprintf("%s needs the system feature %s, which %s does not offer (it has: %s)", drvName(m.Drv), m.Subject, ev.where(), have)
 	},
 	Hint: func(m Match, ev *Evidence, h *hint) string {
+		if m.Subject == "" && m.Need == ev.Project.System {
+			if ev.vm() {
+				return "set the VM up for it: " + h.cmd("nixpass", "vm", "setup")
+			}
+			return fmt.Sprintf("add extra-platforms = %s to /etc/nix/nix.conf and restart the daemon (sudo systemctl restart nix-daemon); emulation itself needs: sudo apt-get install qemu-user-static binfmt-support", m.Need)
+		}
 		if m.Subject == "" {
 			dir := ev.Project.Dir
 			if dir == "" {
