@@ -168,12 +168,3 @@ func (o *oomReport) witnesses() string {
 	}
 	return strings.Join(read, "")
 }
-
-// HumanMemory formats a memory size in binary units: MiB below 1 GiB,
-// otherwise as HumanGiB does.
-func HumanMemory(n int64) string {
-	if n >= 1<<30 {
-		return HumanGiB(n)
-	}
-	return fmt.Sprintf("%d MiB", (n+(1<<20)/2)>>20)
-}

@@ -49,11 +49,3 @@ func TestOOMEvidence(t *testing.T) {
 		})
 	}
 }
-
-func TestHumanMemory(t *testing.T) {
-	for n, want := range map[int64]string{200 << 20: "200 MiB", 8 << 30: "8 GiB", 1536 << 20: "1.5 GiB"} {
-		if got := HumanMemory(n); got != want {
-			t.Errorf("HumanMemory(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

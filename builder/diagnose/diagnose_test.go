@@ -266,3 +266,13 @@ func TestNoNixFile(t *testing.T) {
 		t.Errorf("no project: %s %q", d.Kind, d.Message)
 	}
 }
+
+// TestHumanGiB: memory limits below a GiB (a cgroup's) in MiB, the rest in
+// GiB as Multipass sizes are.
+func TestHumanGiB(t *testing.T) {
+	for n, want := range map[int64]string{200 << 20: "200 MiB", 8 << 30: "8 GiB", 1536 << 20: "1.5 GiB"} {
+		if got := humanGiB(n); got != want {
+			t.Errorf("humanGiB(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
