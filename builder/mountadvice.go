@@ -4,24 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"nixpass/builder/shq"
 )
-
-// reMissingPath finds the path Nix could not read, in the wordings of
-// Nix 2.8 ("getting status of 'P': No such file or directory", "opening
-// file 'P': ...") and of 2.19 and later ("path 'P' does not exist").
-var reMissingPath = regexp.MustCompile(`(?:getting status of|opening file|path) '([^'\n]+)'(?:: No such file or directory| does not exist)`)
-
-// missingPath is the first path Nix's log says does not exist, or "".
-func missingPath(nixLog string) string {
-	if m := reMissingPath.FindStringSubmatch(nixLog); m != nil {
-		return m[1]
-	}
-	return ""
-}
 
 // MountAdvice explains a path a build in the VM could not find that lies
 // outside the project folder and every extra mounted folder, but exists

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"nixpass/builder/diagnose"
 )
 
 func TestMissingPathInNixWordings(t *testing.T) {
@@ -18,8 +20,8 @@ func TestMissingPathInNixWordings(t *testing.T) {
 		"error: undefined variable 'x'": "",
 	}
 	for log, want := range tests {
-		if got := missingPath(log); got != want {
-			t.Errorf("missingPath(%q) = %q, want %q", log, got, want)
+		if got := diagnose.Diagnose(log, diagnose.Evidence{}).Missing; got != want {
+			t.Errorf("the missing file of %q = %q, want %q", log, got, want)
 		}
 	}
 }

@@ -64,9 +64,9 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &Error{Kind: KindBuild, Message: msg, Hint: "read the full log: " + shq.Join("nixpass", "logs", r.p.Dir)}
 	}
 	msg, hint := d.Message, d.Hint
-	if d.Kind == diagnose.KindEval {
+	if d.Missing != "" {
 		if _, vm := r.b.Machine.(*VM); vm {
-			if advice := MountAdvice(missingPath(nixLog), r.p.Dir, r.p.Mounts); advice != "" {
+			if advice := MountAdvice(d.Missing, r.p.Dir, r.p.Mounts); advice != "" {
 				msg += "; " + advice
 				hint = advice
 			}

@@ -116,6 +116,10 @@ type Diagnosis struct {
 	Drv string `json:"drv,omitempty"`
 	// Position is FILE:LINE:COL of an evaluation error, when known.
 	Position string `json:"position,omitempty"`
+	// Missing is the file a missing-file diagnosis says does not exist, as
+	// Nix's log names it (the builder's path), for advice only the caller
+	// can give (is it on the host, outside every mounted folder?).
+	Missing string `json:"-"`
 	// Rule names the table rule that matched ("" for none).
 	Rule string `json:"-"`
 	// Commands are the commands the hint shows, each as the user would
@@ -138,7 +142,7 @@ func Diagnose(log string, ev Evidence) Diagnosis {
 			continue
 		}
 		h := &hint{}
-		d := Diagnosis{Kind: r.Kind, Rule: r.Name, Drv: m.Drv, Position: m.Position}
+		d := Diagnosis{Kind: r.Kind, Rule: r.Name, Drv: m.Drv, Position: m.Position, Missing: m.Missing}
 		if r.KindOf != nil {
 			d.Kind = r.KindOf(m, &ev)
 		}

@@ -32,6 +32,8 @@ type Match struct {
 	Repo string
 	// Input is the flake input a download was for.
 	Input string
+	// Missing is a file the expression reads that does not exist.
+	Missing string
 }
 
 // Rule is one entry of the failure table.
@@ -557,7 +559,7 @@ var missingFileRule = Rule{
 		if m == nil {
 			return Match{}, false
 		}
-		return Match{Subject: m[1], Position: l.position(i)}, true
+		return Match{Subject: m[1], Missing: m[1], Position: l.position(i)}, true
 	},
 	Message: func(m Match, ev *Evidence) string {
 		s := m.Subject + " does not exist on " + ev.where()
