@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"nixpass/builder"
 	"nixpass/builder/config"
 	"nixpass/builder/core"
 	"nixpass/builder/shq"
@@ -49,7 +50,7 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 		}
 		return c.usageError(fs, why)
 	}
-	if state, err := config.StateDir(); err == nil && within(state, dir) {
+	if state, err := config.StateDir(); err == nil && builder.Within(state, dir) {
 		fmt.Fprintf(c.stderr, "nixpass add: warning: %s contains nixpass's state folder %s; nixpass ignores its own files there, but watching a folder this large is slow: consider registering the project's own folder\n", dir, state)
 	}
 	p := config.Project{Path: dir, File: *file, Flake: *flake, Attr: *attr, Output: *output, DockerLoad: *dockerLoad,
@@ -212,12 +213,6 @@ func refuseProject(dir string) string {
 		return "refusing to register your home folder " + dir + " as a project: it holds nixpass's own state and everything else you have; register the project's own folder"
 	}
 	return ""
-}
-
-// within reports whether path is dir or lies below it.
-func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func firstOr(s []string, def string) string {

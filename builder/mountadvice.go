@@ -21,7 +21,7 @@ func MountAdvice(missing, projectDir string, mounts []string) string {
 	}
 	missing = filepath.Clean(missing)
 	for _, root := range append([]string{projectDir}, mounts...) {
-		if within(missing, root) {
+		if Within(missing, root) {
 			return ""
 		}
 	}
@@ -29,7 +29,7 @@ func MountAdvice(missing, projectDir string, mounts []string) string {
 		return ""
 	}
 	folder := mountCandidate(missing, projectDir)
-	if within(projectDir, folder) {
+	if Within(projectDir, folder) {
 		// Only a folder holding the project would do, which cannot be
 		// mounted beside it.
 		return ""
@@ -48,7 +48,7 @@ func MountAdvice(missing, projectDir string, mounts []string) string {
 // share only the root.
 func mountCandidate(missing, projectDir string) string {
 	common := filepath.Clean(projectDir)
-	for !within(missing, common) {
+	for !Within(missing, common) {
 		common = filepath.Dir(common)
 	}
 	if common == string(filepath.Separator) {
@@ -63,8 +63,8 @@ func mountCandidate(missing, projectDir string) string {
 	return c
 }
 
-// within reports whether path is root or inside it.
-func within(path, root string) bool {
+// Within reports whether path is root or lies inside it.
+func Within(path, root string) bool {
 	rel, err := filepath.Rel(filepath.Clean(root), path)
 	return err == nil && filepath.IsLocal(rel) || rel == "."
 }
