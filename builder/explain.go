@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -16,14 +15,7 @@ import (
 // one) with the same table as a build, for the builder m (nil: none in
 // particular); the project is unknown, so hints name it DIR.
 func Explain(ctx context.Context, m Machine, log string) diagnose.Diagnosis {
-	var ev diagnose.Evidence
-	if u, err := user.Current(); err == nil {
-		ev.User = u.Username
-	}
-	if d, ok := m.(machineDescriber); ok {
-		ev.Machine = d.DiagnoseMachine(ctx)
-	}
-	return diagnose.Diagnose(log, ev)
+	return diagnose.Diagnose(log, machineEvidence(ctx, m))
 }
 
 // CheckSource reports a project whose Nix file or local flake is not

@@ -79,12 +79,11 @@ func (r *run) classify(ctx context.Context, code int) error {
 // script's report of a signal and the kernel's OOM lines, the machine,
 // and the project.
 func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence {
-	ev := diagnose.Evidence{
-		Signal: rep.signal,
-		Project: diagnose.Project{
-			Dir: r.p.Dir, File: r.p.File, Attr: r.p.Attr, Flake: r.p.Flake, Args: r.p.Args, System: r.p.System,
-			GuestDir: r.guestDir, Contains: nixFilesContain(r.p.Dir),
-		},
+	ev := machineEvidence(ctx, r.b.Machine)
+	ev.Signal = rep.signal
+	ev.Project = diagnose.Project{
+		Dir: r.p.Dir, File: r.p.File, Attr: r.p.Attr, Flake: r.p.Flake, Args: r.p.Args, System: r.p.System,
+		GuestDir: r.guestDir, Contains: nixFilesContain(r.p.Dir),
 	}
 	// What the script could read of the kernel's OOM kills (its log, or
 	// the counters a normal user can read); nothing read means nothing is
@@ -101,14 +100,21 @@ func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence 
 	case oe.Readable:
 		ev.OOM.Source = rep.oom.witnesses()
 	}
+	if oe.LimitCgroup != "" && oe.Limit > 0 && ev.Machine.VM == "" {
+		ev.Machine.MemLimit, ev.Machine.MemLimitCgroup = oe.Limit, oe.LimitCgroup
+	}
+	return ev
+}
+
+// machineEvidence is what every diagnosis knows without a build: who
+// builds, and the machine m (nil: none in particular).
+func machineEvidence(ctx context.Context, m Machine) diagnose.Evidence {
+	var ev diagnose.Evidence
 	if u, err := user.Current(); err == nil {
 		ev.User = u.Username
 	}
-	if d, ok := r.b.Machine.(machineDescriber); ok {
+	if d, ok := m.(machineDescriber); ok {
 		ev.Machine = d.DiagnoseMachine(ctx)
-	}
-	if oe.LimitCgroup != "" && oe.Limit > 0 && ev.Machine.VM == "" {
-		ev.Machine.MemLimit, ev.Machine.MemLimitCgroup = oe.Limit, oe.LimitCgroup
 	}
 	return ev
 }
