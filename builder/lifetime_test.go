@@ -8,11 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"nixpass/builder/runner"
 )
 
 // TestLockLivesAsLongAsTheBuild: a lock handed to a child (ExtraFiles)
@@ -256,5 +259,37 @@ func TestLongFolderNames(t *testing.T) {
 	_, err = (&Local{ScriptDir: t.TempDir()}).Prepare(context.Background(), filepath.Join(t.TempDir(), strings.Repeat("n", 300)), nil)
 	if err == nil || !strings.Contains(err.Error(), "file name too long") {
 		t.Errorf("prepare of a 300-byte component: %v", err)
+	}
+}
+
+// argvRunner records the argv of every command and succeeds.
+type argvRunner struct{ argv [][]string }
+
+func (a *argvRunner) Run(ctx context.Context, c runner.Cmd) (*runner.Result, error) {
+	a.argv = append(a.argv, append([]string{c.Name}, c.Args...))
+	return &runner.Result{}, nil
+}
+
+// TestLocalBuildSkipsTheSecondCheck: Prepare runs the script's check
+// (the store round trip), so the local build verb is told not to run it
+// again, and is still given its lifeline.
+func TestLocalBuildSkipsTheSecondCheck(t *testing.T) {
+	rec := &argvRunner{}
+	l := &Local{ScriptDir: t.TempDir(), Runner: rec}
+	if _, err := l.RunScript(context.Background(), "t", []string{"build", "--token", "t", "--dir", "/p"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.RunScript(context.Background(), "t", []string{"cancel", "--token", "t"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.argv) != 2 {
+		t.Fatalf("ran %q", rec.argv)
+	}
+	build, cancel := rec.argv[0][2:], rec.argv[1][2:]
+	if !slices.Contains(build, "--checked") || !slices.Contains(build, "--lifeline") || build[0] != "build" {
+		t.Errorf("build argv %q lacks --checked or --lifeline", build)
+	}
+	if slices.Contains(cancel, "--checked") {
+		t.Errorf("cancel argv %q got --checked", cancel)
 	}
 }

@@ -138,7 +138,7 @@ func (l *Local) RunScript(ctx context.Context, token string, args []string, stdo
 	defer life.close()
 	res, err := l.runner().Run(ctx, runner.Cmd{
 		Name:       "sh",
-		Args:       append([]string{l.scriptPath()}, withLifeline(args)...),
+		Args:       append([]string{l.scriptPath()}, checked(withLifeline(args))...),
 		Env:        []string{"NIXPASS_LEADER=1"},
 		Stdin:      life.r,
 		Stdout:     stdout,
@@ -146,6 +146,15 @@ func (l *Local) RunScript(ctx context.Context, token string, args []string, stdo
 		ExtraFiles: buildLocks(ctx),
 	})
 	return scriptExit(res, err)
+}
+
+// checked tells a build that Prepare has run the script's check (the
+// store round trip), so the build does not run it a second time.
+func checked(args []string) []string {
+	if len(args) == 0 || args[0] != "build" {
+		return args
+	}
+	return append([]string{"build", "--checked"}, args[1:]...)
 }
 
 // withLifeline tells a build to watch its standard input (see lifeline).

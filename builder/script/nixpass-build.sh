@@ -8,7 +8,7 @@
 #
 # Usage:
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
-#                       [--system SYSTEM] [--lifeline]
+#                       [--system SYSTEM] [--lifeline] [--checked]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #                       [--nix-option NAME VALUE]...
 #   nixpass-build cancel --token T
@@ -278,7 +278,7 @@ cmd_cancel() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" watcher="" heartbeat=""
+	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -289,6 +289,7 @@ cmd_build() {
 		--output) output=$2; shift 2; n=$((n - 2)) ;;
 		--last) last=$2; shift 2; n=$((n - 2)) ;;
 		--lifeline) lifeline=1; shift; n=$((n - 1)) ;;
+		--checked) checked=1; shift; n=$((n - 1)) ;;
 		--file) file=$2; shift 2; n=$((n - 2)) ;;
 		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
@@ -335,7 +336,9 @@ cmd_build() {
 	fi
 	# The check verb's logic, in a subshell so its exit ends only the
 	# check: one round trip per build instead of a check and a build.
-	(cmd_check) || exit $?
+	# --checked: the caller has just run the check verb itself (the local
+	# backend, for which a second process costs no round trip).
+	[ -n "$checked" ] || (cmd_check) || exit $?
 	if [ -n "$system" ]; then
 		need_emulation "$system" || exit 75
 		# Nix's own system setting: builtins.currentSystem follows, and
