@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"sync/atomic"
 
@@ -66,7 +65,7 @@ func (l *Local) Prepare(ctx context.Context, dir string, progress func(string)) 
 	var out bytes.Buffer
 	_, err := l.runner().Run(ctx, runner.Cmd{Name: "sh", Args: []string{l.scriptPath(), "check"}, Stdout: &out})
 	if err != nil {
-		if be := setupProblem(err, l.DiagnoseMachine(ctx)); be != nil {
+		if be := setupProblem(ctx, err, l); be != nil {
 			return "", be
 		}
 		return "", nixMissing(err, "this machine", localNixHint)
@@ -96,15 +95,12 @@ const localNixHint = "install Nix: sudo apt-get install nix-bin nix-setup-system
 // setupProblem classifies a failed `check` whose stderr is Nix's own
 // error (exit 1): no daemon, a socket the user may not open, no build
 // users, a store it may not write. It returns nil for anything else.
-func setupProblem(err error, m diagnose.Machine) *Error {
+func setupProblem(ctx context.Context, err error, m Machine) *Error {
 	var xe *runner.ExitError
 	if !errors.As(err, &xe) || xe.Code != 1 || xe.Stderr == "" {
 		return nil
 	}
-	ev := diagnose.Evidence{Machine: m}
-	if u, uerr := user.Current(); uerr == nil {
-		ev.User = u.Username
-	}
+	ev := machineEvidence(ctx, m)
 	// Only set-up verdicts: anything else (a broken nix.conf, say) is
 	// reported with Nix's own words by the caller, not with a hint meant
 	// for a build.

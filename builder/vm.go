@@ -242,7 +242,7 @@ func (v *VM) ensureScript(ctx context.Context, progress func(string)) error {
 		return &Error{Kind: KindUnavailable, Err: err, Message: fmt.Sprintf("Nix is not installed in the builder VM %q", v.Name),
 			Hint: "its first-boot setup may have failed: see " + shq.Join("multipass", "exec", v.Name, "--", "tail", "-n", "50", "/var/log/cloud-init-output.log") + "; recreate it with: nixpass vm delete --yes && nixpass vm create"}
 	}
-	if be := setupProblem(err, v.DiagnoseMachine(ctx)); be != nil {
+	if be := setupProblem(ctx, err, v); be != nil {
 		return be
 	}
 	return v.unavailable("run the build script in the builder VM", err)
@@ -350,7 +350,7 @@ func (v *VM) Status(ctx context.Context) BuilderStatus {
 		// script's check makes a real round trip (only when the script is
 		// installed; Status changes nothing).
 		_, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"sh", v.scriptPath(), "check"}})
-		if be := setupProblem(err, v.DiagnoseMachine(ctx)); be != nil {
+		if be := setupProblem(ctx, err, v); be != nil {
 			st.State, st.Problem, st.Hint = BuilderUnavailable, be.Message, be.Hint
 		}
 	case multipass.StateStopped:
