@@ -249,23 +249,37 @@ func (v *VM) ensureScript(ctx context.Context, progress func(string)) error {
 }
 
 func (v *VM) installScript(ctx context.Context) error {
-	tmp, err := os.CreateTemp("", "nixpass-build-*.sh")
+	tmp, err := hostTempFile("nixpass-build-*.sh", script.Body())
 	if err != nil {
 		return fmt.Errorf("install build script: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(script.Body()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("install build script: %w", err)
-	}
-	tmp.Close()
+	defer os.Remove(tmp)
 	if _, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"mkdir", "-p", path.Dir(v.scriptPath())}}); err != nil {
 		return v.unavailable("install the build script", err)
 	}
-	if err := v.Client.Transfer(ctx, tmp.Name(), v.Name+":"+v.scriptPath()); err != nil {
+	if err := v.Client.Transfer(ctx, tmp, v.Name+":"+v.scriptPath()); err != nil {
 		return v.unavailable("install the build script", err)
 	}
 	return nil
+}
+
+// hostTempFile writes data to a new temporary file on this host, for
+// `multipass launch --cloud-init` and `multipass transfer`, and returns
+// its path; the caller removes it.
+func hostTempFile(pattern string, data []byte) (string, error) {
+	f, err := os.CreateTemp("", pattern)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // RunScript implements Machine. Killing the local `multipass exec` does

@@ -22,16 +22,11 @@ func (v *VM) Create(ctx context.Context, progress func(string)) error {
 	if err != nil {
 		return fmt.Errorf("create builder VM: %w", err)
 	}
-	f, err := os.CreateTemp("", "nixpass-cloud-init-*.yaml")
+	ciFile, err := hostTempFile("nixpass-cloud-init-*.yaml", ci)
 	if err != nil {
 		return fmt.Errorf("create builder VM: %w", err)
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(ci); err != nil {
-		f.Close()
-		return fmt.Errorf("create builder VM: %w", err)
-	}
-	f.Close()
+	defer os.Remove(ciFile)
 	timeout := v.LaunchTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Minute
@@ -45,7 +40,7 @@ func (v *VM) Create(ctx context.Context, progress func(string)) error {
 	err = v.Client.Launch(ctx, multipass.LaunchOptions{
 		Name: v.Name, Image: v.Spec.Image, CPUs: v.Spec.CPUs,
 		Memory: sizeArg(v.Spec.Memory), Disk: sizeArg(v.Spec.Disk),
-		CloudInit: f.Name(), Timeout: timeout, Stdout: pw, Stderr: pw,
+		CloudInit: ciFile, Timeout: timeout, Stdout: pw, Stderr: pw,
 	})
 	pw.flush()
 	if err != nil {

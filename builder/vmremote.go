@@ -189,18 +189,13 @@ func (v *VM) setupRemoteBuilders(ctx context.Context, progress func(string)) err
 			}
 		}
 	}
-	tmp, err := os.CreateTemp("", "nixpass-nix-*.conf")
+	tmp, err := hostTempFile("nixpass-nix-*.conf", []byte(conf))
 	if err != nil {
 		return fmt.Errorf("set up remote builders: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(conf); err != nil {
-		tmp.Close()
-		return fmt.Errorf("set up remote builders: %w", err)
-	}
-	tmp.Close()
+	defer os.Remove(tmp)
 	progress("writing " + path.Join(nixDir, managedConf) + " in the VM")
-	if err := put(tmp.Name(), path.Join(nixDir, managedConf), "0644"); err != nil {
+	if err := put(tmp, path.Join(nixDir, managedConf), "0644"); err != nil {
 		return err
 	}
 	main := path.Join(nixDir, "nix.conf")
