@@ -161,11 +161,7 @@ func renderProject(p Project) string {
 	kv("flake", p.Flake)
 	kv("attr", p.Attr)
 	if len(p.Args) > 0 {
-		q := make([]string, len(p.Args))
-		for i, a := range p.Args {
-			q[i] = quote(a)
-		}
-		fmt.Fprintf(&b, "args = [%s]\n", strings.Join(q, ", "))
+		b.WriteString("args = " + quoteList(p.Args, "") + "\n")
 	}
 	kv("output", p.Output)
 	if p.Watch != nil {
@@ -176,11 +172,7 @@ func renderProject(p Project) string {
 	}
 	kv("system", p.System)
 	if len(p.Mounts) > 0 {
-		q := make([]string, len(p.Mounts))
-		for i, m := range p.Mounts {
-			q[i] = quote(m)
-		}
-		fmt.Fprintf(&b, "mounts = [%s]\n", strings.Join(q, ", "))
+		b.WriteString("mounts = " + quoteList(p.Mounts, "") + "\n")
 	}
 	return b.String()
 }
