@@ -354,3 +354,57 @@ func stripCodeSpans(s string) string {
 		s = s[n+end+len(ticks):]
 	}
 }
+
+// BareCommand reports each place in md, before the heading whose anchor is
+// until, where the bare command nixpass is used (a code line or a code span
+// whose first word is nixpass): until the reader has put it on PATH, the
+// command is build/nixpass (issue 20).
+func BareCommand(name, md, until string) []Problem {
+	var probs []Problem
+	inProse := map[int]bool{}
+	for _, l := range proseLines(md) {
+		inProse[l.line] = true
+	}
+	for i, raw := range strings.Split(md, "\n") {
+		n := i + 1
+		if m := atxRE.FindStringSubmatch(raw); m != nil && inProse[n] && Slug(m[2]) == until {
+			return probs
+		}
+		var uses []string
+		switch {
+		case inProse[n]:
+			uses = codeSpans(raw)
+		case strings.TrimSpace(raw) != "" && fenceRE.FindStringIndex(raw) == nil: // a code block's line
+			uses = []string{raw}
+		}
+		for _, u := range uses {
+			f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(u), "$ "))
+			if len(f) > 0 && f[0] == "nixpass" {
+				probs = append(probs, Problem{File: name, Line: n, Msg: fmt.Sprintf("%q uses the bare command nixpass before it is on PATH: write build/nixpass", strings.TrimSpace(u))})
+			}
+		}
+	}
+	return probs
+}
+
+// codeSpans returns the contents of a line's code spans.
+func codeSpans(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(s, '`')
+		if i < 0 {
+			return out
+		}
+		n := i
+		for n < len(s) && s[n] == '`' {
+			n++
+		}
+		ticks := s[i:n]
+		end := strings.Index(s[n:], ticks)
+		if end < 0 {
+			return out
+		}
+		out = append(out, s[n:n+end])
+		s = s[n+end+len(ticks):]
+	}
+}

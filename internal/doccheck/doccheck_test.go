@@ -2,6 +2,7 @@ package doccheck
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -189,6 +190,46 @@ func TestPointersFindBrokenPointers(t *testing.T) {
 				t.Errorf("Pointers = %v, want none", got)
 			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0].String(), tc.want) || got[0].Line != 3):
 				t.Errorf("Pointers = %v, want one problem on src.go:3 containing %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadmeNamesBuildNixpassUntilInstalled: issue 20's newcomer meets the
+// bare command only once an install step has put it on PATH.
+func TestReadmeNamesBuildNixpassUntilInstalled(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Anchors(string(b))["first-build"] {
+		t.Fatal(`README.md has no "First build" heading to check up to`)
+	}
+	for _, p := range BareCommand("README.md", string(b), "first-build") {
+		t.Error(p)
+	}
+}
+
+func TestBareCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name, md string
+		want     []int // lines reported
+	}{
+		{"paths and the name are fine", "# x\n\nnixpass builds. `build/nixpass add .`, `nixpass.app`, `~/.local/bin/nixpass`.\n\n    build/nixpass build .\n\n## First build\n\n    nixpass build .\n", nil},
+		{"a code span before", "# x\n\nrun `nixpass add DIR` first\n\n## First build\n", []int{3}},
+		{"the bare verb alone", "# x\n\nthen `nixpass` shows the menu\n", []int{3}},
+		{"an indented code line before", "# x\n\n    make run\n    nixpass build .\n\n## First build\n", []int{4}},
+		{"a fenced line with a prompt", "# x\n\n```\n$ nixpass list\n```\n## First build\n", []int{4}},
+		{"a heading in a code block does not end the check", "# x\n\n```\n## First build\n```\n\n`nixpass status`\n\n## First build\n", []int{7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := BareCommand("R.md", tc.md, "first-build")
+			var lines []int
+			for _, p := range got {
+				lines = append(lines, p.Line)
+			}
+			if fmt.Sprint(lines) != fmt.Sprint(tc.want) {
+				t.Errorf("BareCommand reported lines %v (%v), want %v", lines, got, tc.want)
 			}
 		})
 	}
