@@ -14,7 +14,7 @@ import (
 )
 
 // newBackend: FSEvents, one stream per project tree and no descriptor
-// per file (kqueue's cost, see README "How builds are triggered").
+// per file (kqueue's cost, see docs/configuration.md "How builds are triggered").
 func newBackend() (backend, error) { return newFSEvents(), nil }
 
 // fseventsLatency is how long FSEvents coalesces before delivering; the
