@@ -80,7 +80,7 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 	if pid, ok := core.Running(); ok {
 		fmt.Fprintf(c.stdout, "the running nixpass app (pid %s) builds it now\n", pid)
 	} else {
-		self := []string{"nixpass"}
+		self := []string{selfCommand()}
 		if c.configPath != "" {
 			self = append(self, "--config", c.configPath)
 		}

@@ -38,3 +38,35 @@ func TestOfflineExampleAsksNoCache(t *testing.T) {
 		}
 	}
 }
+
+// TestNextLineRunsAsPrinted checks that add's "next:" line names a command
+// the user can run: the path nixpass was started by, and the bare name only
+// when "nixpass" on PATH is this binary.
+func TestNextLineRunsAsPrinted(t *testing.T) {
+	needNix(t)
+	for _, onPath := range []bool{false, true} {
+		w := newWorld(t)
+		dir := w.project("next", imageNix("latest", ""))
+		if onPath {
+			bin := filepath.Join(w.root, "bin")
+			if err := os.MkdirAll(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(nixpassBin, filepath.Join(bin, "nixpass")); err != nil {
+				t.Fatal(err)
+			}
+			w.env = append(w.env, "PATH="+bin+":"+os.Getenv("PATH"))
+		}
+		o := w.run("add", dir)
+		if o.code != 0 {
+			t.Fatalf("add: %s", o)
+		}
+		want := "next: build it now with: " + nixpassBin + " build "
+		if onPath {
+			want = "next: build it now with: nixpass build "
+		}
+		if !strings.Contains(o.stdout, want) {
+			t.Errorf("on PATH=%v: want %q in:\n%s", onPath, want, o.stdout)
+		}
+	}
+}
