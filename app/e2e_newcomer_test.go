@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -68,5 +69,68 @@ func TestNextLineRunsAsPrinted(t *testing.T) {
 		if !strings.Contains(o.stdout, want) {
 			t.Errorf("on PATH=%v: want %q in:\n%s", onPath, want, o.stdout)
 		}
+	}
+}
+
+// TestSmallTruths checks the statements a newcomer reads in their first
+// hour: list --json is one object, remove mentions an image file only
+// when there is one, history lists this project's builds newest first,
+// and status exits 6 like build when the builder cannot be used.
+func TestSmallTruths(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	dir := w.project("truths", imageNix("latest", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatalf("add: %s", o)
+	}
+	var list struct {
+		Projects []struct {
+			Path string `json:"path"`
+		} `json:"projects"`
+	}
+	o := w.run("list", "--json")
+	if err := json.Unmarshal([]byte(o.stdout), &list); err != nil || len(list.Projects) != 1 || list.Projects[0].Path != dir {
+		t.Errorf("list --json is not one object with the project: %v (%v)", o, err)
+	}
+	if o := w.run("remove", dir); o.code != 0 || o.stdout != "removed "+dir+"\n" {
+		t.Errorf("remove of a never-built project: %s", o)
+	}
+	w.run("add", dir)
+	if o := w.run("build", dir); o.code != 0 {
+		t.Fatalf("build: %s", o)
+	}
+	if o := w.run("build", dir); o.code != 0 || !o.res.UpToDate && !strings.Contains(o.stdout, "up to date") {
+		t.Fatalf("second build: %s", o)
+	}
+	w.setNix(dir, "import ./image.nix { tag = ; }\n")
+	if o := w.run("build", dir); o.code != 2 {
+		t.Fatalf("broken build: %s", o)
+	}
+	var hist struct {
+		Project string `json:"project"`
+		Builds  []struct {
+			Kind     string `json:"kind"`
+			UpToDate bool   `json:"up_to_date"`
+			Image    string `json:"image"`
+			Platform string `json:"platform"`
+		} `json:"builds"`
+	}
+	o = w.run("history", dir, "--json")
+	if err := json.Unmarshal([]byte(o.stdout), &hist); err != nil {
+		t.Fatalf("history --json: %v\n%s", err, o)
+	}
+	if hist.Project != dir || len(hist.Builds) != 3 || hist.Builds[0].Kind != "eval" || !hist.Builds[1].UpToDate ||
+		hist.Builds[2].Kind != "ok" || hist.Builds[2].Image != "offline:latest" || hist.Builds[2].Platform == "" {
+		t.Errorf("history, newest first, want eval, up to date, built offline:latest: %+v", hist)
+	}
+	if o := w.run("history", dir); !strings.Contains(o.stdout, "✗ ") || !strings.Contains(o.stdout, "✓ up to date") {
+		t.Errorf("history: %s", o)
+	}
+	if o := w.run("remove", dir); o.code != 0 || !strings.Contains(o.stdout, "result.tar.gz stays") {
+		t.Errorf("remove of a built project: %s", o)
+	}
+	w.env = append(w.env, "NIX_CONFIG=substituters =\nbuild-users-group = nixpass-no-such-group\n")
+	if o := w.run("status"); o.code != 6 || !strings.Contains(o.stdout, "unavailable") {
+		t.Errorf("status with an unusable builder: %s", o)
 	}
 }
