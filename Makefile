@@ -14,7 +14,7 @@ UNAME := $(shell uname -s)
 MACOS_MIN := 12.0
 DARWIN_CGO := CGO_ENABLED=1 MACOSX_DEPLOYMENT_TARGET=$(MACOS_MIN) CGO_CFLAGS="-mmacosx-version-min=$(MACOS_MIN)" CGO_LDFLAGS="-mmacosx-version-min=$(MACOS_MIN)"
 
-.PHONY: help run build app app-universal install test vet vet-darwin-cgo lint fmt-check unit e2e bench clean fuzz fuzz-ci soak
+.PHONY: help run build app app-universal install test test-setup vet vet-darwin-cgo lint fmt-check unit e2e bench clean fuzz fuzz-ci soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -22,14 +22,16 @@ help: ## list the targets
 build: ## build the nixpass binary into build/
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./app
 
-run: build ## build and start the app (Linux: local Nix; macOS: the .app with Multipass)
+run: build ## build and start the app (Linux: local Nix; macOS: the .app with Multipass), installing what is missing after asking
 ifeq ($(UNAME),Darwin)
-	@command -v multipass >/dev/null || { echo "nixpass needs Multipass: brew install --cask multipass"; exit 1; }
+	@sh packaging/install/setup-macos.sh
 	$(MAKE) app
+	@echo "The CLI is build/nixpass.app/Contents/MacOS/nixpass; make install links it as nixpass on your PATH."
 	open build/nixpass.app
 else
-	@command -v nix-build >/dev/null || { echo "nixpass builds with Nix: sudo apt-get install nix-bin nix-setup-systemd busybox-static, then sudo usermod -aG nix-users $$USER and log in again (or see https://nixos.org/download)"; exit 1; }
+	@sh packaging/install/setup-linux.sh
 	@$(BIN) list --json | grep -q '"path"' || { $(BIN) add examples/offline && $(BIN) build examples/offline; }
+	@echo "The CLI is $(BIN); make install puts nixpass on your PATH."
 	$(BIN) app
 endif
 
@@ -52,9 +54,13 @@ ifeq ($(UNAME),Darwin)
 else
 	$(MAKE) build
 	mkdir -p $$HOME/.local/bin && install -m 0755 $(BIN) $$HOME/.local/bin/nixpass && echo "installed ~/.local/bin/nixpass"
+	@sh packaging/install/path-hint.sh "$$HOME/.local/bin"
 endif
 
-test: fmt-check vet lint unit fuzz-ci ## everything CI runs
+test: test-setup fmt-check vet lint unit fuzz-ci ## everything CI runs, after making this machine what the tests need
+
+test-setup: ## make this machine what the tests need (.ci/setup: idempotent, about a second when done; as root or through sudo)
+	@if [ "$$(id -u)" = 0 ]; then .ci/setup; else echo "make test sets up this machine as root: sudo .ci/setup"; sudo .ci/setup; fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi

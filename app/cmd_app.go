@@ -116,10 +116,9 @@ func runHeadless(c *cli, ctx context.Context, asJSON bool) int {
 			mu.Unlock()
 		}
 	}()
-	snap := app.Snapshot()
-	logf("watching %d project(s) with %s; config %s", len(snap.Projects), app.Env().Machine.Describe(), app.ConfigPath())
+	logf("%s with %s; config %s", watchingLine(app.Snapshot().Projects), app.Env().Machine.Describe(), app.ConfigPath())
 	<-ctx.Done()
-	logf("stopping (%s the running build)", map[bool]string{true: "finishing", false: "cancelling"}[app.Env().Config.Scheduler.OnQuit == "finish"])
+	logf("%s", stoppingLine(app.Snapshot().Projects, app.Env().Config.Scheduler.OnQuit == "finish"))
 	app.Quit()
 	// Let the last events (the cancelled build's result) reach stdout.
 	time.Sleep(100 * time.Millisecond)
@@ -170,4 +169,32 @@ func printEvent(w io.Writer, ev builder.Event, asJSON bool) {
 	case builder.BuilderChanged:
 		fmt.Fprintf(w, "%s builder  %s %s %s\n", at, e.Status.Name, e.Status.State, e.Status.Problem)
 	}
+}
+
+// watchingLine says how many projects are watched, and how many are
+// registered but not watched (watch = false).
+func watchingLine(ps []builder.ProjectStatus) string {
+	watched := 0
+	for _, p := range ps {
+		if p.Watch {
+			watched++
+		}
+	}
+	if watched == len(ps) {
+		return fmt.Sprintf("watching %d project(s)", watched)
+	}
+	return fmt.Sprintf("watching %d of %d project(s) (%d with watch = false build only when asked)", watched, len(ps), len(ps)-watched)
+}
+
+// stoppingLine says what quitting does to a running build, if any.
+func stoppingLine(ps []builder.ProjectStatus, finish bool) string {
+	for _, p := range ps {
+		if p.State == builder.ProjectBuilding {
+			if finish {
+				return "stopping (finishing the running build of " + p.Path + ")"
+			}
+			return "stopping (cancelling the running build of " + p.Path + ")"
+		}
+	}
+	return "stopping (nothing is building)"
 }

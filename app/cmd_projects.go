@@ -80,7 +80,7 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 	if pid, ok := core.Running(); ok {
 		fmt.Fprintf(c.stdout, "the running nixpass app (pid %s) builds it now\n", pid)
 	} else {
-		self := []string{"nixpass"}
+		self := []string{selfCommand()}
 		if c.configPath != "" {
 			self = append(self, "--config", c.configPath)
 		}
@@ -109,6 +109,15 @@ func cmdRemove(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	// Whether an image file stays is said only when there is one.
+	var image string
+	if cfg, err := config.Load(c.cfgPath()); err == nil {
+		if p, ok := cfg.Project(dir); ok {
+			if st, err := os.Stat(p.WithDefaults().OutputPath()); err == nil && st.Mode().IsRegular() {
+				image = p.WithDefaults().OutputPath()
+			}
+		}
+	}
 	if err := config.RemoveProject(c.cfgPath(), dir); err != nil {
 		if errors.Is(err, config.ErrProjectNotFound) {
 			fmt.Fprintf(c.stderr, "nixpass remove: %s is not registered (nixpass list)\n", dir)
@@ -116,8 +125,18 @@ func cmdRemove(c *cli, ctx context.Context, args []string) int {
 		}
 		return c.fail(err)
 	}
-	fmt.Fprintf(c.stdout, "removed %s (its image file stays)\n", dir)
+	if image != "" {
+		fmt.Fprintf(c.stdout, "removed %s (its image file %s stays)\n", dir, image)
+	} else {
+		fmt.Fprintf(c.stdout, "removed %s\n", dir)
+	}
 	return 0
+}
+
+// listReport is `nixpass list --json`: one object, like every --json verb
+// but `app --json`, so it can grow fields without breaking its readers.
+type listReport struct {
+	Projects []listEntry `json:"projects"`
 }
 
 // listEntry is one project in `nixpass list --json`.
@@ -150,7 +169,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
 	}
 	if *asJSON {
-		c.printJSON(entries)
+		c.printJSON(listReport{Projects: entries})
 		return 0
 	}
 	if len(entries) == 0 {

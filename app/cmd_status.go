@@ -46,9 +46,15 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 		}
 		rep.Projects = append(rep.Projects, ps)
 	}
+	// Like build, status exits 6 when the builder cannot be used, so a
+	// script can check before it builds.
+	code := 0
+	if rep.Builder.State == builder.BuilderUnavailable {
+		code = builder.KindUnavailable.ExitCode()
+	}
 	if *asJSON {
 		c.printJSON(rep)
-		return 0
+		return code
 	}
 	printBuilder(c.stdout, rep.Builder)
 	for _, t := range rep.Tools {
@@ -67,7 +73,7 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 	if len(rep.Projects) == 0 {
 		fmt.Fprintln(c.stdout, "no projects yet: nixpass add DIR")
 	}
-	return 0
+	return code
 }
 
 func printBuilder(w io.Writer, st builder.BuilderStatus) {

@@ -157,8 +157,9 @@ func TestAddSaysWhatToDoNext(t *testing.T) {
 	w := newWorld(t)
 	dir := w.project("my app", imageNix("e2e-next", ""))
 	o := w.run("add", dir)
-	want := "next: build it now with: nixpass build '" + dir + "'"
-	if o.code != 0 || !strings.Contains(o.stdout, want) || !strings.Contains(o.stdout, "nixpass app") {
+	// nixpass is not on PATH here: the line names the binary that ran.
+	want := "next: build it now with: " + nixpassBin + " build '" + dir + "'"
+	if o.code != 0 || !strings.Contains(o.stdout, want) || !strings.Contains(o.stdout, nixpassBin+" app") {
 		t.Fatalf("add without a running app should say %q and how to start the app: %v", want, o)
 	}
 }

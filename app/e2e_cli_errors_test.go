@@ -114,7 +114,7 @@ func TestAddRefusals(t *testing.T) {
 			t.Errorf("add %.40s: %v", tc.dir, o)
 		}
 	}
-	if o := w.run("list", "--json"); strings.TrimSpace(o.stdout) != "[]" {
+	if o := w.run("list", "--json"); strings.TrimSpace(o.stdout) != "{\n  \"projects\": []\n}" {
 		t.Errorf("a refused folder was registered: %v", o)
 	}
 }

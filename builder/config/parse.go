@@ -35,7 +35,16 @@ func Parse(r io.Reader, filename string) (*Config, error) {
 	if err := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields().Decode(c); err != nil {
 		return nil, decodeError(err, filename)
 	}
-	if probs := c.problems(); len(probs) > 0 {
+	probs := c.problems()
+	// An empty output would silently mean the default file: say so
+	// instead, since the key was written on purpose.
+	for i, p := range c.Projects {
+		w := where{table: "project", index: i + 1, key: "output"}
+		if _, set := index[w.id()]; set && p.Output == "" {
+			probs = append(probs, problem{w: w, msg: fmt.Sprintf(`is empty: remove the key for the default %q, or name the image file`, DefaultOutput)})
+		}
+	}
+	if len(probs) > 0 {
 		return nil, index.locate(probs, filename)
 	}
 	return c, nil

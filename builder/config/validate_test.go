@@ -144,3 +144,13 @@ func TestProjectValidate(t *testing.T) {
 		t.Errorf("Validate() = %v", err)
 	}
 }
+
+func TestEmptyOutputIsAnError(t *testing.T) {
+	_, err := Parse(strings.NewReader("[[project]]\npath = \"/p\"\noutput = \"\"\n"), "c.toml")
+	if err == nil || !strings.Contains(err.Error(), `c.toml:3:10: [[project]] #1 key "output": is empty`) {
+		t.Fatalf("got %v, want an error naming output on line 3", err)
+	}
+	if _, err := Parse(strings.NewReader("[[project]]\npath = \"/p\"\n"), "c.toml"); err != nil {
+		t.Fatalf("no output key: %v", err)
+	}
+}

@@ -36,5 +36,9 @@ derivation {
   args = [ "sh" "-eu" ./build-image.sh ];
   imageName = name;
   inherit tag message prepare arch format;
+  # Truly offline: never ask a binary cache for this output (without it
+  # Nix spends ~5 s on cache.nixos.org's retries when there is no network).
+  allowSubstitutes = false;
+  preferLocalBuild = true;
   bb = "${bb}/${baseNameOf busybox}";
 }

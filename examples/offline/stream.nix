@@ -24,6 +24,8 @@ derivation {
   system = builtins.currentSystem;
   builder = bb;
   inherit bb parts streamPrepare;
+  allowSubstitutes = false;
+  preferLocalBuild = true;
   args = [ "sh" "-euc" ''
     files=$(cd "$parts" && "$bb" ls | "$bb" grep -vx manifest.json | "$bb" tr '\n' ' ')
     {

@@ -20,11 +20,4 @@ done
 mkdir -p "$fallback"
 ln -sfn "$target" "$fallback/nixpass"
 echo "CLI linked at $fallback/nixpass"
-case ":${PATH:-}:" in
-*":$fallback:"*) ;;
-*)
-	q=$(printf '%s' "$fallback" | sed "s/'/'\\\\''/g")
-	echo "$fallback is not on your PATH; add this line to ~/.zprofile (zsh) or ~/.bash_profile (bash):"
-	echo "  export PATH='$q':\"\$PATH\""
-	;;
-esac
+sh "$(dirname "$0")/path-hint.sh" "$fallback"

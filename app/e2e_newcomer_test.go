@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOfflineExampleAsksNoCache builds examples/offline as a new user
+// would, with Nix's default substituters (cache.nixos.org) left in place:
+// the example must not ask any binary cache for its output, so a machine
+// without network neither waits on retries nor prints download warnings.
+func TestOfflineExampleAsksNoCache(t *testing.T) {
+	needNix(t)
+	dir := t.TempDir()
+	for _, f := range []string{"default.nix", "image.nix", "stream.nix", "build-image.sh"} {
+		b := readFile(t, filepath.Join("..", "examples", "offline", f))
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A message of its own makes a new derivation: nothing is up to date.
+	msg := fmt.Sprintf("offline %d", time.Now().UnixNano())
+	for _, file := range []string{"default.nix", "stream.nix"} {
+		cmd := exec.Command("nix-build", "--no-out-link", filepath.Join(dir, file), "--argstr", "message", msg)
+		// The machine's own Nix settings, not the tests' offline override.
+		cmd.Env = append(environ(false), "NIX_CONFIG=substituters = https://cache.nixos.org\nconnect-timeout = 5\n")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("nix-build %s: %v\n%s", file, err, out)
+		}
+		if s := string(out); strings.Contains(s, "unable to download") || strings.Contains(s, "cache.nixos.org") {
+			t.Errorf("%s asked a binary cache although it is offline:\n%s", file, s)
+		}
+	}
+}
+
+// TestNextLineRunsAsPrinted checks that add's "next:" line names a command
+// the user can run: the path nixpass was started by, and the bare name only
+// when "nixpass" on PATH is this binary.
+func TestNextLineRunsAsPrinted(t *testing.T) {
+	needNix(t)
+	for _, onPath := range []bool{false, true} {
+		w := newWorld(t)
+		dir := w.project("next", imageNix("latest", ""))
+		if onPath {
+			bin := filepath.Join(w.root, "bin")
+			if err := os.MkdirAll(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(nixpassBin, filepath.Join(bin, "nixpass")); err != nil {
+				t.Fatal(err)
+			}
+			w.env = append(w.env, "PATH="+bin+":"+os.Getenv("PATH"))
+		}
+		o := w.run("add", dir)
+		if o.code != 0 {
+			t.Fatalf("add: %s", o)
+		}
+		want := "next: build it now with: " + nixpassBin + " build "
+		if onPath {
+			want = "next: build it now with: nixpass build "
+		}
+		if !strings.Contains(o.stdout, want) {
+			t.Errorf("on PATH=%v: want %q in:\n%s", onPath, want, o.stdout)
+		}
+	}
+}
+
+// TestSmallTruths checks the statements a newcomer reads in their first
+// hour: list --json is one object, remove mentions an image file only
+// when there is one, history lists this project's builds newest first,
+// and status exits 6 like build when the builder cannot be used.
+func TestSmallTruths(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	dir := w.project("truths", imageNix("latest", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatalf("add: %s", o)
+	}
+	var list struct {
+		Projects []struct {
+			Path string `json:"path"`
+		} `json:"projects"`
+	}
+	o := w.run("list", "--json")
+	if err := json.Unmarshal([]byte(o.stdout), &list); err != nil || len(list.Projects) != 1 || list.Projects[0].Path != dir {
+		t.Errorf("list --json is not one object with the project: %v (%v)", o, err)
+	}
+	if o := w.run("remove", dir); o.code != 0 || o.stdout != "removed "+dir+"\n" {
+		t.Errorf("remove of a never-built project: %s", o)
+	}
+	w.run("add", dir)
+	if o := w.run("build", dir); o.code != 0 {
+		t.Fatalf("build: %s", o)
+	}
+	if o := w.run("build", dir); o.code != 0 || !o.res.UpToDate && !strings.Contains(o.stdout, "up to date") {
+		t.Fatalf("second build: %s", o)
+	}
+	w.setNix(dir, "import ./image.nix { tag = ; }\n")
+	if o := w.run("build", dir); o.code != 2 {
+		t.Fatalf("broken build: %s", o)
+	}
+	var hist struct {
+		Project string `json:"project"`
+		Builds  []struct {
+			Kind     string `json:"kind"`
+			UpToDate bool   `json:"up_to_date"`
+			Image    string `json:"image"`
+			Platform string `json:"platform"`
+		} `json:"builds"`
+	}
+	o = w.run("history", dir, "--json")
+	if err := json.Unmarshal([]byte(o.stdout), &hist); err != nil {
+		t.Fatalf("history --json: %v\n%s", err, o)
+	}
+	if hist.Project != dir || len(hist.Builds) != 3 || hist.Builds[0].Kind != "eval" || !hist.Builds[1].UpToDate ||
+		hist.Builds[2].Kind != "ok" || hist.Builds[2].Image != "offline:latest" || hist.Builds[2].Platform == "" {
+		t.Errorf("history, newest first, want eval, up to date, built offline:latest: %+v", hist)
+	}
+	if o := w.run("history", dir); !strings.Contains(o.stdout, "✗ ") || !strings.Contains(o.stdout, "✓ up to date") {
+		t.Errorf("history: %s", o)
+	}
+	if o := w.run("remove", dir); o.code != 0 || !strings.Contains(o.stdout, "result.tar.gz stays") {
+		t.Errorf("remove of a built project: %s", o)
+	}
+	w.env = append(w.env, "NIX_CONFIG=substituters =\nbuild-users-group = nixpass-no-such-group\n")
+	if o := w.run("status"); o.code != 6 || !strings.Contains(o.stdout, "unavailable") {
+		t.Errorf("status with an unusable builder: %s", o)
+	}
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# noop.sh [PAIRS]: what a rebuild where nothing changed costs, against the
+# bare tool. Prints, from PAIRS interleaved pairs each (default 20):
+#   - `nixpass build DIR` of an up-to-date project vs `nix-build --no-out-link`
+#     of the same file (the local backend; the goal is at most 1.25x)
+#   - `nixpass version` vs /bin/true (start-up; the goal is at most 3x)
+# Needs Nix and busybox-static, as `make run` does. A benchmark prints
+# figures; it does not pass or fail.
+set -euo pipefail
+n=${1:-20}
+cd "$(dirname "$0")/.."
+. bench/pairs.sh
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+go build -o "$root/nixpass" ./app
+export NIXPASS_CONFIG=$root/config.toml NIXPASS_STATE_DIR=$root/state
+# Offline and the same for both: no binary cache lookups.
+export NIX_CONFIG=$'substituters =\n'
+cp -r examples/offline "$root/project"
+"$root/nixpass" add "$root/project" >/dev/null
+"$root/nixpass" build "$root/project" >/dev/null 2>&1
+
+echo "no-op rebuild, local backend ($(nix-build --version)), $(nproc) cores"
+run_a() { "$root/nixpass" build "$root/project"; }
+run_b() { nix-build --no-out-link "$root/project/default.nix"; }
+pairs "$n" "nixpass build (up to date)" "nix-build --no-out-link"
+
+echo
+echo "start-up"
+run_a() { "$root/nixpass" version; }
+run_b() { /bin/true; }
+pairs "$n" "nixpass version" "/bin/true"
