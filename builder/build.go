@@ -467,6 +467,7 @@ func (r *run) logLine(line string) {
 
 // nixLine handles one line of Nix's log.
 func (r *run) nixLine(line string) {
+	line = maskURLPassword(line)
 	r.logLine(line)
 	r.mu.Lock()
 	r.nixLog.WriteString(line)

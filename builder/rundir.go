@@ -91,6 +91,9 @@ func runDirUnsafe(report, where string) *Error {
 		owner, mode, dir = f[0], f[1], f[2]
 	}
 	msg := fmt.Sprintf("the build script's run folder %s on %s is not a private folder of the user who builds (owner %s, mode %s): another user could steer the build through it, so nothing was built", dir, where, owner, mode)
+	if strings.HasPrefix(mode, "l") {
+		msg = fmt.Sprintf("the build script's run folder %s on %s is a symlink (owner %s): another user could steer the build through it, so nothing was built", dir, where, owner)
+	}
 	if owner == "-" {
 		msg = fmt.Sprintf("the build script's run folder on %s cannot be used safely: %s", where, dir)
 	}
