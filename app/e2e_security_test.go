@@ -180,21 +180,60 @@ func TestDashValuesAreRefused(t *testing.T) {
 }
 
 // TestSubstituterTokenNotOnAnyCommandLine: a token in a substituter URL
-// reaches Nix in NIX_CONFIG: no process's command line holds it while
-// the build runs, and nixpass's log does not either.
+// reaches Nix in NIX_CONFIG: no process's command line holds it while the
+// build runs (root with a local store on Nix 2.8, 2.26 and 2.34, and
+// nixpass-ci through a nix-daemon that trusts it), and neither nixpass's
+// log nor its output does.
 func TestSubstituterTokenNotOnAnyCommandLine(t *testing.T) {
-	needNix(t)
-	w := newWorld(t)
 	const token = "plantedTOKEN7f3e"
-	dir := w.project("app", "")
-	marker := uniqueSleep()
-	w.setNix(dir, imageNix("e2e-token", `"$bb" `+marker))
-	w.writeConfig("[builder]\nsubstituters = [\"http://ci:" + token + "@127.0.0.1:9/\"]\n")
-	if o := w.run("add", dir); o.code != 0 {
-		t.Fatalf("add: %v", o)
+	conf := "[builder]\nsubstituters = [\"http://ci:" + token + "@127.0.0.1:9/\"]\n"
+	for _, e := range []*nixEnv{hostEnv, trixieEnv, sidEnv} {
+		t.Run(e.name, func(t *testing.T) {
+			w := newWorldIn(t, e)
+			dir := w.project("app", "")
+			marker := uniqueSleep()
+			w.setNix(dir, imageNix("e2e-token", `"$bb" `+marker))
+			w.writeConfig(conf)
+			if o := w.run("add", dir); o.code != 0 {
+				t.Fatalf("add: %v", o)
+			}
+			noTokenWhileBuilding(t, token, marker, func() outcome { return w.runCmd(w.command("build", dir, "--json")) })
+		})
 	}
+	t.Run("nixpass-ci through a trusting nix-daemon", func(t *testing.T) {
+		userEnv.need(t)
+		base, err := os.MkdirTemp("", "nixpass-token-daemon-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(base) })
+		if err := os.Chmod(base, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(base, "nixpass")
+		if err := os.WriteFile(bin, readFile(t, nixpassBin), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		d := startPrivateDaemon(t, base, "build-users-group = nixbld\ntrusted-users = root "+ciUser+"\nsubstituters =\n")
+		w, cred := userWorld(t, base, d)
+		w.writeConfig(conf)
+		dir := w.project("app", "")
+		marker := uniqueSleep()
+		w.setNix(dir, imageNix("e2e-token-user", `"$bb" `+marker))
+		if o := asUser(w, cred, bin, "add", dir); o.code != 0 {
+			t.Fatalf("add: %v", o)
+		}
+		noTokenWhileBuilding(t, token, marker, func() outcome { return asUser(w, cred, bin, "build", dir, "--json") })
+	})
+}
+
+// noTokenWhileBuilding runs build, scans every /proc/*/cmdline for token
+// once marker (the builder's sleep) runs, ends the builder and checks the
+// build's log and nixpass's output.
+func noTokenWhileBuilding(t *testing.T, token, marker string, build func() outcome) {
+	t.Helper()
 	done := make(chan outcome, 1)
-	go func() { done <- w.runCmd(w.command("build", dir, "--json")) }()
+	go func() { done <- build() }()
 	waitFor(t, 60*time.Second, "the builder to start", func() bool { return pgrep(marker) })
 	scanned := 0
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
@@ -209,7 +248,7 @@ func TestSubstituterTokenNotOnAnyCommandLine(t *testing.T) {
 		}
 	}
 	if scanned < 10 {
-		t.Fatalf("scanned only %d command lines", scanned)
+		t.Errorf("scanned only %d command lines", scanned)
 	}
 	_ = exec.Command("pkill", "-f", marker).Run()
 	o := <-done
