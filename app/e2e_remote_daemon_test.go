@@ -135,7 +135,7 @@ func TestRemoteBuilderThroughDaemonAsUser(t *testing.T) {
 
 	t.Run("trusted user, builders from nixpass", func(t *testing.T) {
 		// A daemon without builders that trusts the user: nixpass's
-		// --option builders reach it and it honours them.
+		// builders reach it in NIX_CONFIG and it honours them.
 		sub := filepath.Join(base, "trusted")
 		if err := os.MkdirAll(sub, 0o755); err != nil {
 			t.Fatal(err)

@@ -206,6 +206,9 @@ func (r *run) execute(parent context.Context) *goodOutput {
 		// The marker outlives a killed nixpass, so the next one can
 		// close this build's log and record it as killed.
 		m := runningMarker{Token: token, Project: p.Dir, Output: r.res.Output, Log: r.res.Log, Started: r.started, PID: os.Getpid()}
+		if h, ok := b.Machine.(hostRunDirer); ok {
+			m.ScriptDir = h.hostScriptDir()
+		}
 		if ml, err := b.Store.beginBuild(m); err == nil {
 			r.marker = ml
 		}
@@ -268,11 +271,6 @@ func (r *run) execute(parent context.Context) *goodOutput {
 	}
 	for _, a := range p.Args {
 		args = append(args, "--nix-arg", a)
-	}
-	if m, ok := b.Machine.(nixOptioner); ok {
-		for _, o := range m.nixOptions() {
-			args = append(args, "--nix-option", o.name, o.value)
-		}
 	}
 	if p.System != "" {
 		args = append(args, "--system", p.System)
@@ -410,6 +408,9 @@ func (r *run) install(ctx context.Context) (imageMeta, error) {
 	if ctx.Err() != nil {
 		return imageMeta{}, r.interrupted(ctx, ctx.Err())
 	}
+	if err := finalMode(tmp); err != nil {
+		return imageMeta{}, err
+	}
 	if err := os.Rename(tmp, r.res.Output); err != nil {
 		return imageMeta{}, &Error{Kind: KindBuild, Err: err,
 			Message: "put the image in place: " + err.Error(),
@@ -466,6 +467,7 @@ func (r *run) logLine(line string) {
 
 // nixLine handles one line of Nix's log.
 func (r *run) nixLine(line string) {
+	line = maskURLPassword(line)
 	r.logLine(line)
 	r.mu.Lock()
 	r.nixLog.WriteString(line)

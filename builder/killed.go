@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +24,9 @@ type runningMarker struct {
 	Log     string    `json:"log,omitempty"`
 	Started time.Time `json:"started"`
 	PID     int       `json:"pid"`
+	// ScriptDir is where the script is installed on this host, for a
+	// build on this host; "" for a VM build (its run folder is inside).
+	ScriptDir string `json:"script_dir,omitempty"`
 }
 
 func (s *Store) runningDir() string { return filepath.Join(s.StateDir, "running") }
@@ -90,7 +92,7 @@ func (s *Store) recordKilled(m runningMarker) Result {
 	if m.Output != "" {
 		_ = os.Remove(filepath.Join(filepath.Dir(m.Output), "."+filepath.Base(m.Output)+".nixpass-tmp."+m.Token))
 	}
-	_ = os.Remove(filepath.Join(scriptRunDir(), m.Token+".pid"))
+	removeStalePid(m.ScriptDir, m.Token)
 	res := Result{
 		Project: m.Project,
 		Status:  StatusFailed,
@@ -116,14 +118,4 @@ func (s *Store) recordKilled(m runningMarker) Result {
 		_ = s.appendHistory(&res)
 	}
 	return res
-}
-
-// scriptRunDir is where the build script keeps its pid files on this host
-// (rundir in nixpass-build.sh).
-func scriptRunDir() string {
-	base := os.Getenv("XDG_RUNTIME_DIR")
-	if base == "" {
-		base = "/tmp"
-	}
-	return filepath.Join(base, "nixpass-"+strconv.Itoa(os.Getuid()))
 }

@@ -130,7 +130,7 @@ func TestVMBuildEndsWithItsSession(t *testing.T) {
 			}
 			waitGone(t, sleep, how, limit)
 			waitGone(t, "[-]-token "+token, how+" (the script)", limit)
-			if _, err := os.Stat(filepath.Join(scriptRunDir(), token+".pid")); err == nil {
+			if _, err := os.Stat(filepath.Join(w.vm.GuestScriptDir, "run", token+".pid")); err == nil {
 				t.Errorf("the pid file outlived the build:\n%s", out.String())
 			}
 			noTempsIn(t, p.Dir)
@@ -199,14 +199,14 @@ func noTempsIn(t *testing.T, dir string) {
 func TestSweepKilledRecordsAndCleans(t *testing.T) {
 	s := &Store{StateDir: t.TempDir(), LogDir: t.TempDir()}
 	dir := t.TempDir()
-	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	scriptDir := t.TempDir()
 	log := filepath.Join(t.TempDir(), "b.log")
 	os.WriteFile(log, []byte("building...\n"), 0o644)
-	dead := runningMarker{Token: "dead01", Project: dir, Output: filepath.Join(dir, "result.tar.gz"), Log: log, Started: time.Now().Add(-time.Minute), PID: 4242}
+	dead := runningMarker{Token: "dead01", Project: dir, Output: filepath.Join(dir, "result.tar.gz"), Log: log, Started: time.Now().Add(-time.Minute), PID: 4242, ScriptDir: scriptDir}
 	tmp := filepath.Join(dir, ".result.tar.gz.nixpass-tmp.dead01")
 	os.WriteFile(tmp, []byte("partial"), 0o644)
-	os.MkdirAll(scriptRunDir(), 0o700)
-	pidFile := filepath.Join(scriptRunDir(), "dead01.pid")
+	os.Mkdir(filepath.Join(scriptDir, "run"), 0o700)
+	pidFile := filepath.Join(scriptDir, "run", "dead01.pid")
 	os.WriteFile(pidFile, []byte("4243\n"), 0o644)
 	l, err := s.beginBuild(dead)
 	if err != nil {

@@ -135,7 +135,7 @@ func (l *Local) RunScript(ctx context.Context, token string, args []string, stdo
 	res, err := l.runner().Run(ctx, runner.Cmd{
 		Name:       "sh",
 		Args:       append([]string{l.scriptPath()}, checked(withLifeline(args))...),
-		Env:        []string{"NIXPASS_LEADER=1"},
+		Env:        append([]string{"NIXPASS_LEADER=1"}, nixConfigEnv(l.nixOptions())...),
 		Stdin:      life.r,
 		Stdout:     stdout,
 		Stderr:     stderr,

@@ -32,7 +32,12 @@ func (r *run) classify(ctx context.Context, code int) error {
 			hint = localNixHint
 		}
 		return &Error{Kind: KindUnavailable, Message: "Nix is not installed on " + where, Hint: hint}
+	case exitRunDirUnsafe:
+		return runDirUnsafe(rep.errMsg, where)
 	case exitNotAFile:
+		if rep.errCode == "outside-store" {
+			return outsideStore(rep.storePath, rep.errMsg)
+		}
 		return &Error{Kind: KindBuild, Message: "the build produced " + rep.storePath + ", which is not an image file",
 			Hint: "point the project at a dockerTools image: buildImage or buildLayeredImage (a tarball), or streamLayeredImage (a program nixpass runs to stream the image)"}
 	case exitDiskFull:

@@ -71,9 +71,9 @@ func (r Remote) NixConf() string {
 	return b.String()
 }
 
-// nixOptioner is a Machine that passes settings to Nix on its command
-// line (the local backend); the VM writes them into its daemon's nix.conf
-// instead.
+// nixOptioner is a Machine that passes settings to Nix in NIX_CONFIG
+// (the local backend: nixConfigEnv); the VM writes them into its daemon's
+// nix.conf instead.
 type nixOptioner interface {
 	nixOptions() []setting
 }

@@ -165,6 +165,13 @@ func (p Project) problems(n int) []problem {
 	case !filepath.IsAbs(p.Path):
 		bad("path", "%q is relative: write the absolute path of the project folder", p.Path)
 	}
+	// A value starting with "-" would reach Nix as an option
+	// (--flake=--impure, a file named -E).
+	for _, kv := range [][2]string{{"file", p.File}, {"flake", p.Flake}, {"attr", p.Attr}} {
+		if strings.HasPrefix(kv[1], "-") {
+			bad(kv[0], "%q starts with \"-\", which Nix would read as an option: write a value without the leading dash (a file: \"./%s\")", kv[1], kv[1])
+		}
+	}
 	if p.File != "" && p.Flake != "" {
 		bad("flake", "set file or flake, not both").alt = []where{{table: "project", index: n, key: "file"}}
 	}

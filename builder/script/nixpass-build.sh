@@ -10,16 +10,29 @@
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
 #                       [--system SYSTEM] [--lifeline] [--checked]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
-#                       [--nix-option NAME VALUE]...
 #   nixpass-build cancel --token T
 #   nixpass-build check
 #   nixpass-build setup-emulation SYSTEM...   (as root)
 #
+# Nix settings (remote builders, substituters: values that may hold a
+# token) never come as arguments: nixpass puts them in NIX_CONFIG, which
+# Nix 2.8 and later read, after any value the caller already had. No
+# setting is ever on this script's or Nix's command line.
+#
 # Protocol: lines on stdout that start with "@nixpass " are for nixpass; the
 # Nix log goes to stderr unchanged. Exit status: 0 success, 130 cancelled,
 # 65 usage, 66 project folder missing, 69 Nix missing, 70 output is not a
-# file, 71 copy failed, 72 disk full while copying, 75 no emulation for
-# --system on this builder, otherwise Nix's status.
+# file (or a symlink out of the store), 71 copy failed, 72 disk full while
+# copying, 75 no emulation for --system on this builder, 77 the run folder
+# is unsafe (not this user's private folder), otherwise Nix's status.
+#
+# The run folder, "run" beside this script (the same path for `build` and
+# for `cancel`, which may run in another session), holds the build lock and
+# the pid files. It is made private (mkdir -m 700); one that exists must be
+# a folder, not a symlink, owned by this user and mode 700, or the script
+# stops with status 77: another user could otherwise plant symlinks or pid
+# files in it. Files are created in it, and the temporary image in the
+# project, exclusively (set -C).
 # `check` exits 1 with Nix's own error on stderr when the store cannot be
 # used (no daemon, a socket the user may not open, no build users).
 #
@@ -49,10 +62,38 @@ umask 022
 
 say() { printf '@nixpass %s\n' "$*"; }
 
+# The folder this script is installed in, absolute: the run folder lives
+# there, found the same way by every verb whatever the working folder.
+scriptdir=$(cd -- "$(dirname -- "$0")" 2>/dev/null && pwd -P) || scriptdir=""
+
+# rundir sets $rd to the run folder, making it private if it is missing,
+# or exits 77 when the one there is not this user's private folder.
 rundir() {
-	d="${XDG_RUNTIME_DIR:-/tmp}/nixpass-$(id -u)"
-	mkdir -p "$d" 2>/dev/null && chmod 700 "$d" 2>/dev/null
-	printf '%s' "$d"
+	rd=$scriptdir/run
+	if [ -z "$scriptdir" ]; then
+		say "error run-dir-unsafe - - cannot find the folder of the build script $0"
+		exit 77
+	fi
+	[ -e "$rd" ] || [ -L "$rd" ] || mkdir -m 700 -- "$rd" 2>/dev/null
+	info=$(ls -ld -- "$rd" 2>/dev/null)
+	perms=${info%% *}
+	owner=$(printf '%s\n' "$info" | awk '{print $3; exit}')
+	if [ -L "$rd" ] || [ ! -d "$rd" ] || [ ! -O "$rd" ] || [ "${perms%.}" != drwx------ ]; then
+		say "error run-dir-unsafe ${owner:--} ${perms:--} $rd"
+		exit 77
+	fi
+}
+
+# is_build PID TOKEN succeeds while process PID is this script building
+# TOKEN: its command line holds this script's path and "--token TOKEN".
+# A pid file can outlive its build, and the pid be reused by a stranger.
+is_build() {
+	[ -r "/proc/$1/cmdline" ] || return 1
+	tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | NIXPASS_S=$0 NIXPASS_T=$2 awk '
+		$0 == ENVIRON["NIXPASS_S"] { s = 1 }
+		tok && $0 == ENVIRON["NIXPASS_T"] { t = 1 }
+		{ tok = ($0 == "--token") }
+		END { exit !(s && t) }'
 }
 
 # find_nix sets $nixbin to the directory holding nix-build. A non-login
@@ -215,17 +256,14 @@ build_lock() {
 
 # clean_pidfiles removes pid files of builds that are gone: their process
 # is dead, or its pid now belongs to something that is not this script
-# (so `cancel` can never signal a stranger that reused the pid).
+# building that token.
 clean_pidfiles() {
 	for f in "$1"/*.pid; do
 		[ -f "$f" ] && [ "$f" != "$2" ] || continue
 		p=$(cat "$f" 2>/dev/null)
+		t=${f##*/}
 		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
-		if ! kill -0 "$p" 2>/dev/null; then
-			rm -f -- "$f"
-		elif [ -r "/proc/$p/cmdline" ] && ! tr '\0' ' ' <"/proc/$p/cmdline" | grep -q nixpass-build; then
-			rm -f -- "$f"
-		fi
+		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err"
 	done
 }
 
@@ -263,17 +301,21 @@ cmd_cancel() {
 		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
 		esac
 	done
-	pidfile="$(rundir)/$token.pid"
-	[ -f "$pidfile" ] || exit 0
+	case "$token" in '' | *[!0-9a-zA-Z_-]*) echo "nixpass-build: bad --token: $token" >&2; exit 65 ;; esac
+	rundir
+	pidfile="$rd/$token.pid"
+	[ -f "$pidfile" ] && [ ! -L "$pidfile" ] || exit 0
 	pid=$(cat "$pidfile")
 	case "$pid" in '' | *[!0-9]*) exit 0 ;; esac
+	# Only while the pid is still this build: never a stranger's process.
+	is_build "$pid" "$token" || exit 0
 	kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 	i=0
 	while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL -"$pid" 2>/dev/null
+	is_build "$pid" "$token" && kill -KILL -"$pid" 2>/dev/null
 	exit 0
 }
 
@@ -295,7 +337,6 @@ cmd_build() {
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
 		--system) system=$2; shift 2; n=$((n - 2)) ;;
 		--nix-arg) set -- "$@" "$2"; shift 2; n=$((n - 2)) ;;
-		--nix-option) set -- "$@" --option "$2" "$3"; shift 3; n=$((n - 3)) ;;
 		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
 		esac
 	done
@@ -304,10 +345,21 @@ cmd_build() {
 		exit 65
 	fi
 
-	rd=$(rundir)
+	case "$token" in *[!0-9a-zA-Z_-]*) echo "nixpass-build: bad --token: $token" >&2; exit 65 ;; esac
+	# A relative file is ./FILE: a project file named -E is a file to Nix,
+	# not an option (nix-build has no --).
+	case "$file" in '' | /*) ;; *) file=./$file ;; esac
+
+	rundir
 	pidfile="$rd/$token.pid"
 	tmp="$dir/.$output.nixpass-tmp.$token"
-	echo $$ >"$pidfile"
+	# From here on, > never writes into a file that is already there: the
+	# pid files and the temporary image are new files or nothing.
+	set -C
+	if ! echo $$ >"$pidfile"; then
+		say "error run-dir-unsafe - - $pidfile exists already"
+		exit 77
+	fi
 	say "pid $$"
 	say "uptime $(uptime_secs)"
 	# The EXIT trap also stops the watcher and the heartbeat, and keeps
@@ -315,8 +367,8 @@ cmd_build() {
 	# host (or, if nixpass died, its next start removes it). The signal
 	# trap ignores SIGPIPE first: with nixpass gone, saying "cancelled" on
 	# a broken stdout must not kill us before the EXIT trap cleans up.
-	keep_tmp=""
-	trap 'kill $watcher $heartbeat 2>/dev/null; [ -n "$keep_tmp" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
+	keep_tmp="" tmp_mine=""
+	trap 'kill $watcher $heartbeat 2>/dev/null; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
 	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
 	if [ -n "$lifeline" ]; then
 		exec 8<&0 </dev/null
@@ -343,18 +395,20 @@ cmd_build() {
 		need_emulation "$system" || exit 75
 		# Nix's own system setting: builtins.currentSystem follows, and
 		# the derivations it makes are built for it (through binfmt).
-		set -- "$@" --option system "$system"
+		nix_setting system "$system"
 		# Heeded from root and trusted users; a daemon needs it in its
 		# own nix.conf (nixpass vm setup).
-		[ "$(uname -m)" = "$cpu" ] || set -- "$@" --option extra-platforms "$system"
+		[ "$(uname -m)" = "$cpu" ] || nix_setting extra-platforms "$system"
 	fi
 
 	cgroups=$(build_cgroups)
 	oom_counts before
 	say "phase evaluating"
 	if [ -n "$flake" ]; then
+		# The flake goes last, after --: a value starting with - is an
+		# installable, never an option.
 		out=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' \
-			build --no-link --json "$flake" "$@")
+			build --no-link --json "$@" -- "$flake")
 	elif [ -n "$attr" ]; then
 		out=$("$nixbin/nix-build" --no-out-link "$file" -A "$attr" "$@")
 	else
@@ -383,42 +437,69 @@ cmd_build() {
 		store=$(printf '%s\n' "$out" | head -n 1)
 	fi
 	say "store-path $store"
-	if [ ! -f "$store" ]; then
+	# Nothing is read before the output is known to be a file in the
+	# store: a symlink out of it (to /etc/shadow, say) is refused.
+	src=$store
+	if [ -L "$store" ]; then
+		src=$(readlink -f -- "$store" 2>/dev/null)
+		case "$src" in
+		"${store%/*}"/*) ;;
+		*)
+			say "error outside-store ${src:-?}"
+			exit 70
+			;;
+		esac
+	fi
+	if [ ! -f "$src" ] || [ -L "$src" ]; then
 		say "error not-a-file the build output is not a file: $store"
 		exit 70
 	fi
 	# An executable output is a streamed image (streamLayeredImage,
 	# streamNixShellImage): a program that writes the tarball to stdout.
 	mode=copy
-	[ -x "$store" ] && mode=stream
+	[ -x "$src" ] && mode=stream
 
 	# nixpass passes --last only when the output file is still the one it
 	# wrote from that store path; a copy is also checked by size.
 	if [ -n "$last" ] && [ "$store" = "$last" ] && [ -f "$output" ] &&
-		{ [ $mode = stream ] || [ "$(wc -c <"$store")" = "$(wc -c <"$output")" ]; }; then
+		{ [ $mode = stream ] || [ "$(wc -c <"$src")" = "$(wc -c <"$output")" ]; }; then
 		say "up-to-date"
 		exit 0
 	fi
 
+	# The temporary image is private until nixpass has checked it; it
+	# sets the final mode on the host, just before the rename.
+	umask 077
+	if ! : >"$tmp"; then
+		copy_failed "cannot create $tmp: it exists already"
+	fi
+	tmp_mine=1
 	if [ $mode = stream ]; then
 		say "phase streaming"
-		stream_image "$store" "$tmp" "$output" "$pidfile"
+		stream_image "$src" "$tmp" "$output" "$pidfile"
 	else
 		say "phase copying"
-		copy_image "$store" "$tmp"
+		copy_image "$src" "$tmp"
 	fi
-	chmod 644 -- "$tmp" 2>/dev/null
 	keep_tmp=1
 	say "temp ${tmp##*/}"
 	say "copied $(wc -c <"$tmp")"
 	exit 0
 }
 
-# copy_image STORE TMP copies a tarball from the store, or exits 71/72.
+# copy_image STORE TMP copies a tarball from the store into TMP (made
+# empty by this build), or exits 71/72.
 copy_image() {
-	if ! err=$(cp -- "$1" "$2" 2>&1); then
+	if ! err=$(cat -- "$1" 2>&1 >|"$2"); then
 		copy_failed "$err"
 	fi
+}
+
+# nix_setting NAME VALUE appends a setting to NIX_CONFIG (later lines win).
+nix_setting() {
+	NIX_CONFIG="${NIX_CONFIG:+$NIX_CONFIG
+}$1 = $2"
+	export NIX_CONFIG
 }
 
 # stream_image STORE TMP OUTPUT RUNFILE runs the streamed image's program
@@ -437,11 +518,11 @@ stream_image() {
 			exit 71
 		fi
 		# POSIX sh has no pipefail: the program's status goes to a file.
-		{ "$1" 2>&3 || echo $? >"$rcf"; } 3>&2 | $gz -c >"$2" 2>"$errf"
+		{ "$1" 2>&3 || echo $? >"$rcf"; } 3>&2 | $gz -c >|"$2" 2>"$errf"
 		wst=$?
 		;;
 	*)
-		"$1" >"$2" 2>"$errf" || echo $? >"$rcf"
+		"$1" >|"$2" 2>"$errf" || echo $? >"$rcf"
 		wst=0
 		;;
 	esac
