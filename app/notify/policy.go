@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 )
 
 // Sender shows one notification.
@@ -43,8 +44,11 @@ type GroupSender interface {
 // project, one for the builder.
 func GroupID(group string) string { return "dev.nixpass.app:" + group }
 
-// Deliver sends m through s, grouped when s can group.
+// Deliver sends m through s, grouped when s can group: its title one
+// clean line and its body clean text (an image's manifest names the
+// image; paths come from the user's files).
 func Deliver(s Sender, m Message) error {
+	m.Title, m.Body = clean.Line(m.Title), clean.Text(m.Body)
 	if g, ok := s.(GroupSender); ok {
 		return g.SendGroup(GroupID(m.Group), m.Title, m.Body)
 	}
