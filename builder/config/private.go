@@ -111,6 +111,9 @@ func (c *Config) Warnings() []string {
 	for i, s := range c.Builder.Substituters {
 		warn(fmt.Sprintf("[builder] substituters element %d", i+1), s)
 	}
+	if c.Builder.NetrcFile != "" && c.Builder.Backend == BackendLocal {
+		out = append(out, "[builder] netrc_file: the local backend does not install it; Nix reads its own netrc-file (see docs/remote-builders.md)")
+	}
 	for i, p := range c.Projects {
 		warn(fmt.Sprintf("[[project]] #%d flake", i+1), p.Flake)
 		for _, a := range p.Args {

@@ -65,6 +65,7 @@ func Load(path string) (*Env, error) {
 			GuestScriptDir: os.Getenv("NIXPASS_GUEST_SCRIPT_DIR"),
 			GuestNixDir:    os.Getenv("NIXPASS_GUEST_NIX_DIR"),
 			Remote:         remote,
+			NetrcFile:      cfg.Builder.NetrcFile,
 		}
 		e.Machine = e.VM
 	}
