@@ -94,7 +94,6 @@ func TestPlantedTokenNeverShownOrStored(t *testing.T) {
 				t.Errorf("list --json does not show the masked args:\n%s", l.stdout)
 			}
 
-
 			// The notification of the result.
 			s := &recordSender{}
 			if m, ok := (&notify.Policy{}).Decide(builder.BuildFinished{Result: o.res}); ok {
