@@ -228,17 +228,6 @@ func (c *checker) pos(n *unstable.Node, def position) position {
 	return position{line: line + 1, col: off - c.lines[line] + 1}
 }
 
-// lineStarts is the byte offset of each line of data.
-func lineStarts(data []byte) []int {
-	starts := []int{0}
-	for i, b := range data {
-		if b == '\n' {
-			starts = append(starts, i+1)
-		}
-	}
-	return starts
-}
-
 // checkValue returns what is wrong with v as a value of type t, or "".
 func checkValue(t reflect.Type, v *unstable.Node) string {
 	switch {
