@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -75,5 +76,29 @@ func TestSignalEndsAStuckCommand(t *testing.T) {
 				t.Errorf("stderr %q does not say %q", errb.String(), tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestListHundredThousandProjects: the real binary loads a config of
+// 100,000 projects and lists them (a quadratic parse never finished).
+func TestListHundredThousandProjects(t *testing.T) {
+	w := newWorld(t)
+	var b strings.Builder
+	b.WriteString("[builder]\nbackend = \"local\"\n")
+	for i := range 100000 {
+		fmt.Fprintf(&b, "\n[[project]]\npath = \"/srv/p/%d\"\nwatch = false\n", i)
+	}
+	w.writeConfig(b.String())
+	start := time.Now()
+	o := w.run("list")
+	if o.code != 0 {
+		t.Fatalf("list: exit %d\n%s", o.code, o.stderr)
+	}
+	t.Logf("listed 100,000 projects in %s", time.Since(start))
+	if n := strings.Count(o.stdout, "\n"); n != 100001 {
+		t.Errorf("list printed %d lines, want 100001 (a header and every project)", n)
+	}
+	if !strings.Contains(o.stdout, "/srv/p/99999 ") {
+		t.Error("list lacks the last project")
 	}
 }
