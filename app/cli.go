@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 )
 
 // exitUsage is the exit status for usage and config errors.
@@ -90,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	c.verb, c.json = name, wantsJSON(args)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cancelOnSignal(context.Background(), stderr, os.Exit)
 	defer stop()
 	return v.run(c, ctx, args)
 }
@@ -197,11 +196,15 @@ type failure struct {
 	Hint    string       `json:"hint,omitempty"`
 }
 
-// printJSON writes v as indented JSON to stdout.
+// printJSON writes v as indented JSON to stdout, its values exact but
+// for C1 controls escaped (clean.JSON).
 func (c *cli) printJSON(v any) {
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(c.stderr, "nixpass: encode JSON: %v\n", err)
+		return
+	}
+	_, _ = c.stdout.Write(append(clean.JSON(b), '\n'))
 }
 
 // fail prints err (and its hint) and returns the exit status for it;

@@ -8,10 +8,12 @@ import (
 	"io"
 	"nixpass/app/notify"
 	"nixpass/app/tray"
+	"strings"
 	"sync"
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 	"nixpass/builder/core"
 )
 
@@ -87,7 +89,9 @@ func runTray(c *cli, ctx context.Context) int {
 // senderNotifier lets the tray report action errors as notifications.
 type senderNotifier struct{ s notify.Sender }
 
-func (n senderNotifier) Notify(title, body string) error { return n.s.Send(title, body) }
+func (n senderNotifier) Notify(title, body string) error {
+	return notify.Deliver(n.s, notify.Message{Title: title, Body: body, Group: "nixpass"})
+}
 
 // runHeadless runs the watchers and the scheduler until SIGINT/SIGTERM.
 func runHeadless(c *cli, ctx context.Context, asJSON bool) int {
@@ -139,29 +143,39 @@ func printEvent(w io.Writer, ev builder.Event, asJSON bool) {
 	if asJSON {
 		b, err := json.Marshal(eventLine{Type: name, Event: ev})
 		if err == nil {
-			fmt.Fprintln(w, string(b))
+			fmt.Fprintln(w, string(clean.JSON(b)))
 		}
 		return
 	}
+	var b strings.Builder
+	printEventText(&b, ev)
+	// Paths and names come from the user's files and the image: one
+	// cleaning before the terminal.
+	_, _ = io.WriteString(w, clean.Text(b.String()))
+}
+
+// printEventText writes ev as the lines `app` prints, its one-line fields
+// cleaned (clean.Line).
+func printEventText(w io.Writer, ev builder.Event) {
 	at := ev.When().Format("15:04:05")
 	switch e := ev.(type) {
 	case builder.BuildQueued:
-		fmt.Fprintf(w, "%s queued   %s (%s)\n", at, e.Project, e.Reason)
+		fmt.Fprintf(w, "%s queued   %s (%s)\n", at, clean.Line(e.Project), clean.Line(e.Reason))
 	case builder.BuildStarted:
-		fmt.Fprintf(w, "%s building %s\n", at, e.Project)
+		fmt.Fprintf(w, "%s building %s\n", at, clean.Line(e.Project))
 	case builder.BuildPhase:
-		fmt.Fprintf(w, "%s   %s: %s\n", at, e.Project, e.Phase)
+		fmt.Fprintf(w, "%s   %s: %s\n", at, clean.Line(e.Project), e.Phase)
 	case builder.BuildLog:
 		fmt.Fprintf(w, "%s   | %s\n", at, e.Line)
 	case builder.BuildFinished:
 		r := e.Result
 		if r.Succeeded() {
-			fmt.Fprintf(w, "%s ✓ %s: %s\n", at, r.Project, r.Message)
+			fmt.Fprintf(w, "%s ✓ %s: %s\n", at, clean.Line(r.Project), r.Message)
 		} else {
-			fmt.Fprintf(w, "%s ✗ %s: %s: %s\n%s   → %s\n", at, r.Project, r.Kind.Title(), firstLineOf(r.Message), at, r.Hint)
+			fmt.Fprintf(w, "%s ✗ %s: %s: %s\n%s   → %s\n", at, clean.Line(r.Project), r.Kind.Title(), firstLineOf(r.Message), at, r.Hint)
 		}
 	case builder.ProjectChanged:
-		line := fmt.Sprintf("%s project  %s: %s", at, e.Project, e.State)
+		line := fmt.Sprintf("%s project  %s: %s", at, clean.Line(e.Project), e.State)
 		if e.Problem != "" {
 			line += " (" + e.Problem + ")"
 		}

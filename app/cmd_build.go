@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 	"nixpass/builder/config"
 	"nixpass/builder/shq"
 )
@@ -49,16 +50,21 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 	return res.Kind.ExitCode()
 }
 
+// printResult prints r for a terminal: every write cleaned of escape
+// sequences and control characters (a result read from an older history
+// may hold them), the image name, which the image's own manifest gives,
+// and the paths cleaned as one-line fields.
 func printResult(stdout, stderr io.Writer, r *builder.Result) {
+	stdout, stderr = cleanWriter{stdout}, cleanWriter{stderr}
 	if r.Succeeded() {
 		fmt.Fprintf(stdout, "✓ %s\n", r.Message)
-		fmt.Fprintf(stdout, "  %s  %s  %s\n", r.Output, builder.HumanBytes(r.Bytes), r.Duration().Round(1e7))
+		fmt.Fprintf(stdout, "  %s  %s  %s\n", clean.Line(r.Output), builder.HumanBytes(r.Bytes), r.Duration().Round(1e7))
 		if r.Image != "" {
 			platform := ""
 			if r.Platform != "" {
 				platform = " (" + r.Platform + ")"
 			}
-			fmt.Fprintf(stdout, "  image %s%s  (%s)\n", r.Image, platform, shq.Join("docker", "load", "-i", r.Output))
+			fmt.Fprintf(stdout, "  image %s%s  (%s)\n", clean.Line(r.Image), clean.Line(platform), shq.Join("docker", "load", "-i", clean.Line(r.Output)))
 		}
 		// "local" is worth saying only when remote builders were passed
 		// over, which the warning then explains.
@@ -136,4 +142,15 @@ func (p *progress) done() {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// cleanWriter writes text for a terminal: each write is cleaned of
+// escape sequences and control characters (clean.Text).
+type cleanWriter struct{ w io.Writer }
+
+func (c cleanWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(c.w, clean.Text(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -12,8 +12,10 @@ import (
 	"text/tabwriter"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 	"nixpass/builder/config"
 	"nixpass/builder/core"
+	"nixpass/builder/redact"
 	"nixpass/builder/shq"
 )
 
@@ -71,12 +73,15 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 		}
 		return c.fail(err)
 	}
+	for _, w := range config.ProjectWarnings(p) {
+		fmt.Fprintf(c.stderr, "nixpass add: warning: %s\n", w)
+	}
 	p = p.WithDefaults()
 	target := p.File
 	if p.Flake != "" {
 		target = p.Flake
 	}
-	fmt.Fprintf(c.stdout, "added %s (%s → %s)\n", dir, target, p.Output)
+	fmt.Fprintf(c.stdout, "added %s (%s → %s)\n", clean.Line(dir), clean.Line(redact.URLs(target)), clean.Line(p.Output))
 	if pid, ok := core.Running(); ok {
 		fmt.Fprintf(c.stdout, "the running nixpass app (pid %s) builds it now\n", pid)
 	} else {
@@ -139,7 +144,18 @@ type listReport struct {
 	Projects []listEntry `json:"projects"`
 }
 
-// listEntry is one project in `nixpass list --json`.
+// maskAll is args with the user info of their URLs masked.
+func maskAll(args []string) []string {
+	var out []string
+	for _, a := range args {
+		out = append(out, redact.URLs(a))
+	}
+	return out
+}
+
+// listEntry is one project in `nixpass list --json`: the path and output
+// exact (they are keys), a flake ref's and args' URLs with their user
+// info masked.
 type listEntry struct {
 	Path       string   `json:"path"`
 	File       string   `json:"file,omitempty"`
@@ -166,7 +182,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 	entries := []listEntry{}
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
+		entries = append(entries, listEntry{p.Path, p.File, redact.URLs(p.Flake), p.Attr, maskAll(p.Args), p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
 	}
 	if *asJSON {
 		c.printJSON(listReport{Projects: entries})
@@ -186,7 +202,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 		if p.Flake != "" {
 			what = p.Flake
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", p.Path, what, p.Output, p.Watch)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", clean.Line(p.Path), clean.Line(what), clean.Line(p.Output), p.Watch)
 	}
 	tw.Flush()
 	return 0

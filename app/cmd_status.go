@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 	"nixpass/builder/tools"
 )
 
@@ -65,7 +66,7 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 		}
 	}
 	for _, p := range rep.Projects {
-		fmt.Fprintf(c.stdout, "%s\n    %s\n", p.Path, lastLine(p.Last))
+		fmt.Fprintf(c.stdout, "%s\n    %s\n", clean.Line(p.Path), lastLine(p.Last))
 		if p.State == builder.ProjectMissing {
 			fmt.Fprintf(c.stdout, "    missing: %s\n", p.Problem)
 		}
@@ -102,13 +103,13 @@ func lastLine(r *builder.Result) string {
 	}
 	at := r.Finished.Local().Format(time.DateTime)
 	if r.Succeeded() {
-		image := r.Image
+		image := clean.Line(r.Image) // the image's manifest names it
 		if r.Platform != "" {
-			image += " (" + r.Platform + ")"
+			image += " (" + clean.Line(r.Platform) + ")"
 		}
 		return fmt.Sprintf("✓ %s · %s · %s · %s", at, image, builder.HumanBytes(r.Bytes), r.Duration().Round(time.Second))
 	}
-	return fmt.Sprintf("✗ %s · %s: %s", at, r.Kind.Title(), firstLineOf(r.Message))
+	return fmt.Sprintf("✗ %s · %s: %s", at, r.Kind.Title(), clean.Line(firstLineOf(r.Message)))
 }
 
 func firstLineOf(s string) string {

@@ -153,13 +153,20 @@ func TestRemoteBuilderThroughDaemonAsUser(t *testing.T) {
 
 	t.Run("builders the daemon does not have, untrusted user", func(t *testing.T) {
 		w, cred := userWorld(t, base, d)
-		w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\nbuilders = [%q]\nmax_jobs = 0\n", r.line("wrong_key")))
+		// A cache with a planted token: the error lists every
+		// substituter, with the token masked.
+		const token = "TOKEN-untrusted-planted-58"
+		w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\nbuilders = [%q]\nmax_jobs = 0\nsubstituters = [\"https://u:%s@cache.example.org\"]\n", r.line("wrong_key"), token))
 		dir := w.project("app", imageNix(tag+"-untrusted", ""))
 		o := asUser(w, cred, bin, "build", dir, "--json")
 		if o.code != 1 || o.res.Kind != builder.KindConfig ||
-			!strings.Contains(o.res.Message, "nix-daemon ignores [builder] builders and max_jobs for "+ciUser+", who is not one of its trusted-users (root)") ||
-			!strings.Contains(o.res.Hint, "builders = "+r.line("wrong_key")) || !strings.Contains(o.res.Hint, "trusted-users = root "+ciUser) {
+			!strings.Contains(o.res.Message, "nix-daemon ignores [builder] builders, max_jobs and substituters for "+ciUser+", who is not one of its trusted-users (root)") ||
+			!strings.Contains(o.res.Hint, "builders = "+r.line("wrong_key")) || !strings.Contains(o.res.Hint, "trusted-users = root "+ciUser) ||
+			!strings.Contains(o.res.Hint, "substituters = https://***@cache.example.org") {
 			t.Errorf("untrusted user: %v\nmessage: %s\nhint: %s", o, o.res.Message, o.res.Hint)
+		}
+		if strings.Contains(o.stdout+o.stderr, token) {
+			t.Errorf("the untrusted-user error shows the token:\n%v", o)
 		}
 		os.RemoveAll(w.root)
 	})

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"nixpass/builder/config"
 	"nixpass/builder/core"
 )
@@ -13,9 +15,17 @@ func (c *cli) cfgPath() string {
 }
 
 // load reads the config and wires the core. Config errors are usage
-// errors: they name the file, line and key.
+// errors: they name the file, line and key. What loading found for the
+// user (config warnings, folders made private) goes to stderr.
 func (c *cli) load() (*core.Env, error) {
-	return core.Load(c.cfgPath())
+	e, err := core.Load(c.cfgPath())
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range e.Notices {
+		fmt.Fprintln(c.stderr, "nixpass: "+n)
+	}
+	return e, nil
 }
 
 // absDir resolves a DIR argument ("" means the current folder).

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"nixpass/builder/redact"
 	"nixpass/builder/runner"
 	"nixpass/builder/shq"
 )
@@ -457,17 +458,20 @@ func (r *run) lock(ctx context.Context) (*heldLock, error) {
 	return l, nil
 }
 
+// logLine writes a line to the stored log, with the user info of URLs
+// masked.
 func (r *run) logLine(line string) {
 	if r.log != nil {
 		r.mu.Lock()
-		r.log.WriteString(line + "\n")
+		r.log.WriteString(redact.URLs(line) + "\n")
 		r.mu.Unlock()
 	}
 }
 
-// nixLine handles one line of Nix's log.
+// nixLine handles one line of Nix's log. Its URLs' user info is masked
+// first, so neither the diagnosis nor any event carries it.
 func (r *run) nixLine(line string) {
-	line = maskURLPassword(line)
+	line = redact.URLs(line)
 	r.logLine(line)
 	r.mu.Lock()
 	r.nixLog.WriteString(line)

@@ -13,9 +13,12 @@ import (
 
 // Explain diagnoses a Nix log read from elsewhere (a CI log, a pasted
 // one) with the same table as a build, for the builder m (nil: none in
-// particular); the project is unknown, so hints name it DIR.
+// particular); the project is unknown, so hints name it DIR. Its text is
+// cleaned like a build's, URLs' user info masked.
 func Explain(ctx context.Context, m Machine, log string) diagnose.Diagnosis {
-	return diagnose.Diagnose(log, machineEvidence(ctx, m))
+	d := diagnose.Diagnose(log, machineEvidence(ctx, m))
+	d.Message, d.Hint = cleanText(d.Message), cleanText(d.Hint)
+	return d
 }
 
 // CheckSource reports a project whose Nix file or local flake is not

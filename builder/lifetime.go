@@ -24,10 +24,10 @@ type heldLock struct{ f *os.File }
 // tryLock locks path without waiting; ok is false when another open file
 // description holds it.
 func tryLock(path string) (l *heldLock, ok bool, err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false, err
 	}

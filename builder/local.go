@@ -82,10 +82,10 @@ func installScript(path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return renameio.WriteFile(path, script.Body(), 0o755)
+	return renameio.WriteFile(path, script.Body(), 0o700)
 }
 
 // localNixHint is how to get a working multi-user Nix on Linux: Debian's

@@ -73,8 +73,8 @@ func (s *Store) firstWarning(dir, what string) bool {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return true
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
-		_ = os.WriteFile(p, nil, 0o644)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err == nil {
+		_ = os.WriteFile(p, nil, 0o600)
 	}
 	return true
 }

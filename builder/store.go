@@ -111,10 +111,10 @@ func (s *Store) record(res *Result, good *goodOutput) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.recordPath(res.Project)), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.recordPath(res.Project)), 0o700); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
-	if err := renameio.WriteFile(s.recordPath(res.Project), b, 0o644); err != nil {
+	if err := renameio.WriteFile(s.recordPath(res.Project), b, 0o600); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
 	return s.appendHistory(res)
@@ -131,7 +131,7 @@ func (s *Store) appendHistory(res *Result) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(s.StateDir, 0o755); err != nil {
+	if err := os.MkdirAll(s.StateDir, 0o700); err != nil {
 		return fmt.Errorf("save history: %w", err)
 	}
 	l, err := lockWait(context.Background(), s.historyPath()+".lock", nil)
@@ -139,7 +139,7 @@ func (s *Store) appendHistory(res *Result) error {
 		return fmt.Errorf("save history: %w", err)
 	}
 	defer l.release()
-	f, err := os.OpenFile(s.historyPath(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(s.historyPath(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("save history: %w", err)
 	}
@@ -161,7 +161,7 @@ func (s *Store) appendHistory(res *Result) error {
 	if len(lines) > historyMax {
 		lines = lines[len(lines)-historyMax:]
 	}
-	if err := renameio.WriteFile(s.historyPath(), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+	if err := renameio.WriteFile(s.historyPath(), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		return fmt.Errorf("compact history: %w", err)
 	}
 	return nil
@@ -215,10 +215,10 @@ func (s *Store) History(limit int) ([]Result, error) {
 // the oldest logs beyond logsKept.
 func (s *Store) newLog(dir string, t time.Time) (*os.File, error) {
 	ldir := filepath.Join(s.LogDir, "builds", safeName(filepath.Base(dir))+"-"+projectKey(dir)[:8])
-	if err := os.MkdirAll(ldir, 0o755); err != nil {
+	if err := os.MkdirAll(ldir, 0o700); err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
-	f, err := os.Create(filepath.Join(ldir, t.Format("20060102-150405.000")+".log"))
+	f, err := os.OpenFile(filepath.Join(ldir, t.Format("20060102-150405.000")+".log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}

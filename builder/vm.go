@@ -55,6 +55,9 @@ type VM struct {
 	// KnownHosts pins builders' host keys for machine lines without one;
 	// "" means ~/.ssh/known_hosts.
 	KnownHosts string
+	// NetrcFile is a netrc file on the host installed as the VM daemon's
+	// netrc (vmremote.go); "" installs none.
+	NetrcFile string
 	// Runner runs host commands (ssh-keygen); nil means runner.Exec.
 	Runner runner.Runner
 }

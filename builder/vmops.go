@@ -55,7 +55,7 @@ func (v *VM) Create(ctx context.Context, progress func(string)) error {
 	if err := v.ensureScript(ctx, progress); err != nil {
 		return err
 	}
-	if !v.Remote.Empty() {
+	if !v.Remote.Empty() || v.NetrcFile != "" {
 		if err := v.setupRemoteBuilders(ctx, progress); err != nil {
 			return err
 		}

@@ -32,6 +32,9 @@ const (
 	includeLine = "!include " + managedConf
 	// guestKeyDir holds the builders' keys, mode 0700, in the nix folder.
 	guestKeyDir = "nixpass-keys"
+	// guestNetrc is [builder] netrc_file's copy in the nix folder, root's
+	// and 0600: the daemon's netrc-file.
+	guestNetrc = "netrc"
 )
 
 func (v *VM) guestNixDir() string {
@@ -134,7 +137,11 @@ func (v *VM) runner() runner.Runner {
 // go in with `multipass transfer` into a folder only the default user can
 // read, then `sudo install -m 0600` (root's, mode 0600) and the staged
 // copy is removed; no key and no secret is ever on a command line. The
-// VM must be running.
+// netrc file ([builder] netrc_file) goes in the same way, as the nix
+// folder's netrc. The managed nix.conf is root's and 0600 too: it may
+// name caches with credentials, and the daemon, which reads it, is root;
+// Nix run by the default user skips an include it cannot read (2.8 to
+// 2.34). The VM must be running.
 func (v *VM) setupRemoteBuilders(ctx context.Context, progress func(string)) error {
 	if progress == nil {
 		progress = func(string) {}
@@ -142,6 +149,14 @@ func (v *VM) setupRemoteBuilders(ctx context.Context, progress func(string)) err
 	conf, keys, err := v.remoteConf(ctx)
 	if err != nil {
 		return err
+	}
+	if v.NetrcFile != "" {
+		if st, err := os.Stat(v.NetrcFile); err != nil || !st.Mode().IsRegular() {
+			return &Error{Kind: KindConfig, Err: err,
+				Message: fmt.Sprintf("[builder] netrc_file %s is missing or not a file", v.NetrcFile),
+				Hint:    "fix the path in [builder] netrc_file, or write the file: one \"machine HOST login USER password TOKEN\" line per cache"}
+		}
+		conf += "netrc-file = " + path.Join(v.guestNixDir(), guestNetrc) + "\n"
 	}
 	for _, k := range keys {
 		if st, err := os.Stat(k.host); err != nil || !st.Mode().IsRegular() {
@@ -189,13 +204,19 @@ func (v *VM) setupRemoteBuilders(ctx context.Context, progress func(string)) err
 			}
 		}
 	}
+	if v.NetrcFile != "" {
+		progress("copying the netrc file into the VM (root only)")
+		if err := put(v.NetrcFile, path.Join(nixDir, guestNetrc), "0600"); err != nil {
+			return err
+		}
+	}
 	tmp, err := hostTempFile("nixpass-nix-*.conf", []byte(conf))
 	if err != nil {
 		return fmt.Errorf("set up remote builders: %w", err)
 	}
 	defer os.Remove(tmp)
 	progress("writing " + path.Join(nixDir, managedConf) + " in the VM")
-	if err := put(tmp, path.Join(nixDir, managedConf), "0644"); err != nil {
+	if err := put(tmp, path.Join(nixDir, managedConf), "0600"); err != nil {
 		return err
 	}
 	main := path.Join(nixDir, "nix.conf")

@@ -19,8 +19,8 @@ func WriteIcon(dir string) (string, error) {
 	if cur, err := os.ReadFile(path); err == nil && bytes.Equal(cur, icon) {
 		return path, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	return path, renameio.WriteFile(path, icon, 0o644)
+	return path, renameio.WriteFile(path, icon, 0o600)
 }

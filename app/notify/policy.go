@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 )
 
 // Sender shows one notification.
@@ -43,8 +44,15 @@ type GroupSender interface {
 // project, one for the builder.
 func GroupID(group string) string { return "dev.nixpass.app:" + group }
 
-// Deliver sends m through s, grouped when s can group.
+// Deliver sends m through s, grouped when s can group: its title and
+// each line of its body clean one-line text (an image's manifest names
+// the image; paths come from the user's files).
 func Deliver(s Sender, m Message) error {
+	lines := strings.Split(clean.Text(m.Body), "\n")
+	for i, l := range lines {
+		lines[i] = clean.Line(l)
+	}
+	m.Title, m.Body = clean.Line(m.Title), strings.Join(lines, "\n")
 	if g, ok := s.(GroupSender); ok {
 		return g.SendGroup(GroupID(m.Group), m.Title, m.Body)
 	}

@@ -18,7 +18,7 @@ import (
 // path and the VM name are quoted for the shell (never spliced raw); the
 // file is the user's own (0700) and replaced atomically.
 func writeShellCommand(dir, multipass, vm string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("open shell: %w", err)
 	}
 	path := filepath.Join(dir, "shell-"+safeName(vm)+".command")
@@ -77,10 +77,10 @@ func ensureConfig(path string) error {
 	if _, err := os.Stat(path); err == nil || !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create config folder: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return nil
 	}
@@ -97,9 +97,9 @@ func ensureConfig(path string) error {
 // writeReport writes a "Show last error…" report to dir/last-error.txt
 // for platforms that show it as a file.
 func writeReport(dir, title, text string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, "last-error.txt")
-	return path, renameio.WriteFile(path, []byte(title+"\n\n"+text+"\n"), 0o644)
+	return path, renameio.WriteFile(path, []byte(title+"\n\n"+text+"\n"), 0o600)
 }

@@ -10,6 +10,7 @@ import (
 
 	"nixpass/assets"
 	"nixpass/builder"
+	"nixpass/builder/clean"
 )
 
 // Item is one menu entry as it should look.
@@ -67,7 +68,26 @@ func Build(s builder.Snapshot, loc *time.Location) Model {
 		{Key: "login", Title: "Start at login", Enabled: true, Visible: true, Checkable: true, Checked: s.StartAtLogin},
 		{Key: "quit", Title: "Quit nixpass", Enabled: true, Visible: true},
 	}
+	m.clean()
 	return m
+}
+
+// clean makes every text of the menu one clean line: project paths and
+// image names come from the user's files and the image's manifest.
+func (m *Model) clean() {
+	m.Tooltip = clean.Line(m.Tooltip)
+	cleanItems(m.Builder)
+	cleanItems(m.Global)
+	for i := range m.Projects {
+		m.Projects[i].Title = clean.Line(m.Projects[i].Title)
+		cleanItems(m.Projects[i].Items)
+	}
+}
+
+func cleanItems(items []Item) {
+	for i := range items {
+		items[i].Title = clean.Line(items[i].Title)
+	}
 }
 
 func startTitle(st builder.BuilderState) string {
@@ -257,6 +277,7 @@ func menuText(s string) string {
 // the whole message (with the log lines it quotes), what to do, and
 // where the log is.
 func ErrorReport(p builder.ProjectStatus, loc *time.Location) (title, text string) {
+	defer func() { title, text = clean.Line(title), clean.Text(text) }()
 	r := p.Last
 	title = p.Name + ": " + r.Kind.Title()
 	var b strings.Builder

@@ -57,6 +57,11 @@ type Builder struct {
 	Substituters []string `toml:"substituters"`
 	// TrustedPublicKeys are the caches' signing keys ("NAME:BASE64").
 	TrustedPublicKeys []string `toml:"trusted_public_keys"`
+	// NetrcFile is a netrc file on this host holding the credentials of
+	// private binary caches; `nixpass vm setup` installs it in the VM as
+	// /etc/nix/netrc (root's, mode 0600), where the VM's nix-daemon reads
+	// it. An absolute path; "" installs none.
+	NetrcFile string `toml:"netrc_file"`
 }
 
 // VM is the [vm] table. Size keys take Multipass's syntax: bytes, or a

@@ -128,7 +128,7 @@ func edit(path string, create bool, change func(data []byte, exists bool, c *Con
 			_, err := change(nil, false, Default())
 			return err
 		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create config folder: %w", err)
 	}
 
@@ -163,7 +163,7 @@ func edit(path string, create bool, change func(data []byte, exists bool, c *Con
 	if !done(before, after) {
 		return fmt.Errorf("edit %s: the edit did not come out as intended, so the file was left as it was; please report this", path)
 	}
-	if err := renameio.WriteFile(target, out, 0o644); err != nil {
+	if err := renameio.WriteFile(target, out, 0o600); err != nil {
 		return fmt.Errorf("save config: %w", err)
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"nixpass/builder/redact"
 )
 
 // ErrProjectExists is returned, wrapped with the folder, by AddProject
@@ -33,7 +35,7 @@ type ParseError struct {
 }
 
 // Error formats the problem as FILE:LINE:COL: KEY: MSG, leaving out what
-// is unknown.
+// is unknown. A value it quotes has the user info of its URLs masked.
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	loc := e.File
@@ -52,7 +54,7 @@ func (e *ParseError) Error() string {
 	if e.Key != "" {
 		b.WriteString(e.Key + ": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(redact.URLs(e.Msg))
 	return b.String()
 }
 

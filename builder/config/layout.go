@@ -149,3 +149,14 @@ func splitLines(s string) []string {
 }
 
 func blank(line string) bool { return strings.TrimSpace(line) == "" }
+
+// lineStarts is the byte offset of each line of data.
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}

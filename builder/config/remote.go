@@ -47,6 +47,9 @@ func (b Builder) remoteProblems() []remoteProblem {
 			out = append(out, remoteProblem{"substituters", fmt.Sprintf("element %d, %q, is not a binary cache URL such as \"https://cache.nixos.org\"", i+1, s)})
 		}
 	}
+	if b.NetrcFile != "" && (!filepath.IsAbs(b.NetrcFile) || !text(b.NetrcFile)) {
+		out = append(out, remoteProblem{"netrc_file", fmt.Sprintf("%q is not an absolute path: write the full path of the netrc file, e.g. \"/Users/me/.config/nix/netrc\"", b.NetrcFile)})
+	}
 	for i, k := range b.TrustedPublicKeys {
 		if msg := cacheKeyProblem(k); msg != "" {
 			out = append(out, remoteProblem{"trusted_public_keys", fmt.Sprintf("element %d: %s", i+1, msg)})

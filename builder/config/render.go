@@ -71,6 +71,13 @@ var reference = []struct {
 			func(c *Config) string {
 				return quoteList(c.Builder.TrustedPublicKeys, `["cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="]`)
 			}},
+		{"netrc_file", "A netrc file with private caches' credentials, installed in the VM as /etc/nix/netrc (root only).",
+			func(c *Config) string {
+				if c.Builder.NetrcFile == "" {
+					return `"/Users/me/.config/nix/netrc"  # left out: none`
+				}
+				return quote(c.Builder.NetrcFile)
+			}},
 	}},
 	{"vm", "The Multipass VM builds run in. Sizes are bytes, or a number with K, M or G.", []referenceKey{
 		{"name", "Multipass instance name.",

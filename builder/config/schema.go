@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,7 @@ type fileIndex map[string]position
 // strict mode reports only unknown keys; the walk reports them all.
 type checker struct {
 	p        unstable.Parser
+	lines    []int // byte offset where each line starts
 	file     string
 	index    fileIndex
 	errs     Errors
@@ -45,7 +47,7 @@ type scope struct {
 // check walks data, which must be valid TOML, and returns the positions
 // of its keys and tables and the problems found.
 func check(data []byte, file string) (fileIndex, Errors) {
-	c := &checker{file: file, index: fileIndex{}}
+	c := &checker{file: file, index: fileIndex{}, lines: lineStarts(data)}
 	c.p.Reset(data)
 	cur := &scope{t: configType}
 	for c.p.NextExpression() {
@@ -214,13 +216,16 @@ func (c *checker) fail(at position, key, msg string) {
 }
 
 // pos is where n starts, or def for nodes the parser gives no range
-// (arrays).
+// (arrays). The parser's own Shape counts lines from the start of the
+// file at every call, which made a check quadratic in the number of keys;
+// a search of the line starts keeps it linear.
 func (c *checker) pos(n *unstable.Node, def position) position {
 	if n == nil || n.Raw.Length == 0 {
 		return def
 	}
-	s := c.p.Shape(n.Raw).Start
-	return position{line: s.Line, col: s.Column}
+	off := int(n.Raw.Offset)
+	line := sort.SearchInts(c.lines, off+1) - 1
+	return position{line: line + 1, col: off - c.lines[line] + 1}
 }
 
 // checkValue returns what is wrong with v as a value of type t, or "".

@@ -63,7 +63,10 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(env.StateDir, 0o755); err != nil {
+	for _, n := range env.Notices {
+		logf("%s", n)
+	}
+	if err := os.MkdirAll(env.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state folder: %w", err)
 	}
 	lock := flock.New(filepath.Join(env.StateDir, "app.lock"))
@@ -76,7 +79,7 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 		pid, _ := os.ReadFile(pidFile)
 		return nil, fmt.Errorf("%w (pid %s): quit it first, or use it", ErrAlreadyRunning, strings.TrimSpace(string(pid)))
 	}
-	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
 	// A build whose nixpass was killed is cleaned up and recorded now,
 	// before the snapshot reads the projects' last results.
 	env.Store.SweepKilled()
@@ -240,7 +243,7 @@ func (a *App) watchConfig(ctx context.Context) {
 	}
 	defer fw.Close()
 	dir := filepath.Dir(a.env.Path)
-	_ = os.MkdirAll(dir, 0o755)
+	_ = os.MkdirAll(dir, 0o700)
 	if err := fw.Add(dir); err != nil {
 		a.logf("watch config: %v", err)
 		return

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"nixpass/builder"
 	"nixpass/builder/config"
@@ -23,6 +24,10 @@ type Env struct {
 	StateDir string
 	// VM is the Multipass machine, nil with the local backend.
 	VM *builder.VM
+	// Notices are what loading found for the user's log: config warnings
+	// (config.Config.Warnings) and the folders and files it made private
+	// (config.Tighten).
+	Notices []string
 }
 
 // Load reads the config at path and wires the core to it.
@@ -42,6 +47,10 @@ func Load(path string) (*Env, error) {
 	remote := builder.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
 		Substituters: cfg.Builder.Substituters, TrustedPublicKeys: cfg.Builder.TrustedPublicKeys}
 	e := &Env{Path: path, Config: cfg, Store: &builder.Store{StateDir: state, LogDir: logs}, StateDir: state}
+	e.Notices = append(e.Notices, privateNotices(state, logs, path)...)
+	for _, w := range cfg.Warnings() {
+		e.Notices = append(e.Notices, "warning: "+w)
+	}
 	switch cfg.Builder.Backend {
 	case "local":
 		e.Machine = &builder.Local{ScriptDir: filepath.Join(state, "bin"), Remote: remote}
@@ -56,6 +65,7 @@ func Load(path string) (*Env, error) {
 			GuestScriptDir: os.Getenv("NIXPASS_GUEST_SCRIPT_DIR"),
 			GuestNixDir:    os.Getenv("NIXPASS_GUEST_NIX_DIR"),
 			Remote:         remote,
+			NetrcFile:      cfg.Builder.NetrcFile,
 		}
 		e.Machine = e.VM
 	}
@@ -97,4 +107,19 @@ func deployPlatform(backend string) string {
 		return v
 	}
 	return builder.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
+}
+
+// privateNotices makes nixpass's folders private once (config.Tighten)
+// and says what it changed.
+func privateNotices(state, logs, path string) []string {
+	changed, err := config.Tighten(state, logs, path)
+	var out []string
+	if len(changed) > 0 {
+		out = append(out, fmt.Sprintf("made %d folder(s) and file(s) older versions left readable to others private (0700 folders, 0600 files):\n  %s",
+			len(changed), strings.Join(changed, "\n  ")))
+	}
+	if err != nil {
+		out = append(out, fmt.Sprintf("warning: could not make every nixpass folder private: %v", err))
+	}
+	return out
 }
