@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"nixpass/app/notify"
-	"nixpass/app/tray"
 	"sync"
 	"time"
+
+	"nixpass/app/notify"
+	"nixpass/app/tray"
 
 	"nixpass/builder"
 	"nixpass/builder/core"

@@ -7,6 +7,7 @@ package builder
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -97,6 +98,10 @@ func (k Kind) Title() string {
 	return string(k)
 }
 
+// BuiltLocal is Result.BuiltOn for an image built on the build machine
+// itself (the VM, or this host with the local backend).
+const BuiltLocal = "local"
+
 // Status values of a Result.
 const (
 	StatusSucceeded = "succeeded"
@@ -181,4 +186,14 @@ func KindOf(err error) Kind {
 		return be.Kind
 	}
 	return KindBuild
+}
+
+// BuilderHost shortens a builder URI for menus: "ssh-ng://me@bigbox"
+// becomes "me@bigbox".
+func BuilderHost(uri string) string {
+	if _, rest, ok := strings.Cut(uri, "://"); ok {
+		uri = rest
+	}
+	host, _, _ := strings.Cut(uri, "?")
+	return host
 }

@@ -9,8 +9,14 @@ import (
 	"runtime"
 
 	"nixpass/builder"
+	"nixpass/builder/build"
 	"nixpass/builder/config"
+	"nixpass/builder/docker"
+	"nixpass/builder/machine"
+	"nixpass/builder/machine/local"
+	"nixpass/builder/machine/vm"
 	"nixpass/builder/multipass"
+	"nixpass/builder/store"
 )
 
 // Env is a loaded configuration with the core parts built from it.
@@ -18,11 +24,11 @@ type Env struct {
 	// Path is the config file.
 	Path     string
 	Config   *config.Config
-	Store    *builder.Store
-	Machine  builder.Machine
+	Store    *store.Store
+	Machine  machine.Machine
 	StateDir string
 	// VM is the Multipass machine, nil with the local backend.
-	VM *builder.VM
+	VM *vm.Machine
 }
 
 // Load reads the config at path and wires the core to it.
@@ -39,17 +45,17 @@ func Load(path string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find log folder: %w", err)
 	}
-	remote := builder.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
+	remote := machine.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
 		Substituters: cfg.Builder.Substituters, TrustedPublicKeys: cfg.Builder.TrustedPublicKeys}
-	e := &Env{Path: path, Config: cfg, Store: &builder.Store{StateDir: state, LogDir: logs}, StateDir: state}
+	e := &Env{Path: path, Config: cfg, Store: &store.Store{StateDir: state, LogDir: logs}, StateDir: state}
 	switch cfg.Builder.Backend {
 	case "local":
-		e.Machine = &builder.Local{ScriptDir: filepath.Join(state, "bin"), Remote: remote}
+		e.Machine = &local.Machine{ScriptDir: filepath.Join(state, "bin"), Remote: remote}
 	default:
-		e.VM = &builder.VM{
+		e.VM = &vm.Machine{
 			Client: &multipass.Client{Bin: cfg.Builder.Multipass},
 			Name:   cfg.VM.Name,
-			Spec: builder.VMSpec{CPUs: cfg.VM.CPUs, Memory: cfg.VM.Memory.Bytes(), Disk: cfg.VM.Disk.Bytes(),
+			Spec: vm.Spec{CPUs: cfg.VM.CPUs, Memory: cfg.VM.Memory.Bytes(), Disk: cfg.VM.Disk.Bytes(),
 				Swap: cfg.VM.Swap.Bytes(), Image: cfg.VM.Image},
 			AutoCreate: cfg.VM.AutoCreate,
 			// Tests point this at a host folder the fake multipass shares.
@@ -70,13 +76,13 @@ func (e *Env) OwnPaths() []string {
 }
 
 // Builder returns a Builder for the configured machine.
-func (e *Env) Builder(emit func(builder.Event)) *builder.Builder {
-	return &builder.Builder{
+func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
+	return &build.Builder{
 		Machine:  e.Machine,
 		Store:    e.Store,
 		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
 		Timeout:  e.Config.Builder.Timeout.D(),
-		Docker:   &builder.Docker{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
+		Docker:   &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
 		Emit:     emit,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
@@ -96,5 +102,5 @@ func deployPlatform(backend string) string {
 	if v, ok := os.LookupEnv("NIXPASS_DEPLOY_PLATFORM"); ok {
 		return v
 	}
-	return builder.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
+	return build.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
 }

@@ -6,6 +6,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"nixpass/builder"
 )
 
 // Match is what a rule found in the log, for its message and hint.
@@ -40,12 +42,12 @@ type Match struct {
 type Rule struct {
 	// Name identifies the rule in tests.
 	Name string
-	// Kind is the rule's verdict, unless KindOf says otherwise.
-	Kind Kind
+	// builder.Kind is the rule's verdict, unless KindOf says otherwise.
+	Kind builder.Kind
 	// Match reports whether the rule applies to the log and evidence.
 	Match func(l *nixLog, ev *Evidence) (Match, bool)
 	// KindOf, when set, decides the kind from the match and evidence.
-	KindOf func(m Match, ev *Evidence) Kind
+	KindOf func(m Match, ev *Evidence) builder.Kind
 	// Message says what happened.
 	Message func(m Match, ev *Evidence) string
 	// Hint says what to do; commands go through h so they are quoted.
@@ -85,7 +87,7 @@ var reNoSpace = regexp.MustCompile(`No space left on device`)
 // (testdata/*/disk-full.txt, a store on a 24 MiB tmpfs), and the same
 // text while substituting (builder/testdata/nix/2.18-disk-full-store.txt).
 var diskFullRule = Rule{
-	Name: "disk-full", Kind: KindDiskFull,
+	Name: "disk-full", Kind: builder.KindDiskFull,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.findLine(reNoSpace)
 		if m == nil {
@@ -113,7 +115,7 @@ var reBuildUsers = regexp.MustCompile(`the group '([^']+)' specified in 'build-u
 // specified in 'build-users-group' does not exist" (2.8, 2.26, 2.34: the
 // same text; testdata/*/setup-nixbld-missing.txt).
 var buildUsersRule = Rule{
-	Name: "setup-build-users", Kind: KindUnavailable,
+	Name: "setup-build-users", Kind: builder.KindUnavailable,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reBuildUsers)
 		if m == nil {
@@ -150,7 +152,7 @@ var (
 // says "error: getting status of /nix/var/nix/daemon-socket/socket:
 // Permission denied" (testdata/2.8/setup-socket-denied-auto.txt).
 var daemonSocketRule = Rule{
-	Name: "setup-daemon-socket", Kind: KindUnavailable,
+	Name: "setup-daemon-socket", Kind: builder.KindUnavailable,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reSocket)
 		if m == nil {
@@ -196,7 +198,7 @@ var reStorePerm = regexp.MustCompile(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: 
 // command may have been run as non-root in a single-user Nix
 // installation" (testdata/*/setup-store-readonly.txt).
 var storePermissionRule = Rule{
-	Name: "setup-store-permission", Kind: KindUnavailable,
+	Name: "setup-store-permission", Kind: builder.KindUnavailable,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reStorePerm)
 		if m == nil {
@@ -241,7 +243,7 @@ var (
 // refused to emulate it: the daemon does not list it in extra-platforms,
 // and ignores that setting from a user it does not trust.
 var platformRule = Rule{
-	Name: "platform", Kind: KindPlatform,
+	Name: "platform", Kind: builder.KindPlatform,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, _ := l.find(rePlatformOld); m != nil {
 			if m[1] != m[4] {
@@ -341,7 +343,7 @@ var (
 // (2.8's fetchGit); a flake input: 2.8 the same line, 2.26 and 2.34 under
 // "… while updating the flake input 'dep'" (network-flake-input.txt).
 var networkRule = Rule{
-	Name: "network", Kind: KindNetwork,
+	Name: "network", Kind: builder.KindNetwork,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reDownload)
 		if m == nil {
@@ -412,7 +414,7 @@ var (
 // specified: sha256-AAA…= got: sha256-WJG…=" (2.8, 2.26, 2.34 print both
 // in SRI form whatever the file says; testdata/*/hash-mismatch-*.txt).
 var hashMismatchRule = Rule{
-	Name: "hash-mismatch", Kind: KindBuild,
+	Name: "hash-mismatch", Kind: builder.KindBuild,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reHashMismatch)
 		if m == nil {
@@ -437,7 +439,7 @@ var hashMismatchRule = Rule{
 			return "replace the hash of " + drvName(m.Drv) + " with the one Nix printed after got:"
 		}
 		spec, _ := formsOf(m.Need)
-		c := ev.Project.Contains
+		c := ev.Contains
 		switch {
 		case c != nil && spec.base32 != "" && c(spec.base32):
 			return fmt.Sprintf("replace %s with %q in the Nix files (the hash of %s)", spec.base32, got.base32, drvName(m.Drv))
@@ -462,7 +464,7 @@ var (
 // getting status of '/nix/store/…-source/untracked.nix': No such file or
 // directory" (testdata/*/flake-untracked.txt).
 var untrackedRule = Rule{
-	Name: "flake-untracked", Kind: KindEval,
+	Name: "flake-untracked", Kind: builder.KindEval,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, i := l.find(reUntracked); m != nil {
 			return Match{Subject: m[1], Repo: m[2], Position: l.position(i)}, true
@@ -484,10 +486,10 @@ var untrackedRule = Rule{
 		// in it; older Nix only the path in the flake's sources, which is
 		// the project folder in the usual flake-at-the-top layout.
 		repo := m.Repo
-		p := ev.Project
+		p, g := ev.Project, ev.GuestDir
 		switch {
-		case repo != "" && p.GuestDir != "" && p.Dir != "" && (repo == p.GuestDir || strings.HasPrefix(repo, p.GuestDir+"/")):
-			repo = p.Dir + repo[len(p.GuestDir):]
+		case repo != "" && g != "" && p.Dir != "" && (repo == g || strings.HasPrefix(repo, g+"/")):
+			repo = p.Dir + repo[len(g):]
 		case repo == "":
 			repo = p.Dir
 		}
@@ -513,7 +515,7 @@ var (
 // a relative FILE. With a project it applies only to the project's own
 // file.
 var noNixFileRule = Rule{
-	Name: "no-nix-file", Kind: KindConfig,
+	Name: "no-nix-file", Kind: builder.KindConfig,
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		if len(l.errs) != 1 || l.innermost() != l.errs[0] {
 			return Match{}, false
@@ -527,7 +529,7 @@ var noNixFileRule = Rule{
 			return Match{}, false
 		}
 		p := m[1] + m[2]
-		if ev.Project.File != "" && p != path.Join(ev.Project.guestDir(), ev.Project.File) {
+		if ev.Project.File != "" && p != path.Join(ev.guestDir(), ev.Project.File) {
 			return Match{}, false
 		}
 		if ev.Project.File == "" && !strings.HasSuffix(p, "/default.nix") && !strings.HasSuffix(p, "/flake.nix") {
@@ -553,7 +555,7 @@ var reMissingFile = regexp.MustCompile(`(?:getting status of|opening file|path) 
 // does not exist" under "while calling the 'import' builtin at FILE:L:C"
 // (testdata/*/missing-outside.txt).
 var missingFileRule = Rule{
-	Name: "missing-file", Kind: KindEval,
+	Name: "missing-file", Kind: builder.KindEval,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reMissingFile)
 		if m == nil {
@@ -569,7 +571,7 @@ var missingFileRule = Rule{
 		return s
 	},
 	Hint: func(m Match, ev *Evidence, h *hint) string {
-		g := ev.Project.guestDir()
+		g := ev.guestDir()
 		outside := g == "" || !strings.HasPrefix(m.Subject, strings.TrimSuffix(g, "/")+"/")
 		fix := "create the file, or fix the path"
 		if m.Position != "" {
@@ -593,11 +595,11 @@ var missingFileRule = Rule{
 	},
 }
 
-func (p Project) guestDir() string {
-	if p.GuestDir != "" {
-		return p.GuestDir
+func (ev *Evidence) guestDir() string {
+	if ev.GuestDir != "" {
+		return ev.GuestDir
 	}
-	return p.Dir
+	return ev.Project.Dir
 }
 
 // builderFailedRule covers a builder that failed: 2.8–2.23 "error:
@@ -609,7 +611,7 @@ func (p Project) guestDir() string {
 // builder/testdata/nix). A signal 9 is an OOM kill only when the machine's
 // evidence shows one.
 var builderFailedRule = Rule{
-	Name: "builder-failed", Kind: KindBuild,
+	Name: "builder-failed", Kind: builder.KindBuild,
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		var out Match
 		at := -1
@@ -658,7 +660,7 @@ var builderFailedRule = Rule{
 // nixKilledRule covers nix itself killed by a signal (the build script's
 // report), whatever the log says before the cut.
 var nixKilledRule = Rule{
-	Name: "nix-killed", Kind: KindBuild,
+	Name: "nix-killed", Kind: builder.KindBuild,
 	Match: func(_ *nixLog, ev *Evidence) (Match, bool) {
 		return Match{Signal: ev.Signal, What: fmt.Sprintf("was killed by signal %d", ev.Signal)}, ev.Signal != 0
 	},
@@ -674,11 +676,11 @@ var nixKilledRule = Rule{
 
 var reKilledComm = regexp.MustCompile(`Killed process \d+ \(([^)]*)\)`)
 
-func signalKind(m Match, ev *Evidence) Kind {
+func signalKind(m Match, ev *Evidence) builder.Kind {
 	if m.Signal == 9 && ev.OOM.Killed {
-		return KindOOM
+		return builder.KindOOM
 	}
-	return KindBuild
+	return builder.KindBuild
 }
 
 // signalMessage words a failure honestly: an OOM kill only with evidence,
@@ -727,7 +729,7 @@ func signalHint(ev *Evidence, h *hint) string {
 // 'dev' from output 'out'" (2.8, 2.26, 2.34: testdata/*/build-cycle.txt):
 // a build failure, not an evaluation error.
 var buildOtherRule = Rule{
-	Name: "build-other", Kind: KindBuild,
+	Name: "build-other", Kind: builder.KindBuild,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if len(l.errs) == 0 {
 			return Match{}, false
@@ -737,7 +739,7 @@ var buildOtherRule = Rule{
 			if b := reBuilding.FindStringSubmatch(l.lines[i]); b != nil {
 				what := errorText(l.lines, l.innermost())
 				if what == "" {
-					what = lastNonEmpty(l.lines)
+					what = LastNonEmpty(l.lines)
 				}
 				return Match{What: what, Drv: b[1]}, true
 			}
@@ -758,7 +760,7 @@ var buildOtherRule = Rule{
 // "at FILE:L:C:"; 2.13+ the same at the end of a "… while evaluating"
 // trace; testdata/*/eval-*.txt, builder/testdata/nix/*-eval-*.txt).
 var evalRule = Rule{
-	Name: "eval", Kind: KindEval,
+	Name: "eval", Kind: builder.KindEval,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		i := l.innermost()
 		if i < 0 {
@@ -766,7 +768,7 @@ var evalRule = Rule{
 		}
 		what := errorText(l.lines, i)
 		if what == "" {
-			what = "Nix reported an error without a text: " + lastNonEmpty(l.lines)
+			what = "Nix reported an error without a text: " + LastNonEmpty(l.lines)
 		}
 		return Match{What: what, Position: l.position(i)}, true
 	},

@@ -13,7 +13,7 @@ import (
 	"nixpass/builder"
 )
 
-// Builder runs one build; *builder.Builder is one.
+// Builder runs one build; *build.Builder is one.
 type Builder interface {
 	// Build builds p and returns its result, never nil.
 	Build(ctx context.Context, p builder.Project) *builder.Result
