@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -81,21 +80,6 @@ type run struct {
 	guestDir string
 	// marker is the running marker, nil without a Store.
 	marker *store.Lock
-}
-
-// scriptReport is what the script said on its "@nixpass" protocol lines.
-type scriptReport struct {
-	uptime    float64
-	storePath string
-	upToDate  bool
-	temp      string
-	copied    int64
-	signal    int
-	kmsg      []string
-	errCode   string
-	errMsg    string
-	// oom is the OOM evidence the script could read (oomevidence.go).
-	oom oomReport
 }
 
 // Build builds p and returns its result; it never returns nil. The result
@@ -280,103 +264,6 @@ func (b *Builder) storeGood(dir string) *store.GoodOutput {
 	return b.Store.IntactGood(dir)
 }
 
-func (r *run) runScript(ctx context.Context, token string, args []string) (int, error) {
-	stdout := &machine.LineWriter{Fn: r.protocolLine}
-	stderr := &machine.LineWriter{Fn: r.nixLine}
-	code, err := r.b.Machine.RunScript(ctx, token, args, stdout, stderr)
-	stdout.Flush()
-	stderr.Flush()
-	return code, err
-}
-
-func (r *run) resetReport() {
-	r.mu.Lock()
-	r.report = scriptReport{}
-	r.nixLog.Reset()
-	r.mu.Unlock()
-}
-
-// tempPrefix is how the script names its temporary image in the project
-// folder: "." + output + ".nixpass-tmp." + token.
-func tempPrefix(output string) string { return "." + output + ".nixpass-tmp." }
-
-// tempPath is the host path of the temporary image once the script has
-// reported it written, or "". The name is computed here, not read from
-// the report, so no output name (a newline in it, say) can make nixpass
-// rename another file.
-func (r *run) tempPath() string {
-	r.mu.Lock()
-	reported := r.report.temp != ""
-	r.mu.Unlock()
-	if !reported || r.token == "" {
-		return ""
-	}
-	return filepath.Join(r.p.Dir, tempPrefix(r.p.Output)+r.token)
-}
-
-// removeTemp removes this run's temporary image unless it was renamed
-// into place: reported or not, for a VM that died mid-copy never ran the
-// script's own clean-up.
-func (r *run) removeTemp() {
-	r.mu.Lock()
-	installed := r.installed
-	r.mu.Unlock()
-	if r.token != "" && !installed {
-		_ = os.Remove(filepath.Join(r.p.Dir, tempPrefix(r.p.Output)+r.token))
-	}
-}
-
-// removeStaleTemps removes temporary images an earlier build left behind
-// when its nixpass died between the copy and the rename. The builder lock
-// is held, so none of them belongs to a running build.
-func removeStaleTemps(dir, output string) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), tempPrefix(output)) && e.Type().IsRegular() {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
-// install checks the temporary image the script wrote and renames it over
-// the output on the host, where rename is atomic on every file system
-// nixpass supports; the builder never replaces the output itself.
-func (r *run) install(ctx context.Context) (docker.ImageMeta, error) {
-	tmp := r.tempPath()
-	if tmp == "" {
-		return docker.ImageMeta{}, &builder.Error{Kind: builder.KindBuild,
-			Message: "the build script reported success but no image file",
-			Hint:    "this is a nixpass bug: please report it with the log " + r.res.Log}
-	}
-	meta, err := docker.ReadImageMeta(tmp)
-	if err != nil {
-		r.mu.Lock()
-		what := "the build's output " + r.report.storePath
-		if r.phase == "streaming" {
-			what = "the stream of " + r.report.storePath
-		}
-		r.mu.Unlock()
-		return docker.ImageMeta{}, &builder.Error{Kind: builder.KindBuild, Err: err,
-			Message: fmt.Sprintf("%s is not a Docker image archive: %v", what, err),
-			Hint:    "point the project at a dockerTools image (buildImage, buildLayeredImage or streamLayeredImage); the last good image is untouched"}
-	}
-	if ctx.Err() != nil {
-		return docker.ImageMeta{}, r.interrupted(ctx, ctx.Err())
-	}
-	if err := os.Rename(tmp, r.res.Output); err != nil {
-		return docker.ImageMeta{}, &builder.Error{Kind: builder.KindBuild, Err: err,
-			Message: "put the image in place: " + err.Error(),
-			Hint:    "check that the project folder is writable; the last good image is untouched"}
-	}
-	r.mu.Lock()
-	r.installed = true
-	r.mu.Unlock()
-	return meta, nil
-}
-
 // interrupted classifies err as a timeout or a cancellation when ctx ended.
 func (r *run) interrupted(ctx context.Context, err error) error {
 	if ctx.Err() == nil {
@@ -410,133 +297,6 @@ func (r *run) lock(ctx context.Context) (*store.Lock, error) {
 		return nil, fmt.Errorf("lock builder: %w", err)
 	}
 	return l, nil
-}
-
-func (r *run) logLine(line string) {
-	if r.log != nil {
-		r.mu.Lock()
-		r.log.WriteString(line + "\n")
-		r.mu.Unlock()
-	}
-}
-
-// nixLine handles one line of Nix's log.
-func (r *run) nixLine(line string) {
-	r.logLine(line)
-	r.mu.Lock()
-	r.nixLog.WriteString(line)
-	r.nixLog.WriteByte('\n')
-	r.builtOn.line(line)
-	if r.nixLog.Len() > 2*maxLogKeepBytes {
-		// Keep the tail: the error is at the end of the log.
-		s := r.nixLog.String()
-		r.nixLog.Reset()
-		r.nixLog.WriteString(s[len(s)-maxLogKeepBytes:])
-	}
-	r.mu.Unlock()
-	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
-		r.setPhase("building")
-	}
-	r.b.emit(builder.BuildLog{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Line: cleanText(line)})
-}
-
-// protocolLine handles one "@nixpass" line of the script's stdout.
-func (r *run) protocolLine(line string) {
-	rest, ok := strings.CutPrefix(line, "@nixpass ")
-	if !ok {
-		r.logLine(line)
-		return
-	}
-	key, val, _ := strings.Cut(rest, " ")
-	r.mu.Lock()
-	rep := &r.report
-	switch key {
-	case "uptime":
-		rep.uptime, _ = strconv.ParseFloat(val, 64)
-	case "store-path":
-		rep.storePath = val
-	case "up-to-date":
-		rep.upToDate = true
-	case "temp":
-		rep.temp = val
-	case "copied":
-		rep.copied, _ = strconv.ParseInt(val, 10, 64)
-	case "signal":
-		rep.signal, _ = strconv.Atoi(val)
-	case "kmsg":
-		rep.kmsg = append(rep.kmsg, val)
-	case "error":
-		rep.errCode, rep.errMsg, _ = strings.Cut(val, " ")
-	case "oom-count", "mem-limit", "mem-total", "kmsg-read":
-		rep.oom.line(key, val)
-	}
-	r.mu.Unlock()
-	switch key {
-	case "phase":
-		r.setPhase(val)
-	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json":
-		r.logLine("# " + rest)
-	}
-}
-
-func (r *run) succeed(ctx context.Context) *store.GoodOutput {
-	res, rep := r.res, r.report
-	res.Status = builder.StatusSucceeded
-	res.Kind = builder.KindOK
-	res.StorePath = rep.storePath
-	res.UpToDate = rep.upToDate
-	r.mu.Lock()
-	res.BuiltOn = r.builtOn.machine()
-	nixLog := r.nixLog.String()
-	r.mu.Unlock()
-	fallback := fallbackWarning(nixLog, res.BuiltOn)
-	var meta docker.ImageMeta
-	var metaErr error
-	if rep.upToDate {
-		// The file is the one nixpass wrote (the script was told so only
-		// then): what it read from it then still holds, without reading a
-		// large image again.
-		if g := r.b.storeGood(r.p.Dir); g != nil && g.StorePath == rep.storePath && g.Platform != "" {
-			meta = docker.ImageMeta{Tag: g.Image, Platform: g.Platform}
-		} else {
-			meta, metaErr = docker.ReadImageMeta(res.Output)
-		}
-	} else {
-		m, err := r.install(ctx)
-		if err != nil {
-			res.Status = builder.StatusFailed
-			return r.fail(err)
-		}
-		meta = m
-	}
-	st, err := os.Stat(res.Output)
-	if err != nil {
-		// The script wrote it inside the builder; if the host cannot see it
-		// the mount is not what we think it is.
-		return r.fail(&builder.Error{Kind: builder.KindBuild, Err: err,
-			Message: fmt.Sprintf("the image was copied on the builder but %s is not visible here", res.Output),
-			Hint:    "check the builder's mount of the project folder: nixpass vm status"})
-	}
-	res.Bytes = st.Size()
-	res.Image, res.Platform = meta.Tag, meta.Platform
-	if metaErr != nil {
-		res.Warning = metaErr.Error()
-	}
-	r.platformWarning()
-	if res.UpToDate {
-		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
-	} else {
-		res.Message = fmt.Sprintf("built %s (%s)", filepath.Base(res.Output), builder.HumanBytes(res.Bytes))
-	}
-	if fallback != "" {
-		res.Warning = strings.TrimPrefix(res.Warning+"; "+fallback, "; ")
-	}
-	good := &store.GoodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image, Platform: res.Platform}
-	if r.p.DockerLoad {
-		r.setPhase("loading")
-		r.loadIntoDocker(ctx, good)
-	}
-	return good
 }
 
 func newToken() string {

@@ -1,20 +1,15 @@
 package vm
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"nixpass/builder"
@@ -65,9 +60,6 @@ var _ machine.Machine = (*Machine)(nil)
 
 // DefaultGuestScriptDir is the build script's home inside the VM.
 const DefaultGuestScriptDir = "/home/ubuntu/.cache/nixpass"
-
-//go:embed cloud-init.yaml
-var cloudInitTemplate string
 
 // Describe implements Machine.
 func (v *Machine) Describe() string { return fmt.Sprintf("the builder VM %q", v.Name) }
@@ -162,55 +154,6 @@ func (v *Machine) running(ctx context.Context, progress func(string)) (*multipas
 		case <-time.After(2 * time.Second):
 		}
 	}
-}
-
-// systemGuest are guest folders whose contents must never be shadowed by
-// a mount, not even in a subfolder.
-var systemGuest = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/nix", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/usr", "/var"}
-
-// sharedGuest are guest folders a project may live below but must not
-// replace.
-var sharedGuest = []string{"/", "/home", "/home/ubuntu", "/tmp", "/mnt", "/media", "/opt", "/srv"}
-
-// MountTarget is where dir appears inside the VM: the same path as on the
-// host, so Nix error positions point at the user's own files, unless that
-// path would shadow part of the guest system or cannot be written in a
-// mount spec ("NAME:TARGET").
-func MountTarget(dir string) string {
-	clean := filepath.ToSlash(filepath.Clean(dir))
-	ok := strings.HasPrefix(clean, "/") && !strings.ContainsAny(clean, "\n\r:")
-	for _, r := range systemGuest {
-		if clean == r || strings.HasPrefix(clean, r+"/") || strings.HasPrefix(r, clean+"/") {
-			ok = false
-		}
-	}
-	if slices.Contains(sharedGuest, clean) || strings.HasPrefix(DefaultGuestScriptDir, clean+"/") {
-		ok = false
-	}
-	if ok {
-		return clean
-	}
-	return path.Join("/home/ubuntu/nixpass-mounts", builder.SafeName(filepath.Base(dir))+"-"+builder.ProjectKey(dir)[:8])
-}
-
-func (v *Machine) mount(ctx context.Context, inst *multipass.Instance, dir string, progress func(string)) (string, error) {
-	if guest, ok := inst.MountFor(dir); ok {
-		return guest, nil
-	}
-	target := MountTarget(dir)
-	progress(fmt.Sprintf("mounting %s in the builder VM at %s", dir, target))
-	if err := v.Client.Mount(ctx, dir, v.Name, target); err != nil {
-		// Another nixpass may have mounted it meanwhile.
-		if again, ierr := v.Client.Info(ctx, v.Name); ierr == nil {
-			if guest, ok := again.MountFor(dir); ok {
-				return guest, nil
-			}
-		}
-		return "", &builder.Error{Kind: builder.KindUnavailable, Err: err,
-			Message: fmt.Sprintf("mount %s in the builder VM: %v", dir, err),
-			Hint:    multipass.MountReadHint}
-	}
-	return target, nil
 }
 
 // ensureScript checks Nix with the installed script, installing the
@@ -346,70 +289,6 @@ func (v *Machine) RunScript(ctx context.Context, token string, args []string, st
 	return machine.ScriptExit(res, err)
 }
 
-// Status implements Machine.
-func (v *Machine) Status(ctx context.Context) builder.BuilderStatus {
-	st := builder.BuilderStatus{Backend: "multipass", Name: v.Name}
-	inst, err := v.Client.Info(ctx, v.Name)
-	switch {
-	case errors.Is(err, multipass.ErrInstanceMissing):
-		st.State, st.Problem, st.Hint = builder.BuilderMissing, fmt.Sprintf("the builder VM %q does not exist", v.Name), "create it with: nixpass vm create"
-		return st
-	case err != nil:
-		st.State, st.Problem, st.Hint = builder.BuilderUnavailable, err.Error(), multipass.Hint(err)
-		return st
-	}
-	st.CPUs, st.Memory, st.Disk, st.DiskUsed, st.Release = inst.CPUs, inst.Memory.Total, inst.DiskTotal(), inst.DiskUsed(), inst.Release
-	switch inst.State {
-	case multipass.StateRunning:
-		st.State = builder.BuilderRunning
-		// A running VM whose Nix cannot use its store is not ready: the
-		// script's check makes a real round trip (only when the script is
-		// installed; Status changes nothing).
-		_, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"sh", v.scriptPath(), "check"}})
-		if be := machine.SetupProblem(ctx, err, v); be != nil {
-			st.State, st.Problem, st.Hint = builder.BuilderUnavailable, be.Message, be.Hint
-		}
-	case multipass.StateStopped:
-		st.State = builder.BuilderStopped
-	case multipass.StateSuspended:
-		st.State = builder.BuilderSuspended
-	case multipass.StateStarting, multipass.StateRestarting:
-		st.State = builder.BuilderStarting
-	case multipass.StateDeleted:
-		st.State, st.Problem, st.Hint = builder.BuilderDeleted, "the builder VM was deleted", shq.Join("multipass", "recover", v.Name)+", or multipass purge && nixpass vm create"
-	default:
-		st.State, st.Problem, st.Hint = builder.BuilderUnavailable, "the builder VM is "+string(inst.State), shq.Join("multipass", "restart", v.Name)
-	}
-	return st
-}
-
-// DiagnoseMachine implements machine.Describer: the VM's name and size,
-// as Multipass reports it (the configured size when it cannot).
-func (v *Machine) DiagnoseMachine(ctx context.Context) diagnose.Machine {
-	m := diagnose.Machine{VM: v.Name, Memory: v.Spec.Memory, CPUs: v.Spec.CPUs, Disk: v.Spec.Disk}
-	if v.Client == nil {
-		return m
-	}
-	if inst, err := v.Client.Info(ctx, v.Name); err == nil {
-		if inst.Memory.Total > 0 {
-			m.Memory = inst.Memory.Total
-		}
-		if inst.CPUs > 0 {
-			m.CPUs = inst.CPUs
-		}
-		if d := inst.DiskTotal(); d > 0 {
-			m.Disk = d
-		}
-	}
-	return m
-}
-
-// DiskHint implements machine.DiskAdvisor.
-func (v *Machine) DiskHint(ctx context.Context) string {
-	return fmt.Sprintf("collect garbage in the VM: %s — or grow its disk: %s (disks can only grow)",
-		shq.Join("multipass", "exec", v.Name, "--", "nix-collect-garbage", "-d"), shq.Join("nixpass", "vm", "resize", "--disk", nextDisk(v.Spec.Disk)))
-}
-
 // roundGiB, nextMemory and nextDisk are the diagnosis table's, so the
 // hints of a build and of the VM's own errors suggest the same sizes.
 var (
@@ -417,37 +296,3 @@ var (
 	nextMemory = diagnose.NextMemory
 	nextDisk   = diagnose.NextDisk
 )
-
-type cloudInitData struct {
-	SwapBytes      int64
-	MaxJobs, Cores int
-	// ScriptB64 is the build script, base64, for first-boot setup steps.
-	ScriptB64 string
-}
-
-// CloudInit renders the first-boot configuration for spec.
-func CloudInit(spec Spec) ([]byte, error) {
-	cpus := spec.CPUs
-	if cpus < 1 {
-		cpus = 1
-	}
-	// Memory, not CPU, is what kills builds in a small VM: one job per
-	// 4 GiB, each allowed to use every core.
-	jobs := int(spec.Memory / (4 << 30))
-	if jobs < 1 {
-		jobs = 1
-	}
-	if jobs > cpus {
-		jobs = cpus
-	}
-	t, err := template.New("cloud-init").Parse(cloudInitTemplate)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, cloudInitData{SwapBytes: spec.Swap, MaxJobs: jobs, Cores: cpus,
-		ScriptB64: base64.StdEncoding.EncodeToString(script.Body())}); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}

@@ -1,15 +1,68 @@
 package vm
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"nixpass/builder"
 	"nixpass/builder/machine"
+	"nixpass/builder/multipass"
 	"nixpass/builder/shq"
 )
+
+// systemGuest are guest folders whose contents must never be shadowed by
+// a mount, not even in a subfolder.
+var systemGuest = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/nix", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/usr", "/var"}
+
+// sharedGuest are guest folders a project may live below but must not
+// replace.
+var sharedGuest = []string{"/", "/home", "/home/ubuntu", "/tmp", "/mnt", "/media", "/opt", "/srv"}
+
+// MountTarget is where dir appears inside the VM: the same path as on the
+// host, so Nix error positions point at the user's own files, unless that
+// path would shadow part of the guest system or cannot be written in a
+// mount spec ("NAME:TARGET").
+func MountTarget(dir string) string {
+	clean := filepath.ToSlash(filepath.Clean(dir))
+	ok := strings.HasPrefix(clean, "/") && !strings.ContainsAny(clean, "\n\r:")
+	for _, r := range systemGuest {
+		if clean == r || strings.HasPrefix(clean, r+"/") || strings.HasPrefix(r, clean+"/") {
+			ok = false
+		}
+	}
+	if slices.Contains(sharedGuest, clean) || strings.HasPrefix(DefaultGuestScriptDir, clean+"/") {
+		ok = false
+	}
+	if ok {
+		return clean
+	}
+	return path.Join("/home/ubuntu/nixpass-mounts", builder.SafeName(filepath.Base(dir))+"-"+builder.ProjectKey(dir)[:8])
+}
+
+func (v *Machine) mount(ctx context.Context, inst *multipass.Instance, dir string, progress func(string)) (string, error) {
+	if guest, ok := inst.MountFor(dir); ok {
+		return guest, nil
+	}
+	target := MountTarget(dir)
+	progress(fmt.Sprintf("mounting %s in the builder VM at %s", dir, target))
+	if err := v.Client.Mount(ctx, dir, v.Name, target); err != nil {
+		// Another nixpass may have mounted it meanwhile.
+		if again, ierr := v.Client.Info(ctx, v.Name); ierr == nil {
+			if guest, ok := again.MountFor(dir); ok {
+				return guest, nil
+			}
+		}
+		return "", &builder.Error{Kind: builder.KindUnavailable, Err: err,
+			Message: fmt.Sprintf("mount %s in the builder VM: %v", dir, err),
+			Hint:    multipass.MountReadHint}
+	}
+	return target, nil
+}
 
 // MountAdvice implements machine.MountAdvisor.
 func (v *Machine) MountAdvice(missing string, p builder.Project) string {
