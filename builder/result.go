@@ -1,7 +1,12 @@
-// Package builder is the shared core of nixpass: it prepares a builder
-// machine (a Multipass VM, or the host itself), runs Nix image builds on it,
-// copies the image back, classifies every failure and records the outcome.
-// The tray app, the CLI and the login agent all drive it; it holds no UI.
+// Package builder holds the words every part of nixpass shares: the kinds
+// of a build's outcome with their exit codes (Kind), a build's Result and
+// classified Error, the events long work publishes on one Bus and the
+// Snapshot the menu is drawn from, and Project, the one build request. The
+// work itself is done by the packages that import it: build runs a build on a machine (machine,
+// machine/local, machine/vm), store keeps what happened, docker loads the
+// image, diagnose says why a build failed; core wires them to the config.
+//
+// It imports no other nixpass package: every other package may import it.
 package builder
 
 import (

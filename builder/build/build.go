@@ -1,3 +1,14 @@
+// Package build runs one build of a project on a machine.Machine: it takes
+// the builder lock, prepares the machine, runs the build script, follows its
+// protocol and Nix's log, puts the image in place atomically, classifies a
+// failure with the diagnosis table and the machine's optional advisors,
+// loads the image into Docker, and records the result in the store. It also
+// explains a log read from elsewhere (Explain) and checks a project's source
+// before a build (CheckSource).
+//
+// It may import builder (the root), machine, store, docker, diagnose,
+// script, runner and shq; never a concrete machine (machine/local,
+// machine/vm): core chooses the machine.
 package build
 
 import (

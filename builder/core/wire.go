@@ -1,5 +1,9 @@
 // Package core wires the builder, the scheduler and the watcher to a
 // configuration: what the CLI, the headless app and the tray all run.
+//
+// It is the only package that names a concrete machine (machine/local,
+// machine/vm) and reads config; it may import any builder/ package, and
+// only app imports it.
 package core
 
 import (

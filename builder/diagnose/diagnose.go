@@ -5,6 +5,8 @@
 // nix, what the kernel said about memory) and writes a message and a hint
 // for the operating system the user reads them on. It has no UI and runs
 // no commands.
+//
+// It may import builder (the root) and shq; machine and build import it.
 package diagnose
 
 import (

@@ -1,3 +1,8 @@
+// Package docker loads images into a Docker engine through its CLI
+// (docker.CLI), classifies docker's errors with a remedy for this OS, and
+// reads the tag and platform of an image archive (ReadImageMeta).
+//
+// It may import builder (the root), runner and shq.
 package docker
 
 import (

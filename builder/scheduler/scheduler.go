@@ -2,6 +2,8 @@
 // (the VM's memory is the constraint), first in first out across
 // projects, at most one pending build per project, and what a change
 // during a build does (queue one more, or cancel and restart).
+//
+// It may import builder (the root) only.
 package scheduler
 
 import (

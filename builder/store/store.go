@@ -1,3 +1,10 @@
+// Package store keeps build state on disk: each project's last result and
+// last good output, the history, the build logs, the markers of running
+// builds (and the sweep of builds whose nixpass was killed), the
+// warned-once markers, and the flock(2) locks that the builder lock, the
+// markers and the history use.
+//
+// It may import builder (the root), script and shq.
 package store
 
 import (

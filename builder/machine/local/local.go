@@ -1,3 +1,10 @@
+// Package local is the machine that builds with this host's own Nix
+// (local.Machine): what a Linux user wants, and what the end-to-end tests
+// drive. It checks that nix-daemon will honour the remote builders it
+// passes on Nix's command line.
+//
+// It may import builder (the root), machine, diagnose, runner, script and
+// shq; never build, store or docker.
 package local
 
 import (

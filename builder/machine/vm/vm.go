@@ -1,3 +1,11 @@
+// Package vm is the machine that builds in a Multipass VM (vm.Machine),
+// driven only through the multipass CLI: creating, starting, resizing and
+// deleting it, its first-boot cloud-init, mounting the project folders, the
+// build script inside it and its cancellation, emulation of the other Linux
+// system, and the remote builders' SSH keys and nix.conf in the VM.
+//
+// It may import builder (the root), machine, multipass, diagnose, runner,
+// script and shq; never build, store or docker.
 package vm
 
 import (
