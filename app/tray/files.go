@@ -48,7 +48,7 @@ func safeName(s string) string {
 // yet: comments only, so it means the defaults, and the user sees what
 // can be set.
 const configStarter = `# nixpass configuration. Every key is optional: a missing key keeps its
-# default. Uncomment what you want to change; README.md lists every key.
+# default. Uncomment what you want to change; docs/configuration.md lists every key.
 #
 # [builder]
 # backend = "multipass"   # "multipass" (a VM) or "local" (this machine's Nix)
