@@ -83,7 +83,7 @@ type run struct {
 	phase   string
 	started time.Time
 	// token names this run's script invocation, its temporary file and
-	// its running marker (see killed.go).
+	// its running marker (see store/killed.go).
 	token string
 	// installed is set once the temporary file is renamed into place.
 	installed bool

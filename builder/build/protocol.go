@@ -21,7 +21,7 @@ type scriptReport struct {
 	kmsg      []string
 	errCode   string
 	errMsg    string
-	// oom is the OOM evidence the script could read (oomevidence.go).
+	// oom is the OOM evidence the script could read (oom.go).
 	oom oomReport
 }
 

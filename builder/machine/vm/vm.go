@@ -52,7 +52,7 @@ type Machine struct {
 	// Nix; zero means 20 minutes.
 	LaunchTimeout time.Duration
 	// Remote is written into the VM's nix-daemon configuration
-	// (vmremote.go).
+	// (builders.go).
 	Remote machine.Remote
 	// GuestNixDir is the VM's Nix configuration folder; "" means
 	// DefaultGuestNixDir. Tests point it at a host folder.
