@@ -109,7 +109,7 @@ func TestVMBuildEndsWithItsSession(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(script.RunDir(), token+".pid")); err == nil {
 				t.Errorf("the pid file outlived the build:\n%s", out.String())
 			}
-			noTempsIn(t, p.Dir)
+			assertNoTemps(t, p.Dir)
 		})
 	}
 }
@@ -157,16 +157,6 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func noTempsIn(t *testing.T, dir string) {
-	t.Helper()
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if strings.Contains(e.Name(), "nixpass-tmp") {
-			t.Errorf("temporary file left behind: %s", e.Name())
-		}
-	}
 }
 
 // newToken names a test build the way build.Builder does.
