@@ -150,12 +150,3 @@ func TestDockerLoadTimeout(t *testing.T) {
 		t.Errorf("a hung docker held the load for %s", took)
 	}
 }
-
-func readTestFile(t *testing.T, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
