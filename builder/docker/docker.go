@@ -30,7 +30,7 @@ const DefaultLoadTimeout = 5 * time.Minute
 // errLoadTimeout is the cause of a load context that ran out of time.
 var errLoadTimeout = errors.New("docker load timed out")
 
-// Docker loads images into a Docker engine through its CLI, as the user
+// CLI loads images into a Docker engine through its CLI, as the user
 // would in a terminal: the CLI reads DOCKER_HOST, DOCKER_CONTEXT and its
 // own config from the environment nixpass passes through unchanged, so it
 // talks to the engine the user's `docker` talks to.

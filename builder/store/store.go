@@ -98,7 +98,7 @@ func (s *Store) IntactGood(dir string) *GoodOutput {
 	return rec.LastGood
 }
 
-// record saves res as the project's last result (and good, when set, as
+// Record saves res as the project's last result (and good, when set, as
 // its last good output) and appends res to the history.
 func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
 	rec, err := s.load(res.Project)

@@ -17,7 +17,7 @@ import (
 
 var _ machine.NixOptioner = (*Machine)(nil)
 
-// nixOptions implements machine.NixOptioner.
+// NixOptions implements machine.NixOptioner.
 func (l *Machine) NixOptions() []machine.Setting {
 	if l.skipRemote.Load() {
 		return nil
