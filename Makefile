@@ -80,21 +80,25 @@ unit: ## all Go tests with the race detector, real Nix end to end included
 
 # Fuzz targets as PACKAGE:TARGET; `go test -fuzz` takes one target at a
 # time. The seed corpus (f.Add and testdata/fuzz/) also runs in `unit`.
-FUZZ_TARGETS := ./builder/config:FuzzParse ./builder/config:FuzzEdit ./builder:FuzzProtocolLine ./builder:FuzzImageTag ./builder/diagnose:FuzzDiagnose
+# A target that does not exist fails (go test -list first): `go test -fuzz`
+# itself would pass, having fuzzed nothing.
+FUZZ_TARGETS := ./builder/config:FuzzParse ./builder/config:FuzzEdit ./builder/build:FuzzProtocolLine ./builder/docker:FuzzImageTag ./builder/diagnose:FuzzDiagnose
 FUZZTIME ?= 2m
 # CI fuzzes by count, about 20 s each here: Go 1.26's coordinator can fail
 # a duration-bounded run with "context deadline exceeded" at the deadline
 # on a loaded machine (golang/go#75804, fixed in Go 1.27).
-FUZZ_CI := ./builder/config:FuzzParse:400000x ./builder/config:FuzzEdit:16000x ./builder:FuzzProtocolLine:300000x \
-	./builder:FuzzImageTag:10000x ./builder/diagnose:FuzzDiagnose:250000x
+FUZZ_CI := ./builder/config:FuzzParse:400000x ./builder/config:FuzzEdit:16000x ./builder/build:FuzzProtocolLine:300000x \
+	./builder/docker:FuzzImageTag:10000x ./builder/diagnose:FuzzDiagnose:250000x
 
 fuzz: ## fuzz each target for FUZZTIME (default 2m)
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(GO) test -list "^$$fn$$" $$pkg | grep -qx "$$fn" || { echo "fuzz target $$fn not found in $$pkg" >&2; exit 1; }; \
 		echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; done
 
 fuzz-ci: ## fuzz each target for a fixed number of runs on top of the seed corpus (part of make test)
 	@set -e; for t in $(FUZZ_CI); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; n=$${rest##*:}; \
+		$(GO) test -list "^$$fn$$" $$pkg | grep -qx "$$fn" || { echo "fuzz target $$fn not found in $$pkg" >&2; exit 1; }; \
 		echo "fuzz $$fn ($$pkg): $$n runs"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $$n $$pkg; done
 

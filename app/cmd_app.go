@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"nixpass/app/notify"
-	"nixpass/app/tray"
 	"strings"
 	"sync"
 	"time"
+
+	"nixpass/app/notify"
+	"nixpass/app/tray"
 
 	"nixpass/builder"
 	"nixpass/builder/clean"

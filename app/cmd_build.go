@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"nixpass/builder/core"
 	"os"
 	"strings"
 	"sync"
+
+	"nixpass/builder/build"
+	"nixpass/builder/core"
 
 	"nixpass/builder"
 	"nixpass/builder/clean"
@@ -36,7 +38,7 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 		p = &np
 	}
 	req := core.Request(*p)
-	if err := builder.CheckSource(req); err != nil {
+	if err := build.CheckSource(req); err != nil {
 		return c.fail(err)
 	}
 	pr := newProgress(c.stderr)

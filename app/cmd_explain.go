@@ -7,7 +7,8 @@ import (
 	"os"
 
 	"nixpass/builder"
-	"nixpass/builder/diagnose"
+	"nixpass/builder/build"
+	"nixpass/builder/machine"
 )
 
 // cmdExplain diagnoses a Nix log from FILE or standard input exactly as
@@ -32,17 +33,17 @@ func cmdExplain(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.usageError(fs, "read the log: "+err.Error())
 	}
-	var m builder.Machine
+	var m machine.Machine
 	if e, err := c.load(); err == nil {
 		m = e.Machine
 	}
-	d := builder.Explain(ctx, m, string(b))
-	kind := builder.Kind(d.Kind)
+	d := build.Explain(ctx, m, string(b))
+	kind := d.Kind
 	if *asJSON {
 		c.printJSON(d)
 		return kind.ExitCode()
 	}
-	if d.Kind == diagnose.KindOK {
+	if d.Kind == builder.KindOK {
 		fmt.Fprintln(c.stdout, "✓ "+d.Message)
 		return 0
 	}

@@ -211,7 +211,7 @@ func TestDockerEngineDown(t *testing.T) {
 func TestDockerConfigCommandAndTimeout(t *testing.T) {
 	needNix(t)
 	w := newWorld(t)
-	fake, err := filepath.Abs(filepath.Join("..", "builder", "testdata", "fake-docker", "docker"))
+	fake, err := filepath.Abs(filepath.Join("..", "builder", "docker", "testdata", "fake-docker", "docker"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,18 @@
-// Package builder is the shared core of nixpass: it prepares a builder
-// machine (a Multipass VM, or the host itself), runs Nix image builds on it,
-// copies the image back, classifies every failure and records the outcome.
-// The tray app, the CLI and the login agent all drive it; it holds no UI.
+// Package builder holds the words every part of nixpass shares: the kinds
+// of a build's outcome with their exit codes (Kind), a build's Result and
+// classified Error, the events long work publishes on one Bus and the
+// Snapshot the menu is drawn from, and Project, the one build request. The
+// work itself is done by the packages that import it: build runs a build on a machine (machine,
+// machine/local, machine/vm), store keeps what happened, docker loads the
+// image, diagnose says why a build failed; core wires them to the config.
+//
+// It imports no other nixpass package: every other package may import it.
 package builder
 
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -97,6 +103,10 @@ func (k Kind) Title() string {
 	return string(k)
 }
 
+// BuiltLocal is Result.BuiltOn for an image built on the build machine
+// itself (the VM, or this host with the local backend).
+const BuiltLocal = "local"
+
 // Status values of a Result.
 const (
 	StatusSucceeded = "succeeded"
@@ -181,4 +191,14 @@ func KindOf(err error) Kind {
 		return be.Kind
 	}
 	return KindBuild
+}
+
+// BuilderHost shortens a builder URI for menus: "ssh-ng://me@bigbox"
+// becomes "me@bigbox".
+func BuilderHost(uri string) string {
+	if _, rest, ok := strings.Cut(uri, "://"); ok {
+		uri = rest
+	}
+	host, _, _ := strings.Cut(uri, "?")
+	return host
 }

@@ -1,6 +1,9 @@
 // Package notify decides which events deserve a desktop notification and
 // sends them: at most one per build outcome, a repeated identical failure
 // only once, builder problems once per episode.
+//
+// It may import builder (the root) and assets; nothing under builder/
+// imports app.
 package notify
 
 import (

@@ -1,6 +1,9 @@
 // Package tray is nixpass's menu-bar presentation: a pure function from a
 // state snapshot to a menu model (table-tested), and a thin adapter that
 // shows the model with fyne.io/systray.
+//
+// It may import builder (the root), config, runner, shq, tools and
+// assets; nothing under builder/ imports app.
 package tray
 
 import (

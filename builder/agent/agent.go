@@ -4,6 +4,8 @@
 // loading and querying them goes through github.com/kardianos/service,
 // which receives the rendered text as its template option: it contains no
 // template actions, so it is written exactly as tested.
+//
+// It may import runner; nothing under builder/ but core and app imports it.
 package agent
 
 import (

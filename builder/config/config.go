@@ -6,6 +6,8 @@
 // text of the file rather than re-encoding it, so comments and layout the
 // user wrote survive, and they replace the file atomically under a lock,
 // so neither a crash nor a second nixpass process can tear it.
+//
+// It imports no other nixpass package (line 1 of docs/architecture.md).
 package config
 
 import (

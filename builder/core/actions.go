@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"nixpass/builder/agent"
 	"time"
+
+	"nixpass/builder/agent"
 
 	"nixpass/builder"
 	"nixpass/builder/config"

@@ -1,5 +1,9 @@
 // Package core wires the builder, the scheduler and the watcher to a
 // configuration: what the CLI, the headless app and the tray all run.
+//
+// It is the only package that names a concrete machine (machine/local,
+// machine/vm) and reads config; it may import any builder/ package, and
+// only app imports it.
 package core
 
 import (
@@ -10,8 +14,14 @@ import (
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/build"
 	"nixpass/builder/config"
+	"nixpass/builder/docker"
+	"nixpass/builder/machine"
+	"nixpass/builder/machine/local"
+	"nixpass/builder/machine/vm"
 	"nixpass/builder/multipass"
+	"nixpass/builder/store"
 )
 
 // Env is a loaded configuration with the core parts built from it.
@@ -19,11 +29,11 @@ type Env struct {
 	// Path is the config file.
 	Path     string
 	Config   *config.Config
-	Store    *builder.Store
-	Machine  builder.Machine
+	Store    *store.Store
+	Machine  machine.Machine
 	StateDir string
 	// VM is the Multipass machine, nil with the local backend.
-	VM *builder.VM
+	VM *vm.Machine
 	// Notices are what loading found for the user's log: config warnings
 	// (config.Config.Warnings) and the folders and files it made private
 	// (config.Tighten).
@@ -44,21 +54,21 @@ func Load(path string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find log folder: %w", err)
 	}
-	remote := builder.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
+	remote := machine.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
 		Substituters: cfg.Builder.Substituters, TrustedPublicKeys: cfg.Builder.TrustedPublicKeys}
-	e := &Env{Path: path, Config: cfg, Store: &builder.Store{StateDir: state, LogDir: logs}, StateDir: state}
+	e := &Env{Path: path, Config: cfg, Store: &store.Store{StateDir: state, LogDir: logs}, StateDir: state}
 	e.Notices = append(e.Notices, privateNotices(state, logs, path)...)
 	for _, w := range cfg.Warnings() {
 		e.Notices = append(e.Notices, "warning: "+w)
 	}
 	switch cfg.Builder.Backend {
 	case "local":
-		e.Machine = &builder.Local{ScriptDir: filepath.Join(state, "bin"), Remote: remote}
+		e.Machine = &local.Machine{ScriptDir: filepath.Join(state, "bin"), Remote: remote}
 	default:
-		e.VM = &builder.VM{
+		e.VM = &vm.Machine{
 			Client: &multipass.Client{Bin: cfg.Builder.Multipass},
 			Name:   cfg.VM.Name,
-			Spec: builder.VMSpec{CPUs: cfg.VM.CPUs, Memory: cfg.VM.Memory.Bytes(), Disk: cfg.VM.Disk.Bytes(),
+			Spec: vm.Spec{CPUs: cfg.VM.CPUs, Memory: cfg.VM.Memory.Bytes(), Disk: cfg.VM.Disk.Bytes(),
 				Swap: cfg.VM.Swap.Bytes(), Image: cfg.VM.Image},
 			AutoCreate: cfg.VM.AutoCreate,
 			// Tests point this at a host folder the fake multipass shares.
@@ -80,13 +90,13 @@ func (e *Env) OwnPaths() []string {
 }
 
 // Builder returns a Builder for the configured machine.
-func (e *Env) Builder(emit func(builder.Event)) *builder.Builder {
-	return &builder.Builder{
+func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
+	return &build.Builder{
 		Machine:  e.Machine,
 		Store:    e.Store,
 		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
 		Timeout:  e.Config.Builder.Timeout.D(),
-		Docker:   &builder.Docker{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
+		Docker:   &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
 		Emit:     emit,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
@@ -106,7 +116,7 @@ func deployPlatform(backend string) string {
 	if v, ok := os.LookupEnv("NIXPASS_DEPLOY_PLATFORM"); ok {
 		return v
 	}
-	return builder.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
+	return build.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
 }
 
 // privateNotices makes nixpass's folders private once (config.Tighten)

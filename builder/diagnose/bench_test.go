@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"nixpass/builder"
 )
 
 // BenchmarkDiagnoseBigLog: a 2 MiB build log (the most nixpass keeps)
@@ -17,7 +19,7 @@ func BenchmarkDiagnoseBigLog(b *testing.B) {
 	log := strings.Repeat(line, (2<<20)/len(line)) + string(tail)
 	b.SetBytes(int64(len(log)))
 	for b.Loop() {
-		if d := Diagnose(log, Evidence{}); d.Kind != KindBuild {
+		if d := Diagnose(log, Evidence{}); d.Kind != builder.KindBuild {
 			b.Fatalf("kind %s", d.Kind)
 		}
 	}

@@ -5,31 +5,18 @@
 // nix, what the kernel said about memory) and writes a message and a hint
 // for the operating system the user reads them on. It has no UI and runs
 // no commands.
+//
+// It may import builder (the root) and shq; machine and build import it.
 package diagnose
 
 import (
 	"strings"
-)
 
-// Kind is the class of a diagnosis. The values are the ones of
-// builder.Kind; they are part of nixpass's interface (JSON, exit codes).
-type Kind string
-
-// The kinds a diagnosis can have.
-const (
-	KindOK          Kind = "ok"
-	KindConfig      Kind = "config"
-	KindEval        Kind = "eval"
-	KindBuild       Kind = "build"
-	KindOOM         Kind = "oom"
-	KindDiskFull    Kind = "disk_full"
-	KindUnavailable Kind = "unavailable"
-	KindNetwork     Kind = "network"
-	KindPlatform    Kind = "platform"
+	"nixpass/builder"
 )
 
 // Kinds lists every kind Diagnose can return.
-var Kinds = []Kind{KindOK, KindConfig, KindEval, KindBuild, KindOOM, KindDiskFull, KindUnavailable, KindNetwork, KindPlatform}
+var Kinds = []builder.Kind{builder.KindOK, builder.KindConfig, builder.KindEval, builder.KindBuild, builder.KindOOM, builder.KindDiskFull, builder.KindUnavailable, builder.KindNetwork, builder.KindPlatform}
 
 // OOM is what the builder machine's kernel said about memory during the
 // build, as the build script read it.
@@ -43,6 +30,13 @@ type OOM struct {
 	Source string
 	// Line is the kernel's line about the kill, when there is one.
 	Line string
+	// Limit is the memory, in bytes, the build could use: the limit of the
+	// memory cgroup it was killed in when that is lower than RAM,
+	// otherwise RAM; 0 when unknown.
+	Limit int64
+	// LimitCgroup is the cgroup folder whose limit Limit is, or "" when
+	// Limit is the machine's RAM.
+	LimitCgroup string
 }
 
 // Machine describes the builder the log comes from.
@@ -63,29 +57,6 @@ type Machine struct {
 	Disk int64
 }
 
-// Project is what was built, so that hints can show commands.
-type Project struct {
-	// Dir is the project folder (absolute, as the user sees it).
-	Dir string
-	// File is the Nix file relative to Dir, when Flake is empty.
-	File string
-	// Attr is the attribute of File (-A).
-	Attr string
-	// Flake is the flake reference, e.g. ".#image".
-	Flake string
-	// Args are --arg/--argstr triples.
-	Args []string
-	// System is the Nix system the project asks to be built for (its
-	// system setting); empty means the builder's own.
-	System string
-	// GuestDir is Dir as the builder sees it (paths in Nix's log are the
-	// builder's); empty means the same as Dir.
-	GuestDir string
-	// Contains reports whether the project's Nix files contain text, so a
-	// hint can quote a hash in the form the files use; nil means unknown.
-	Contains func(text string) bool
-}
-
 // Evidence is everything besides Nix's log that a diagnosis weighs.
 type Evidence struct {
 	// Signal is the signal that killed nix or the builder according to
@@ -100,14 +71,21 @@ type Evidence struct {
 	HostOS string
 	// User is the user name for hints such as usermod; empty means "$USER".
 	User string
-	// Project is what was built; zero for a log read by `nixpass explain`.
-	Project Project
+	// Project is what was built, so that hints can show commands; zero
+	// for a log read by `nixpass explain`.
+	Project builder.Project
+	// GuestDir is Project.Dir as the builder sees it (paths in Nix's log
+	// are the builder's); empty means the same as Project.Dir.
+	GuestDir string
+	// Contains reports whether the project's Nix files contain text, so a
+	// hint can quote a hash in the form the files use; nil means unknown.
+	Contains func(text string) bool
 }
 
 // Diagnosis is the verdict on one log.
 type Diagnosis struct {
-	// Kind is KindOK when the log shows no failure.
-	Kind Kind `json:"kind"`
+	// builder.Kind is builder.KindOK when the log shows no failure.
+	Kind builder.Kind `json:"kind"`
 	// Message says what happened; its first line stands alone.
 	Message string `json:"message"`
 	// Hint says what to do next.
@@ -130,7 +108,7 @@ type Diagnosis struct {
 }
 
 // Diagnose runs the table over log and ev and returns the first rule's
-// verdict. A log without any error gives KindOK unless ev shows a signal.
+// verdict. A log without any error gives builder.KindOK unless ev shows a signal.
 func Diagnose(log string, ev Evidence) Diagnosis {
 	if ev.HostOS == "" {
 		ev.HostOS = hostOS
@@ -151,7 +129,7 @@ func Diagnose(log string, ev Evidence) Diagnosis {
 		d.Commands, d.argvs = h.cmds, h.argvs
 		return d
 	}
-	return Diagnosis{Kind: KindOK, Message: "the log shows no failure"}
+	return Diagnosis{Kind: builder.KindOK, Message: "the log shows no failure"}
 }
 
 // drvName turns /nix/store/<hash>-name.drv into name.

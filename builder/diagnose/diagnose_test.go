@@ -3,8 +3,11 @@ package diagnose
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"nixpass/builder"
 )
 
 var versions = []string{"2.8", "2.26", "2.34"}
@@ -23,41 +26,41 @@ func TestRealTexts(t *testing.T) {
 	tests := []struct {
 		file     string
 		ev       Evidence
-		kind     Kind
+		kind     builder.Kind
 		rule     string
 		message  []string
 		hint     []string
 		drv      bool
 		position string
 	}{
-		{"eval-undefined", vmEvidence(), KindEval, "eval", []string{"undefined variable 'pkgz'", "eval-undefined.nix:1:18"}, []string{"fix the expression at", "eval-undefined.nix:1:18"}, false, "eval-undefined.nix:1:18"},
-		{"flake-eval-undefined", Evidence{Project: Project{Dir: "/p", Flake: ".#image"}}, KindEval, "eval", []string{"undefined variable 'pkgz'"}, []string{"nix flake check"}, false, "eval-undefined.nix:1:18"},
-		{"build-exit", vmEvidence(), KindBuild, "builder-failed", []string{"builder for failing failed with exit code 3", "fatal: something broke"}, []string{"log"}, true, ""},
-		{"build-signal9", vmEvidence(), KindBuild, "builder-failed", []string{"killed", "signal 9", "the kernel log could not be read"}, []string{"if memory is short", "4 GiB", "nixpass vm resize --memory 8G", "cores = 2"}, true, ""},
-		{"build-cycle", withDir(vmEvidence(), "/Users/ana/proj"), KindBuild, "build-other", []string{"the build failed on the builder VM", "cycle detected"}, []string{"nixpass logs /Users/ana/proj"}, true, ""},
-		{"hash-mismatch-sri", vmEvidence(), KindBuild, "hash-mismatch", []string{"vendor-deps", "got sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="}, []string{`"sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
-		{"hash-mismatch-base32", withContains(vmEvidence(), "0000000000000000000000000000000000000000000000000000"), KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`"00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq"`}, true, ""},
-		{"hash-mismatch-sri", withContains(vmEvidence(), "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`with "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
-		{"missing-outside", withDir(vmEvidence(), "/Users/ana/proj"), KindEval, "missing-file", []string{"/shared/lib.nix does not exist"}, []string{"only mounted folders", "--mount", "/shared"}, false, "missing-outside.nix:1:1"},
-		{"no-default", vmEvidence(), KindConfig, "no-nix-file", []string{"no default.nix", "nobody/default.nix"}, []string{"--file"}, false, ""},
-		{"network-fetchtarball", vmEvidence(), KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid", "resolve host"}, []string{"multipass exec nixpass -- curl -sI https://cache.nixos.org", "VPN", "proxy", "the Mac"}, false, ""},
-		{"network-fetchurl", vmEvidence(), KindNetwork, "network", []string{"app-1.0.tar.gz from nixpass-unresolvable.invalid", "building app-1.0.tar.gz"}, []string{"no working network"}, true, ""},
-		{"network-fetchurl", localEvidence(), KindNetwork, "network", []string{"this machine could not download"}, []string{"this machine's network", "curl -sI"}, true, ""},
-		{"network-flake-input", vmEvidence(), KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/dep.tar.gz"}, []string{"no working network"}, false, ""},
-		{"network-refused", vmEvidence(), KindNetwork, "network", []string{"could not download http://127.0.0.1:1/src/app-1.0.tar.gz from 127.0.0.1:1", "connect to server"}, []string{"no working network", "VPN"}, false, ""},
-		{"network-http404", vmEvidence(), KindNetwork, "network", []string{"no-such-file.tar.gz", "HTTP error 404"}, []string{"the URL is wrong or gone"}, false, ""},
-		{"platform-system", vmEvidence(), KindPlatform, "platform", []string{"arm-image is for aarch64-linux", "builds for x86_64-linux"}, []string{"--system aarch64-linux", "emulation"}, true, ""},
-		{"platform-kvm", vmEvidence(), KindPlatform, "platform", []string{"needs the system feature kvm", "benchmark, big-parallel"}, []string{"runAsRoot needs KVM", "fakeRootCommands", "enableFakechroot"}, true, ""},
-		{"disk-full", vmEvidence(), KindDiskFull, "disk-full", []string{"ran out of disk space", "No space left on device"}, []string{"multipass exec nixpass -- nix-collect-garbage -d", "nixpass vm resize --disk 60G", "untouched"}, false, ""},
-		{"disk-full", localEvidence(), KindDiskFull, "disk-full", []string{"this machine ran out of disk space"}, []string{"nix-collect-garbage -d"}, false, ""},
-		{"setup-nixbld-missing", vmEvidence(), KindUnavailable, "setup-build-users", []string{"Nix is not set up", "build-users-group"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
-		{"setup-nixbld-missing", localEvidence(), KindUnavailable, "setup-build-users", []string{"Nix is not set up on this machine"}, []string{"sudo apt-get install nix-setup-systemd"}, false, ""},
-		{"setup-socket-missing", localEvidence(), KindUnavailable, "setup-daemon-socket", []string{"nix-daemon is not running", "no-such-dir/socket"}, []string{"sudo systemctl start nix-daemon", "nix-setup-systemd"}, false, ""},
-		{"setup-socket-refused", localEvidence(), KindUnavailable, "setup-daemon-socket", []string{"nix-daemon is not running", "Connection refused"}, []string{"sudo systemctl start nix-daemon"}, false, ""},
-		{"setup-socket-denied", localEvidence(), KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"sudo usermod -aG nix-users ana", "log out and in again"}, false, ""},
-		{"setup-socket-denied", vmEvidence(), KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
-		{"setup-store-readonly", localEvidence(), KindUnavailable, "setup-store-permission", []string{"not writable", "/nix/var/nix/"}, []string{"nix-setup-systemd", "nix-users"}, false, ""},
-		{"flake-untracked", withDir(vmEvidence(), "/Users/ana/flake"), KindEval, "flake-untracked", []string{"untracked.nix is not in the flake", "git tracks"}, []string{"git -C /", "flake add untracked.nix"}, false, "image.nix:1:1"},
+		{"eval-undefined", vmEvidence(), builder.KindEval, "eval", []string{"undefined variable 'pkgz'", "eval-undefined.nix:1:18"}, []string{"fix the expression at", "eval-undefined.nix:1:18"}, false, "eval-undefined.nix:1:18"},
+		{"flake-eval-undefined", Evidence{Project: builder.Project{Dir: "/p", Flake: ".#image"}}, builder.KindEval, "eval", []string{"undefined variable 'pkgz'"}, []string{"nix flake check"}, false, "eval-undefined.nix:1:18"},
+		{"build-exit", vmEvidence(), builder.KindBuild, "builder-failed", []string{"builder for failing failed with exit code 3", "fatal: something broke"}, []string{"log"}, true, ""},
+		{"build-signal9", vmEvidence(), builder.KindBuild, "builder-failed", []string{"killed", "signal 9", "the kernel log could not be read"}, []string{"if memory is short", "4 GiB", "nixpass vm resize --memory 8G", "cores = 2"}, true, ""},
+		{"build-cycle", withDir(vmEvidence(), "/Users/ana/proj"), builder.KindBuild, "build-other", []string{"the build failed on the builder VM", "cycle detected"}, []string{"nixpass logs /Users/ana/proj"}, true, ""},
+		{"hash-mismatch-sri", vmEvidence(), builder.KindBuild, "hash-mismatch", []string{"vendor-deps", "got sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="}, []string{`"sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
+		{"hash-mismatch-base32", withContains(vmEvidence(), "0000000000000000000000000000000000000000000000000000"), builder.KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`"00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq"`}, true, ""},
+		{"hash-mismatch-sri", withContains(vmEvidence(), "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), builder.KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`with "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
+		{"missing-outside", withDir(vmEvidence(), "/Users/ana/proj"), builder.KindEval, "missing-file", []string{"/shared/lib.nix does not exist"}, []string{"only mounted folders", "--mount", "/shared"}, false, "missing-outside.nix:1:1"},
+		{"no-default", vmEvidence(), builder.KindConfig, "no-nix-file", []string{"no default.nix", "nobody/default.nix"}, []string{"--file"}, false, ""},
+		{"network-fetchtarball", vmEvidence(), builder.KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid", "resolve host"}, []string{"multipass exec nixpass -- curl -sI https://cache.nixos.org", "VPN", "proxy", "the Mac"}, false, ""},
+		{"network-fetchurl", vmEvidence(), builder.KindNetwork, "network", []string{"app-1.0.tar.gz from nixpass-unresolvable.invalid", "building app-1.0.tar.gz"}, []string{"no working network"}, true, ""},
+		{"network-fetchurl", localEvidence(), builder.KindNetwork, "network", []string{"this machine could not download"}, []string{"this machine's network", "curl -sI"}, true, ""},
+		{"network-flake-input", vmEvidence(), builder.KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/dep.tar.gz"}, []string{"no working network"}, false, ""},
+		{"network-refused", vmEvidence(), builder.KindNetwork, "network", []string{"could not download http://127.0.0.1:1/src/app-1.0.tar.gz from 127.0.0.1:1", "connect to server"}, []string{"no working network", "VPN"}, false, ""},
+		{"network-http404", vmEvidence(), builder.KindNetwork, "network", []string{"no-such-file.tar.gz", "HTTP error 404"}, []string{"the URL is wrong or gone"}, false, ""},
+		{"platform-system", vmEvidence(), builder.KindPlatform, "platform", []string{"arm-image is for aarch64-linux", "builds for x86_64-linux"}, []string{"--system aarch64-linux", "emulation"}, true, ""},
+		{"platform-kvm", vmEvidence(), builder.KindPlatform, "platform", []string{"needs the system feature kvm", "benchmark, big-parallel"}, []string{"runAsRoot needs KVM", "fakeRootCommands", "enableFakechroot"}, true, ""},
+		{"disk-full", vmEvidence(), builder.KindDiskFull, "disk-full", []string{"ran out of disk space", "No space left on device"}, []string{"multipass exec nixpass -- nix-collect-garbage -d", "nixpass vm resize --disk 60G", "untouched"}, false, ""},
+		{"disk-full", localEvidence(), builder.KindDiskFull, "disk-full", []string{"this machine ran out of disk space"}, []string{"nix-collect-garbage -d"}, false, ""},
+		{"setup-nixbld-missing", vmEvidence(), builder.KindUnavailable, "setup-build-users", []string{"Nix is not set up", "build-users-group"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
+		{"setup-nixbld-missing", localEvidence(), builder.KindUnavailable, "setup-build-users", []string{"Nix is not set up on this machine"}, []string{"sudo apt-get install nix-setup-systemd"}, false, ""},
+		{"setup-socket-missing", localEvidence(), builder.KindUnavailable, "setup-daemon-socket", []string{"nix-daemon is not running", "no-such-dir/socket"}, []string{"sudo systemctl start nix-daemon", "nix-setup-systemd"}, false, ""},
+		{"setup-socket-refused", localEvidence(), builder.KindUnavailable, "setup-daemon-socket", []string{"nix-daemon is not running", "Connection refused"}, []string{"sudo systemctl start nix-daemon"}, false, ""},
+		{"setup-socket-denied", localEvidence(), builder.KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"sudo usermod -aG nix-users ana", "log out and in again"}, false, ""},
+		{"setup-socket-denied", vmEvidence(), builder.KindUnavailable, "setup-daemon-socket", []string{"denies access"}, []string{"nixpass vm delete --yes && nixpass vm create"}, false, ""},
+		{"setup-store-readonly", localEvidence(), builder.KindUnavailable, "setup-store-permission", []string{"not writable", "/nix/var/nix/"}, []string{"nix-setup-systemd", "nix-users"}, false, ""},
+		{"flake-untracked", withDir(vmEvidence(), "/Users/ana/flake"), builder.KindEval, "flake-untracked", []string{"untracked.nix is not in the flake", "git tracks"}, []string{"git -C /", "flake add untracked.nix"}, false, "image.nix:1:1"},
 	}
 	for _, v := range versions {
 		for _, tt := range tests {
@@ -104,7 +107,7 @@ func withDir(ev Evidence, dir string) Evidence {
 }
 
 func withContains(ev Evidence, text string) Evidence {
-	ev.Project.Contains = func(s string) bool { return s == text }
+	ev.Contains = func(s string) bool { return s == text }
 	return ev
 }
 
@@ -116,11 +119,11 @@ func TestUntrackedRepoPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := vmEvidence()
-	ev.Project = Project{Dir: "/Users/ana/src/app", GuestDir: "/tmp/nixpass-capture/flake", Flake: ".#default"}
+	ev.Project, ev.GuestDir = builder.Project{Dir: "/Users/ana/src/app", Flake: ".#default"}, "/tmp/nixpass-capture/flake"
 	if d := Diagnose(string(b), ev); !strings.Contains(d.Hint, "git -C /Users/ana/src/app add untracked.nix") {
 		t.Errorf("hint %q", d.Hint)
 	}
-	ev.Project = Project{}
+	ev.Project, ev.GuestDir = builder.Project{}, ""
 	if d := Diagnose(string(b), ev); !strings.Contains(d.Hint, "git -C /tmp/nixpass-capture/flake add untracked.nix") {
 		t.Errorf("hint without a project %q", d.Hint)
 	}
@@ -129,7 +132,7 @@ func TestUntrackedRepoPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev.Project = Project{Dir: "/Users/ana/src/app", Flake: ".#default"}
+	ev.Project = builder.Project{Dir: "/Users/ana/src/app", Flake: ".#default"}
 	if d := Diagnose(string(b), ev); !strings.Contains(d.Hint, "git -C /Users/ana/src/app add untracked.nix") {
 		t.Errorf("2.26 hint %q", d.Hint)
 	}
@@ -144,7 +147,7 @@ func TestSocketDeniedOnDebian(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := Diagnose(string(b), localEvidence())
-		if d.Kind != KindUnavailable || !strings.Contains(d.Message, "/nix/var/nix/daemon-socket/socket denies access") ||
+		if d.Kind != builder.KindUnavailable || !strings.Contains(d.Message, "/nix/var/nix/daemon-socket/socket denies access") ||
 			!strings.Contains(d.Hint, "sudo usermod -aG nix-users ana") {
 			t.Errorf("%s: %s %q / %q", f, d.Kind, d.Message, d.Hint)
 		}
@@ -159,7 +162,7 @@ func TestFetchGitOn28(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := Diagnose(string(b), vmEvidence())
-	if d.Kind != KindNetwork || !strings.Contains(d.Message, "http://nixpass-unresolvable.invalid/repo.git/") || !strings.Contains(d.Message, "Could not resolve host") {
+	if d.Kind != builder.KindNetwork || !strings.Contains(d.Message, "http://nixpass-unresolvable.invalid/repo.git/") || !strings.Contains(d.Message, "Could not resolve host") {
 		t.Errorf("fetchGit: %s %q", d.Kind, d.Message)
 	}
 }
@@ -177,16 +180,16 @@ func TestSignalWording(t *testing.T) {
 		name    string
 		log     string
 		ev      Evidence
-		kind    Kind
+		kind    builder.Kind
 		message []string
 		not     []string
 		hint    []string
 	}{
-		{"unreadable", string(b), local(OOM{}), KindBuild, []string{"signal 9", "the kernel log could not be read"}, []string{"recorded no OOM kill"}, []string{"if memory is short", "memory limit, limited to 512 MiB", "8 GiB of RAM", "cores = 1"}},
-		{"readable none", string(b), local(OOM{Readable: true, Source: "/proc/vmstat oom_kill"}), KindBuild, []string{"/proc/vmstat oom_kill recorded no OOM kill"}, []string{"could not be read"}, []string{"if memory is short"}},
-		{"killed vm", string(b), vm(OOM{Readable: true, Killed: true, Source: "memory.events", Line: "Memory cgroup out of memory: Killed process 2315 (busybox)"}), KindOOM, []string{"ran out of memory", "Killed process 2315"}, nil, []string{"4 GiB", "nixpass vm resize --memory 8G", "cores = 2"}},
-		{"killed counter only", string(b), local(OOM{Readable: true, Killed: true, Source: "/proc/vmstat oom_kill"}), KindOOM, []string{"ran out of memory", "(/proc/vmstat oom_kill)"}, nil, []string{"512 MiB"}},
-		{"nix itself killed, no log", "", local(OOM{}), KindBuild, []string{"nix was killed by signal 9; the kernel log could not be read"}, nil, []string{"if memory is short"}},
+		{"unreadable", string(b), local(OOM{}), builder.KindBuild, []string{"signal 9", "the kernel log could not be read"}, []string{"recorded no OOM kill"}, []string{"if memory is short", "memory limit, limited to 512 MiB", "8 GiB of RAM", "cores = 1"}},
+		{"readable none", string(b), local(OOM{Readable: true, Source: "/proc/vmstat oom_kill"}), builder.KindBuild, []string{"/proc/vmstat oom_kill recorded no OOM kill"}, []string{"could not be read"}, []string{"if memory is short"}},
+		{"killed vm", string(b), vm(OOM{Readable: true, Killed: true, Source: "memory.events", Line: "Memory cgroup out of memory: Killed process 2315 (busybox)"}), builder.KindOOM, []string{"ran out of memory", "Killed process 2315"}, nil, []string{"4 GiB", "nixpass vm resize --memory 8G", "cores = 2"}},
+		{"killed counter only", string(b), local(OOM{Readable: true, Killed: true, Source: "/proc/vmstat oom_kill"}), builder.KindOOM, []string{"ran out of memory", "(/proc/vmstat oom_kill)"}, nil, []string{"512 MiB"}},
+		{"nix itself killed, no log", "", local(OOM{}), builder.KindBuild, []string{"nix was killed by signal 9; the kernel log could not be read"}, nil, []string{"if memory is short"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,12 +221,12 @@ func TestSignalWording(t *testing.T) {
 
 // TestOldTexts keeps the texts of builder/testdata/nix working.
 func TestOldTexts(t *testing.T) {
-	for file, want := range map[string]Kind{
-		"2.8-eval-type.txt": KindEval, "2.8-eval-undefined.txt": KindEval, "2.8-eval-attr.txt": KindEval,
-		"2.18-eval-trace.txt": KindEval, "2.28-eval-attr.txt": KindEval,
-		"2.8-build-exit.txt": KindBuild, "2.8-build-signal9.txt": KindBuild, "2.18-build-exit.txt": KindBuild,
-		"2.18-build-signal9.txt": KindBuild, "2.28-build-exit.txt": KindBuild, "2.28-build-signal9.txt": KindBuild,
-		"2.8-disk-full.txt": KindDiskFull, "2.18-disk-full-store.txt": KindDiskFull,
+	for file, want := range map[string]builder.Kind{
+		"2.8-eval-type.txt": builder.KindEval, "2.8-eval-undefined.txt": builder.KindEval, "2.8-eval-attr.txt": builder.KindEval,
+		"2.18-eval-trace.txt": builder.KindEval, "2.28-eval-attr.txt": builder.KindEval,
+		"2.8-build-exit.txt": builder.KindBuild, "2.8-build-signal9.txt": builder.KindBuild, "2.18-build-exit.txt": builder.KindBuild,
+		"2.18-build-signal9.txt": builder.KindBuild, "2.28-build-exit.txt": builder.KindBuild, "2.28-build-signal9.txt": builder.KindBuild,
+		"2.8-disk-full.txt": builder.KindDiskFull, "2.18-disk-full-store.txt": builder.KindDiskFull,
 	} {
 		b, err := os.ReadFile(filepath.Join("..", "testdata", "nix", file))
 		if err != nil {
@@ -233,7 +236,7 @@ func TestOldTexts(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", file, d.Kind, d.Message, want)
 		}
 	}
-	if d := Diagnose("these 2 derivations will be built:\n", Evidence{}); d.Kind != KindOK {
+	if d := Diagnose("these 2 derivations will be built:\n", Evidence{}); d.Kind != builder.KindOK {
 		t.Errorf("a log without an error: %s", d.Kind)
 	}
 }
@@ -256,13 +259,13 @@ func TestHostOSHints(t *testing.T) {
 // same text about another file is a missing import.
 func TestNoNixFile(t *testing.T) {
 	const log = "error: getting status of '/p/default.nix': No such file or directory\n"
-	if d := Diagnose(log, Evidence{Project: Project{Dir: "/p", File: "default.nix"}}); d.Kind != KindConfig {
+	if d := Diagnose(log, Evidence{Project: builder.Project{Dir: "/p", File: "default.nix"}}); d.Kind != builder.KindConfig {
 		t.Errorf("project's own file: %s %q", d.Kind, d.Message)
 	}
-	if d := Diagnose(log, Evidence{Project: Project{Dir: "/p", File: "image.nix"}}); d.Kind != KindEval {
+	if d := Diagnose(log, Evidence{Project: builder.Project{Dir: "/p", File: "image.nix"}}); d.Kind != builder.KindEval {
 		t.Errorf("another file: %s %q", d.Kind, d.Message)
 	}
-	if d := Diagnose(log, Evidence{}); d.Kind != KindEval {
+	if d := Diagnose(log, Evidence{}); d.Kind != builder.KindEval {
 		t.Errorf("no project: %s %q", d.Kind, d.Message)
 	}
 }
@@ -271,8 +274,35 @@ func TestNoNixFile(t *testing.T) {
 // GiB as Multipass sizes are.
 func TestHumanGiB(t *testing.T) {
 	for n, want := range map[int64]string{200 << 20: "200 MiB", 8 << 30: "8 GiB", 1536 << 20: "1.5 GiB"} {
-		if got := humanGiB(n); got != want {
-			t.Errorf("humanGiB(%d) = %q, want %q", n, got, want)
+		if got := builder.HumanGiB(n); got != want {
+			t.Errorf("builder.HumanGiB(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestDiagnoseKinds: every kind the table can return is a builder kind
+// with its own exit code and title.
+func TestDiagnoseKinds(t *testing.T) {
+	known := []builder.Kind{builder.KindOK, builder.KindConfig, builder.KindEval, builder.KindBuild, builder.KindOOM, builder.KindDiskFull, builder.KindUnavailable, builder.KindNetwork, builder.KindPlatform}
+	for _, k := range Kinds {
+		if !slices.Contains(known, builder.Kind(k)) || builder.Kind(k).Title() == string(k) {
+			t.Errorf("diagnose kind %q is not a builder kind with a title", k)
+		}
+	}
+}
+
+func TestMissingPathInNixWordings(t *testing.T) {
+	tests := map[string]string{
+		// Nix 2.8 (this host), import and readFile.
+		"error: getting status of '/src/mono/lib/image.nix': No such file or directory": "/src/mono/lib/image.nix",
+		"error: opening file '/src/mono/nolib/x': No such file or directory":            "/src/mono/nolib/x",
+		// Nix 2.26 and 2.34 (the CI roots), under "… while calling the 'import' builtin".
+		"error:\n       … while calling the 'import' builtin\n         at /src/mono/app/default.nix:1:1:\n\n       error: path '/src/mono/lib/image.nix' does not exist": "/src/mono/lib/image.nix",
+		"error: undefined variable 'x'": "",
+	}
+	for log, want := range tests {
+		if got := Diagnose(log, Evidence{}).Missing; got != want {
+			t.Errorf("the missing file of %q = %q, want %q", log, got, want)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"nixpass/builder"
 )
 
 // FuzzDiagnose: any log, with or without a signal and OOM evidence, gives
@@ -23,7 +25,7 @@ func FuzzDiagnose(f *testing.F) {
 	f.Fuzz(func(t *testing.T, log string, signal int, killed bool) {
 		for _, ev := range []Evidence{
 			{Signal: signal, OOM: OOM{Readable: killed, Killed: killed}},
-			{Signal: signal, HostOS: "darwin", Machine: Machine{VM: "nixpass"}, Project: Project{Dir: "/p", Flake: ".#x"}},
+			{Signal: signal, HostOS: "darwin", Machine: Machine{VM: "nixpass"}, Project: builder.Project{Dir: "/p", Flake: ".#x"}},
 		} {
 			d := Diagnose(log, ev)
 			if !slices.Contains(Kinds, d.Kind) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"nixpass/builder"
 	"nixpass/builder/shq"
 )
 
@@ -66,18 +67,6 @@ func (ev *Evidence) recreateVM(h *hint) string {
 		h.and([]string{"nixpass", "vm", "delete", "--yes"}, []string{"nixpass", "vm", "create"})
 }
 
-// humanGiB formats a memory size in GiB, the unit Multipass sizes use.
-func humanGiB(n int64) string {
-	g := float64(n) / (1 << 30)
-	if g == float64(int64(g)) {
-		return fmt.Sprintf("%d GiB", int64(g))
-	}
-	if g < 1 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%.1f GiB", g)
-}
-
 // RoundGiB rounds a guest-reported memory total (a little under the
 // configured size) to whole GiB.
 func RoundGiB(n int64) int64 {
@@ -116,7 +105,7 @@ func (ev *Evidence) memoryHint(h *hint) string {
 	if ev.vm() {
 		have := "the builder VM's memory"
 		if m.Memory > 0 {
-			have = "the builder VM has " + humanGiB(RoundGiB(m.Memory)) + " of memory"
+			have = "the builder VM has " + builder.HumanGiB(RoundGiB(m.Memory)) + " of memory"
 		}
 		return fmt.Sprintf("%s: give it more with: %s — or %s", have,
 			h.cmd("nixpass", "vm", "resize", "--memory", NextMemory(m.Memory)), ev.fewerJobs())
@@ -124,18 +113,18 @@ func (ev *Evidence) memoryHint(h *hint) string {
 	if m.MemLimit > 0 && (m.Memory == 0 || m.MemLimit < m.Memory) {
 		ram := ""
 		if m.Memory > 0 {
-			ram = " (this machine has " + humanGiB(m.Memory) + " of RAM)"
+			ram = " (this machine has " + builder.HumanGiB(m.Memory) + " of RAM)"
 		}
 		where := "under a memory limit,"
 		if m.MemLimitCgroup != "" {
 			where = "in the memory cgroup " + m.MemLimitCgroup + ","
 		}
 		return fmt.Sprintf("the build ran %s limited to %s%s: raise that limit (memory.max, memory.limit_in_bytes, or MemoryMax= of the service it runs under), or %s",
-			where, humanGiB(m.MemLimit), ram, ev.fewerJobs())
+			where, builder.HumanGiB(m.MemLimit), ram, ev.fewerJobs())
 	}
 	have := ""
 	if m.Memory > 0 {
-		have = "this machine has " + humanGiB(m.Memory) + " of RAM: "
+		have = "this machine has " + builder.HumanGiB(m.Memory) + " of RAM: "
 	}
 	return have + "close memory-hungry programs, or " + ev.fewerJobs()
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"nixpass/builder"
 )
 
 // stubs are the commands hints may show; each stub only logs its argv.
@@ -34,11 +36,11 @@ func TestHintCommandsRun(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	project := Project{Dir: dir, File: "default.nix", Attr: evil, Args: []string{"--argstr", "tag", evil}}
+	project := builder.Project{Dir: dir, File: "default.nix", Attr: evil, Args: []string{"--argstr", "tag", evil}}
 	evs := []Evidence{
 		{HostOS: "darwin", User: evil, Machine: Machine{VM: evil, Memory: 4 << 30, CPUs: 4, Disk: 40 << 30}, Project: project},
 		{HostOS: "linux", User: evil, Machine: Machine{Memory: 8 << 30, CPUs: 2}, Project: project},
-		{HostOS: "linux", User: evil, Project: Project{Dir: dir, Flake: ".#" + evil}},
+		{HostOS: "linux", User: evil, Project: builder.Project{Dir: dir, Flake: ".#" + evil}},
 	}
 	files, _ := filepath.Glob("testdata/*/*.txt")
 	old, _ := filepath.Glob("../testdata/nix/*.txt")

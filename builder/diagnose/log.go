@@ -166,7 +166,9 @@ func lastN(s []string, n int) []string {
 	return s
 }
 
-func lastNonEmpty(lines []string) string {
+// LastNonEmpty is the last line of lines that is not blank, trimmed;
+// "" when there is none.
+func LastNonEmpty(lines []string) string {
 	for i := len(lines) - 1; i >= 0; i-- {
 		if t := strings.TrimSpace(lines[i]); t != "" {
 			return t

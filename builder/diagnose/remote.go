@@ -3,6 +3,8 @@ package diagnose
 import (
 	"regexp"
 	"strings"
+
+	"nixpass/builder"
 )
 
 // reCannotBuildOn is Nix's line for a remote builder it could not use, the
@@ -43,10 +45,10 @@ type RemoteAttempt struct {
 // Nix 2.8 and 2.26 exit 1, 2.34 exits 100. A build that failed for another
 // reason while a builder was down (Nix built it locally, and it failed)
 // is not this failure: the rule applies only when Nix's last word is
-// that no build could start. Kind unavailable: the builder, not the
+// that no build could start. builder.Kind unavailable: the builder, not the
 // expression, is what to fix.
 var remoteBuilderRule = Rule{
-	Name: "remote-builder", Kind: KindUnavailable,
+	Name: "remote-builder", Kind: builder.KindUnavailable,
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		text := strings.Join(l.lines, "\n")
 		lower := strings.ToLower(text)

@@ -2,6 +2,8 @@
 // following the contract in shared/multipass-cli.md: typed decoding of its
 // JSON, and its exit codes and messages classified into sentinel errors
 // that carry a remedy (see Hint).
+//
+// It may import runner, shq and tools; machine/vm and core import it.
 package multipass
 
 import (

@@ -2,6 +2,8 @@
 // argv handling, output capture, error wrapping and cancellation, so every
 // caller (the Multipass driver, the local Nix backend, docker load) behaves
 // the same way when a user presses Cancel.
+//
+// It may import tools only.
 package runner
 
 import (

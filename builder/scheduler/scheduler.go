@@ -2,6 +2,8 @@
 // (the VM's memory is the constraint), first in first out across
 // projects, at most one pending build per project, and what a change
 // during a build does (queue one more, or cancel and restart).
+//
+// It may import builder (the root) only.
 package scheduler
 
 import (
@@ -13,7 +15,7 @@ import (
 	"nixpass/builder"
 )
 
-// Builder runs one build; *builder.Builder is one.
+// Builder runs one build; *build.Builder is one.
 type Builder interface {
 	// Build builds p and returns its result, never nil.
 	Build(ctx context.Context, p builder.Project) *builder.Result

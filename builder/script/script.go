@@ -1,6 +1,8 @@
 // Package script embeds nixpass-build.sh, the one script nixpass runs on a
 // builder machine, and names the installed copy after its content so that a
 // changed script is reinstalled and an unchanged one never is.
+//
+// It imports no other nixpass package.
 package script
 
 import (

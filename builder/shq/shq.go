@@ -1,6 +1,8 @@
 // Package shq quotes arguments for a POSIX shell, so that every command a
 // hint shows can be pasted into a terminal and runs exactly that command,
 // whatever the paths and attributes in it contain.
+//
+// It imports no other nixpass package.
 package shq
 
 import "strings"

@@ -8,6 +8,8 @@
 // PATH=/usr/bin:/bin:/usr/sbin:/sbin, while Multipass's installer links
 // its CLI into /usr/local/bin and Homebrew, Docker Desktop and OrbStack
 // use folders of their own.
+//
+// It imports no other nixpass package.
 package tools
 
 import (

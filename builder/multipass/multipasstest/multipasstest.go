@@ -6,6 +6,8 @@
 // whole Multipass build path with real tools. Its environment variables
 // (state, argv log, failure injection) are listed as the Env constants
 // and in the fake's package comment.
+//
+// Only tests import it; it imports no nixpass package.
 package multipasstest
 
 import (

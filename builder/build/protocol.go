@@ -1,0 +1,111 @@
+package build
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"nixpass/builder"
+	"nixpass/builder/machine"
+	"nixpass/builder/redact"
+)
+
+// scriptReport is what the script said on its "@nixpass" protocol lines.
+type scriptReport struct {
+	uptime    float64
+	storePath string
+	upToDate  bool
+	temp      string
+	copied    int64
+	signal    int
+	kmsg      []string
+	errCode   string
+	errMsg    string
+	// oom is the OOM evidence the script could read (oom.go).
+	oom oomReport
+}
+
+func (r *run) runScript(ctx context.Context, token string, args []string) (int, error) {
+	stdout := &machine.LineWriter{Fn: r.protocolLine}
+	stderr := &machine.LineWriter{Fn: r.nixLine}
+	code, err := r.b.Machine.RunScript(ctx, token, args, stdout, stderr)
+	stdout.Flush()
+	stderr.Flush()
+	return code, err
+}
+
+func (r *run) resetReport() {
+	r.mu.Lock()
+	r.report = scriptReport{}
+	r.nixLog.Reset()
+	r.mu.Unlock()
+}
+
+func (r *run) logLine(line string) {
+	if r.log != nil {
+		r.mu.Lock()
+		r.log.WriteString(redact.URLs(line) + "\n")
+		r.mu.Unlock()
+	}
+}
+
+// nixLine handles one line of Nix's log.
+func (r *run) nixLine(line string) {
+	line = redact.URLs(line)
+	r.logLine(line)
+	r.mu.Lock()
+	r.nixLog.WriteString(line)
+	r.nixLog.WriteByte('\n')
+	r.builtOn.line(line)
+	if r.nixLog.Len() > 2*maxLogKeepBytes {
+		// Keep the tail: the error is at the end of the log.
+		s := r.nixLog.String()
+		r.nixLog.Reset()
+		r.nixLog.WriteString(s[len(s)-maxLogKeepBytes:])
+	}
+	r.mu.Unlock()
+	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
+		r.setPhase("building")
+	}
+	r.b.emit(builder.BuildLog{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Line: cleanText(line)})
+}
+
+// protocolLine handles one "@nixpass" line of the script's stdout.
+func (r *run) protocolLine(line string) {
+	rest, ok := strings.CutPrefix(line, "@nixpass ")
+	if !ok {
+		r.logLine(line)
+		return
+	}
+	key, val, _ := strings.Cut(rest, " ")
+	r.mu.Lock()
+	rep := &r.report
+	switch key {
+	case "uptime":
+		rep.uptime, _ = strconv.ParseFloat(val, 64)
+	case "store-path":
+		rep.storePath = val
+	case "up-to-date":
+		rep.upToDate = true
+	case "temp":
+		rep.temp = val
+	case "copied":
+		rep.copied, _ = strconv.ParseInt(val, 10, 64)
+	case "signal":
+		rep.signal, _ = strconv.Atoi(val)
+	case "kmsg":
+		rep.kmsg = append(rep.kmsg, val)
+	case "error":
+		rep.errCode, rep.errMsg, _ = strings.Cut(val, " ")
+	case "oom-count", "mem-limit", "mem-total", "kmsg-read":
+		rep.oom.line(key, val)
+	}
+	r.mu.Unlock()
+	switch key {
+	case "phase":
+		r.setPhase(val)
+	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json":
+		r.logLine("# " + rest)
+	}
+}
