@@ -33,6 +33,9 @@ type Project struct {
 	// Mounts are more host folders (absolute) the build reads, such as a
 	// monorepo's shared library: the VM mounts them at their own paths.
 	Mounts []string
+	// MaxJobs and Cores are Nix's max-jobs and cores for the first
+	// attempt; 0 leaves Nix's own.
+	MaxJobs, Cores int
 }
 
 // ProjectKey is a short stable name for the project folder dir, for file

@@ -27,7 +27,6 @@ import (
 	"nixpass/builder/docker"
 	"nixpass/builder/machine"
 	"nixpass/builder/runner"
-	"nixpass/builder/script"
 	"nixpass/builder/shq"
 	"nixpass/builder/store"
 )
@@ -59,6 +58,12 @@ type Builder struct {
 	// project without a system whose image is for another platform gets
 	// a warning, once, saying how to build for this one.
 	DeployPlatform string
+	// NoOOMRetry is [builder] oom_retry = false: a build killed for lack
+	// of memory is not rebuilt with fewer jobs.
+	NoOOMRetry bool
+	// RemoteOnly is [builder] max_jobs = 0: builds run on remote builders
+	// only, so there are no local jobs to halve.
+	RemoteOnly bool
 }
 
 // ErrTimeout is the cause of a build context that ran out of time.
@@ -91,6 +96,8 @@ type run struct {
 	guestDir string
 	// marker is the running marker, nil without a Store.
 	marker *store.Lock
+	// failedDrv is the derivation the last classified failure names.
+	failedDrv string
 }
 
 // Build builds p and returns its result; it never returns nil. The result
@@ -242,28 +249,7 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	// nixpass did not rename into place is removed.
 	defer r.removeTemp()
 
-	code, runErr := r.runScript(ctx, token, args)
-	if code == script.ExitNoEmulation && runErr == nil && ctx.Err() == nil {
-		if es, ok := b.Machine.(machine.EmulationSetup); ok {
-			r.setPhase("preparing")
-			if err := es.SetupEmulation(ctx, p.System, progress); err != nil {
-				return r.fail(r.interrupted(ctx, err))
-			}
-			r.resetReport()
-			code, runErr = r.runScript(ctx, token, args)
-		}
-	}
-
-	if ctx.Err() != nil {
-		return r.fail(r.interrupted(ctx, ctx.Err()))
-	}
-	if runErr != nil {
-		return r.fail(runErr)
-	}
-	if code != 0 {
-		return r.fail(r.classify(ctx, code))
-	}
-	return r.succeed(ctx)
+	return r.attempts(ctx, args, progress)
 }
 
 func (b *Builder) storeGood(dir string) *store.GoodOutput {

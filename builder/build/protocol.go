@@ -13,18 +13,24 @@ import (
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
 type scriptReport struct {
-	uptime    float64
 	storePath string
 	upToDate  bool
 	temp      string
 	copied    int64
 	signal    int
-	kmsg      []string
 	errCode   string
 	errMsg    string
 	// oom is the OOM evidence the script could read (oom.go).
 	oom oomReport
+	// nixJobs are Nix's effective max-jobs and cores, read after a
+	// failure (zero: not read).
+	nixJobs jobs
 }
+
+// oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
+// to the build log, so that `nixpass explain` applies the same rule.
+var oomKeys = map[string]bool{"oom-count": true, "mem-limit": true, "mem-total": true, "kmsg-read": true, "kmsg": true,
+	"uptime": true, "uptime-end": true, "cgroup": true, "build-uids": true, "user-uid": true, "pool": true}
 
 func (r *run) runScript(ctx context.Context, token string, args []string) (int, error) {
 	stdout := &machine.LineWriter{Fn: r.protocolLine}
@@ -82,8 +88,6 @@ func (r *run) protocolLine(line string) {
 	r.mu.Lock()
 	rep := &r.report
 	switch key {
-	case "uptime":
-		rep.uptime, _ = strconv.ParseFloat(val, 64)
 	case "store-path":
 		rep.storePath = val
 	case "up-to-date":
@@ -94,18 +98,28 @@ func (r *run) protocolLine(line string) {
 		rep.copied, _ = strconv.ParseInt(val, 10, 64)
 	case "signal":
 		rep.signal, _ = strconv.Atoi(val)
-	case "kmsg":
-		rep.kmsg = append(rep.kmsg, val)
 	case "error":
 		rep.errCode, rep.errMsg, _ = strings.Cut(val, " ")
-	case "oom-count", "mem-limit", "mem-total", "kmsg-read":
+	case "nix-jobs":
+		j, c, _ := strings.Cut(val, " ")
+		rep.nixJobs.MaxJobs, _ = strconv.Atoi(j)
+		rep.nixJobs.Cores, _ = strconv.Atoi(c)
+	}
+	if oomKeys[key] {
 		rep.oom.line(key, val)
 	}
 	r.mu.Unlock()
 	switch key {
 	case "phase":
 		r.setPhase(val)
-	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json":
+	case "kmsg":
+		// Only the kills the OOM rule weighs for this build go to the
+		// log, after the build (logKernel): never the machine's history.
+	case "error", "store-path", "nix-json", "signal", "nix-jobs":
 		r.logLine("# " + rest)
+	default:
+		if oomKeys[key] {
+			r.logLine("# " + rest)
+		}
 	}
 }

@@ -22,7 +22,8 @@ const projectsHelp = `# One [[project]] table per project folder. Keys: path (ab
 # file written into path, default "result.tar.gz"); watch (rebuild on
 # changes, default true); docker_load (docker load each image, default
 # false); system ("x86_64-linux" or "aarch64-linux", default the
-# builder's own); mounts (more folders the build reads, e.g. ["../lib"]).
+# builder's own); mounts (more folders the build reads, e.g. ["../lib"]);
+# max_jobs and cores (Nix's, at least 1; left out: Nix's own).
 `
 
 // referenceKey is one key Render writes, with the comment above it.
@@ -62,6 +63,10 @@ var reference = []struct {
 					return "0  # left out: Nix's default"
 				}
 				return strconv.Itoa(*c.Builder.MaxJobs)
+			}},
+		{"oom_retry", "Rebuild at once with half the jobs and cores (down to 1 and 1) when the kernel killed a build for lack of memory.",
+			func(c *Config) string {
+				return strconv.FormatBool(c.Builder.OOMRetry == nil || *c.Builder.OOMRetry)
 			}},
 		{"substituters", "Binary caches, replacing Nix's list; left out: Nix's own.",
 			func(c *Config) string {
@@ -180,6 +185,12 @@ func renderProject(p Project) string {
 	kv("system", p.System)
 	if len(p.Mounts) > 0 {
 		b.WriteString("mounts = " + quoteList(p.Mounts, "") + "\n")
+	}
+	if p.MaxJobs != nil {
+		fmt.Fprintf(&b, "max_jobs = %d\n", *p.MaxJobs)
+	}
+	if p.Cores != nil {
+		fmt.Fprintf(&b, "cores = %d\n", *p.Cores)
 	}
 	return b.String()
 }

@@ -104,6 +104,14 @@ func signalMessage(who string, m Match, ev *Evidence) string {
 		} else if ev.OOM.Source != "" {
 			s += " (" + ev.OOM.Source + ")"
 		}
+	case m.Signal == 9 && ev.OOM.Possible:
+		s = who + " was killed by signal 9, possibly out of memory: " + ev.OOM.Line
+		if ev.OOM.Source != "" {
+			s += " (" + ev.OOM.Source + ")"
+		}
+		s += "; nixpass cannot tell it was this build's memory, so it does not retry"
+	case m.Signal == 9 && ev.OOM.Unattributed:
+		s = who + " was killed by signal 9; this log's kernel lines could not be attributed to the build (it was written by an older nixpass, without the build's time window and memory cgroup), so whether memory ran out is unknown"
 	case m.Signal == 9 && ev.OOM.Readable:
 		src := ev.OOM.Source
 		if src == "" {
