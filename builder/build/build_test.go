@@ -92,6 +92,16 @@ func TestScriptOutcomes(t *testing.T) {
 			stdout: "@nixpass uptime 10\n@nixpass cgroup self /sys/fs/cgroup/u\n@nixpass user-uid 1000\n@nixpass uptime-end 12\n@nixpass signal 9\n@nixpass kmsg-read sudo dmesg\n" +
 				"@nixpass kmsg [ 11.0] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/u,task_memcg=/u,task=nix-build,pid=7,uid=1000\n" +
 				"@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, builder.KindOOM, "the kernel killed nix-build (Memory cgroup out of memory: Killed process 7 (nix-build) in memory cgroup /u, uid 1000)", "memory"},
+		{"exit code 137: a command in the builder OOM-killed", scriptMachine{
+			stdout: "@nixpass uptime 100.5\n@nixpass cgroup daemon /sys/fs/cgroup/memory/d\n@nixpass build-uids 999\n@nixpass user-uid 1000\n@nixpass uptime-end 102\n@nixpass kmsg-read sudo dmesg\n" +
+				"@nixpass kmsg [  101.2] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/d,task_memcg=/d,task=awk,pid=42,uid=999\n" +
+				"@nixpass kmsg [  101.2] Memory cgroup out of memory: Killed process 42 (awk) total-vm:1kB\n",
+			stderr: "error: builder for '" + drv + "' failed with exit code 137;\n", exit: 100}, builder.KindOOM,
+			"a process of the builder for app (exit code 137) ran out of memory: the kernel killed awk (Memory cgroup out of memory: Killed process 42 (awk) in memory cgroup /d, uid 999)", "jobs"},
+		{"exit code 137 without an OOM kill", scriptMachine{
+			stdout: "@nixpass uptime 100.5\n@nixpass cgroup daemon /sys/fs/cgroup/memory/d\n@nixpass uptime-end 102\n@nixpass kmsg-read sudo dmesg\n",
+			stderr: "error: Cannot build '" + drv + "'.\n       Reason: builder failed with exit code 137.\n", exit: 1}, builder.KindBuild,
+			"a process of the builder for app (exit code 137) was killed by signal 9, but the kernel log (sudo dmesg) recorded no OOM kill", "if memory is short"},
 		{"signal 9, an old kernel's kill without its cgroup", scriptMachine{
 			stdout: "@nixpass uptime 10\n@nixpass uptime-end 12\n@nixpass signal 9\n@nixpass kmsg-read dmesg\n@nixpass kmsg [ 11.0] Out of memory: Killed process 7 (nix-build)\n", exit: 137},
 			builder.KindBuild, "nix was killed by signal 9, possibly out of memory: Out of memory: Killed process 7 (nix-build)", "if memory is short"},

@@ -26,6 +26,12 @@ var builderFailedRule = Rule{
 			if m[4] != "" {
 				fmt.Sscan(m[4], &out.Signal)
 			}
+			if m[3] == "137" {
+				// The builder's shell reports a command killed by
+				// SIGKILL as status 128+9: an OOM kill of a process
+				// inside the builder, when the kernel's evidence says so.
+				out.Signal, out.Reason = 9, "exit code 137"
+			}
 			at = i
 		} else if m, i := l.find(reCannotBuild); m != nil {
 			text := errorText(l.lines, i)
@@ -36,6 +42,9 @@ var builderFailedRule = Rule{
 			out = Match{Drv: m[1], What: "failed " + r[1]}
 			if r[3] != "" {
 				fmt.Sscan(r[3], &out.Signal)
+			}
+			if r[2] == "137" {
+				out.Signal, out.Reason = 9, "exit code 137"
 			}
 			at = i
 		} else if m, i := l.find(reNoOutput); m != nil {
@@ -93,6 +102,11 @@ func signalKind(m Match, ev *Evidence) builder.Kind {
 // "could not be read" when there was none to read.
 func signalMessage(who string, m Match, ev *Evidence) string {
 	var s string
+	if m.Reason == "exit code 137" {
+		// Not the builder itself: a command it ran, which its shell
+		// reported with status 137.
+		who = "a process of " + who + " (exit code 137)"
+	}
 	switch {
 	case m.Signal == 9 && ev.OOM.Killed:
 		s = who + " ran out of memory: the kernel killed it"
