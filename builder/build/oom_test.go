@@ -61,6 +61,8 @@ func TestOOMEvidence(t *testing.T) {
 			diagnose.OOM{Readable: true, Killed: true, Source: "dmesg", Line: killB}},
 		{"killed in neither: no OOM kill of this build", root + twoAtOnce + "cgroup self " + v1 + "/oomcap-C",
 			diagnose.OOM{Readable: true}},
+		{"killed in neither, the machine's counter rose with the others' kills", root + twoAtOnce + "cgroup self " + v1 + "/oomcap-C\noom-count before 4 /proc/vmstat\noom-count after 6 /proc/vmstat",
+			diagnose.OOM{Readable: true}},
 		{"the parent cgroup holds both: its kills are in it", root + twoAtOnce + "cgroup self " + v1,
 			diagnose.OOM{Readable: true, Killed: true, Source: "dmesg", Line: killB}},
 		{"the kills came before the window", root + "uptime 4800\nuptime-end 4900\ncgroup self " + a,
