@@ -144,9 +144,9 @@ func TestOOMVerdictTwoBuildsThroughOneDaemon(t *testing.T) {
 		}
 	}
 	marker := fmt.Sprint(800000 + rand.IntN(99999))
-	slow := w2.project("slow", imageNix("e2e-two-slow-"+marker, `"$bb" sleep 20 `+marker+` || "$bb" sleep 20`))
+	slow := w2.project("slow", imageNix("e2e-two-slow-"+marker, `"$bb" sh -c "$bb sleep 20; : `+marker+`"`))
 	waitSlow := startBuild(t, w2, slow)
-	pidOf(t, "sleep 20 "+marker)
+	pidOf(t, "sleep 20; : "+marker)
 	dir := w.project("hungry", imageNix(fmt.Sprintf("e2e-two-hungry-%d", rand.IntN(1e9)), `exec "$bb" awk 'BEGIN { s = "xxxxxxxxxxxxxxxx"; while (1) s = s s }'`))
 	o := w.run("build", dir, "--json")
 	if o.code != 3 || o.res.Kind != builder.KindBuild || !strings.Contains(o.res.Message, "possibly out of memory") {
