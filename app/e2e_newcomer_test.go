@@ -134,3 +134,28 @@ func TestSmallTruths(t *testing.T) {
 		t.Errorf("status with an unusable builder: %s", o)
 	}
 }
+
+// TestProgressSaysTheNetworkIsDown: while Nix retries a download, the
+// progress line says the network looks down instead of staying silent.
+func TestProgressSaysTheNetworkIsDown(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	w.env = append(w.env, "NIX_CONFIG=substituters =\ndownload-attempts = 2\n")
+	dir := w.project("offline-net", `import <nix/fetchurl.nix> {
+  url = "http://nixpass-unresolvable.invalid/src/app-1.0.tar.gz";
+  sha256 = "0000000000000000000000000000000000000000000000000000";
+}
+`)
+	o := w.run("build", dir)
+	if o.code != 8 {
+		t.Fatalf("build: want exit 8 (network): %s", o)
+	}
+	want := "cannot reach nixpass-unresolvable.invalid ("
+	i := strings.Index(o.stderr, want)
+	if i < 0 || !strings.Contains(o.stderr, "the network looks down") {
+		t.Fatalf("the progress did not say the network is down: %s", o)
+	}
+	if strings.Count(o.stderr, want) != 1 {
+		t.Errorf("said more than once: %s", o.stderr)
+	}
+}

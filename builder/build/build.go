@@ -80,8 +80,10 @@ type run struct {
 	nixLog  strings.Builder
 	report  scriptReport
 	builtOn builtOn
-	phase   string
-	started time.Time
+	// saidNetwork is set once the progress line said the network is down.
+	saidNetwork bool
+	phase       string
+	started     time.Time
 	// token names this run's script invocation, its temporary file and
 	// its running marker (see store/killed.go).
 	token string

@@ -71,6 +71,8 @@ var Rules = []Rule{
 	untrackedRule,
 	noNixFileRule,
 	missingFileRule,
+	nixPathRule,
+	missingAttrRule,
 	builderFailedRule,
 	nixKilledRule,
 	buildOtherRule,

@@ -180,12 +180,28 @@ var networkRule = Rule{
 		}
 		if ev.vm() {
 			return fmt.Sprintf("the builder VM has no working network: check it from %s with %s; VPN clients on %s often break Multipass networking (disconnect the VPN, or let the VM's traffic through it); behind a proxy, give the VM's nix-daemon https_proxy (%s)",
-				ev.hostName(), h.cmd("multipass", "exec", ev.Machine.VM, "--", "curl", "-sI", "https://cache.nixos.org"), ev.hostName(),
+				ev.hostName(), h.cmd("multipass", "exec", ev.Machine.VM, "--", "curl", "-sI", probeURL(m.Subject)), ev.hostName(),
 				h.cmd("multipass", "exec", ev.Machine.VM, "--", "sudo", "systemctl", "edit", "nix-daemon"))
 		}
 		return fmt.Sprintf("check this machine's network: %s; behind a proxy, give Nix https_proxy (for the daemon: %s)",
-			h.cmd("curl", "-sI", "https://cache.nixos.org"), h.cmd("sudo", "systemctl", "edit", "nix-daemon"))
+			h.cmd("curl", "-sI", probeURL(m.Subject)), h.cmd("sudo", "systemctl", "edit", "nix-daemon"))
 	},
+}
+
+// probeURL is what to check the network with for a failed download of
+// subject: its own scheme and host ("git+https://" as https, anything
+// else not http as https), without path or user info; cache.nixos.org
+// when subject names no host.
+func probeURL(subject string) string {
+	u, err := url.Parse(subject)
+	if err != nil || u.Host == "" {
+		return "https://cache.nixos.org"
+	}
+	scheme := strings.TrimPrefix(strings.ToLower(u.Scheme), "git+")
+	if scheme != "http" && scheme != "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + u.Host
 }
 
 func hostOf(s string) string {
