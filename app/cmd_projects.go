@@ -221,6 +221,16 @@ func cmdLogs(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	// The newest build's log: one still running first.
+	if running := e.Store.Running(dir); len(running) > 0 {
+		m := running[len(running)-1]
+		if f, err := os.Open(m.Log); err == nil {
+			defer f.Close()
+			fmt.Fprintf(c.stderr, "# %s (still running: pid %d, since %s)\n", m.Log, m.PID, m.Started.Local().Format("15:04:05"))
+			_, _ = io.Copy(c.stdout, f)
+			return 0
+		}
+	}
 	last, err := e.Store.Last(dir)
 	if err != nil {
 		return c.fail(err)

@@ -170,7 +170,7 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 		r.res.Log = f.Name()
 		// The marker outlives a killed nixpass, so the next one can
 		// close this build's log and record it as killed.
-		m := store.RunningMarker{Token: token, Project: p.Dir, Output: r.res.Output, Log: r.res.Log, Started: r.started, PID: os.Getpid()}
+		m := store.RunningMarker{Token: token, Project: p.Dir, Output: r.res.Output, Log: r.res.Log, Started: r.started, PID: os.Getpid(), Request: p.RequestKey()}
 		if h, ok := b.Machine.(machine.HostScriptDirer); ok {
 			m.ScriptDir = h.HostScriptDir()
 		}
