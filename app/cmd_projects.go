@@ -132,6 +132,9 @@ type listEntry struct {
 	DockerLoad bool     `json:"docker_load"`
 	System     string   `json:"system,omitempty"`
 	Mounts     []string `json:"mounts,omitempty"`
+	// Written is the path as the config file spells it, when that is not
+	// the canonical path (Path) nixpass watches and builds.
+	Written string `json:"written,omitempty"`
 }
 
 func cmdList(c *cli, ctx context.Context, args []string) int {
@@ -147,7 +150,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 	entries := []listEntry{}
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
+		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts, p.Written})
 	}
 	if *asJSON {
 		c.printJSON(entries)
@@ -170,6 +173,11 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", p.Path, what, p.Output, p.Watch)
 	}
 	tw.Flush()
+	for _, p := range entries {
+		if p.Written != "" {
+			fmt.Fprintf(c.stdout, "%s is written %q in the config; nixpass watches and builds it as %s\n", p.Path, p.Written, p.Path)
+		}
+	}
 	return 0
 }
 
