@@ -10,6 +10,7 @@ import (
 
 	"nixpass/builder"
 	"nixpass/builder/config"
+	"nixpass/builder/hostarch"
 	"nixpass/builder/multipass"
 )
 
@@ -96,5 +97,5 @@ func deployPlatform(backend string) string {
 	if v, ok := os.LookupEnv("NIXPASS_DEPLOY_PLATFORM"); ok {
 		return v
 	}
-	return builder.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
+	return builder.LikelyDeployPlatform(runtime.GOOS, hostarch.Arch(), backend)
 }
