@@ -40,6 +40,7 @@ type Menu struct {
 	dirs     []string // project dir per project slot, from the last model
 	clicks   chan *slot
 	quitOnce sync.Once
+	term     *terminator
 }
 
 type projectSlots struct {
@@ -59,10 +60,13 @@ func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...a
 		return err
 	}
 	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64)}
+	m.term = &terminator{quit: m.quitCore}
 	done := make(chan struct{})
-	// onExit also runs on AppKit's terminate path (logout, shutdown),
-	// after which AppKit exits the process: stop the builds there too.
-	systray.Run(func() { go m.loop(ctx, done) }, m.quitCore)
+	// On AppKit's terminate path (logout, shutdown, the cask's quit:) the
+	// terminator answers "later" and stops the builds off the main
+	// thread (m5); onExit, run on the main thread as AppKit exits, then
+	// finds them stopped. Without the hook (Linux) onExit stops them.
+	systray.Run(func() { hookTerminate(m.term); go m.loop(ctx, done) }, m.quitCore)
 	<-done
 	return nil
 }
@@ -228,6 +232,7 @@ func (m *Menu) quit() {
 	}
 	m.mu.Unlock()
 	m.quitCore()
+	m.term.Stopped()
 	systray.Quit()
 }
 
