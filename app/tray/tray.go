@@ -215,6 +215,9 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 					drained = true
 				}
 			}
+		case <-systray.TrayOpenedCh:
+			// Login Items may have switched the agent off meanwhile.
+			refreshLogin(m.core)
 		case <-tick.C:
 		}
 		m.render(Build(m.core.Snapshot(), time.Local))
@@ -307,7 +310,13 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "stop":
 		bg("stop builder", func() error { return m.core.StopBuilder(ctx) })
 	case "shell":
-		bg("open shell", func() error { return openShell(ctx, m.core.VMName()) })
+		bg("open shell", func() error {
+			mp, err := shellMultipass(m.core)
+			if err != nil {
+				return err
+			}
+			return openShell(ctx, mp, m.core.VMName())
+		})
 	case "resize":
 		report("resize", m.notify.Notify("Resize the builder", "Run in a terminal: nixpass vm resize --memory 8G --cpus 4 (the VM is stopped and started again; the disk can only grow)"))
 	case "delete":
