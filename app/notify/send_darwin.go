@@ -12,9 +12,12 @@ import (
 // first (found on PATH, which the app extends with /opt/homebrew/bin and
 // /usr/local/bin at start) and needs a PNG icon file for it: with no icon
 // it always falls back to osascript, whose notifications are attributed
-// to Script Editor. So the app icon is written to the state folder and
-// handed over; beeep passes its AppName as terminal-notifier's -group, so
-// each project's newest notification replaces its previous one.
+// to Script Editor. So a 64-pixel app icon is written to the state folder
+// and handed over (beeep converts it to .icns on every notification, and
+// macOS 11 and later show terminal-notifier's own icon and name whatever
+// -appIcon says, so a small one costs little for nothing lost); beeep
+// passes its AppName as terminal-notifier's -group, so each project's
+// newest notification replaces its previous one.
 type Beeep struct {
 	mu   sync.Mutex
 	icon string
@@ -31,7 +34,7 @@ func (b *Beeep) SendGroup(group, title, body string) error {
 	defer b.mu.Unlock()
 	if b.icon == "" {
 		if dir, err := config.StateDir(); err == nil {
-			b.icon, _ = WriteIcon(dir)
+			b.icon, _ = WriteSmallIcon(dir)
 		}
 	}
 	// AppName is beeep's global -group value; the mutex keeps it ours.
