@@ -53,3 +53,13 @@ func (s *Store) MoveProject(from, to string) error {
 func (s *Store) logFolder(dir string) string {
 	return filepath.Join(s.LogDir, "builds", safeName(filepath.Base(dir))+"-"+projectKey(dir)[:8])
 }
+
+// LatestLog is the newest build log of the project in dir, or "".
+func (s *Store) LatestLog(dir string) string {
+	logs, _ := filepath.Glob(filepath.Join(s.logFolder(dir), "*.log"))
+	if len(logs) == 0 {
+		return ""
+	}
+	// Names are start times (20060102-150405.000.log): the last sorts newest.
+	return logs[len(logs)-1]
+}

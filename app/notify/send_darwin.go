@@ -1,11 +1,16 @@
 package notify
 
 import (
+	"context"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/gen2brain/beeep"
 
+	"nixpass/builder"
 	"nixpass/builder/config"
+	"nixpass/builder/runner"
 )
 
 // Beeep sends notifications with beeep. beeep tries terminal-notifier
@@ -42,5 +47,37 @@ func (b *Beeep) SendGroup(group, title, body string) error {
 	return beeep.Notify(title, body, b.icon)
 }
 
-// Default is the platform's sender.
-func Default() Sender { return &Beeep{} }
+// Default is the platform's sender: the notification center, under
+// nixpass's name and icon, when running from nixpass.app (see Native and
+// Choose), with Beeep as the fallback; Beeep alone otherwise.
+func Default() Sender {
+	exe, _ := os.Executable()
+	s := Choose(newCenter(), exe, &Beeep{}, latestLog)
+	if _, native := s.(*Native); native {
+		setClickHandler(openClickedLog)
+	}
+	return s
+}
+
+// latestLog is the newest build log of a notification group's project.
+func latestLog(group string) string {
+	dir := ProjectOfGroup(group)
+	logs, err := config.LogDir()
+	if dir == "" || err != nil {
+		return ""
+	}
+	return (&builder.Store{LogDir: logs}).LatestLog(dir)
+}
+
+// openClickedLog opens the build log a clicked notification names.
+func openClickedLog(log string) {
+	logs, err := config.LogDir()
+	if err != nil {
+		return
+	}
+	if target := ClickTarget(log, logs); target != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = runner.Exec{}.Run(ctx, runner.Cmd{Name: "open", Args: []string{target}})
+	}
+}
