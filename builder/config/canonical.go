@@ -25,10 +25,14 @@ func Canonical(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", dir, err)
 	}
+	// The spelling on disk first: a component typed in another form
+	// (NFC for NFD, or another case) would otherwise stop the symlink
+	// resolution, on a file system that tells the forms apart.
+	abs = realCase(abs)
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
+		abs = realCase(real)
 	}
-	return realCase(abs), nil
+	return abs, nil
 }
 
 // realCase spells each component of the absolute path p as the folder
