@@ -122,13 +122,7 @@ func (a *App) apply(cfg *config.Config, starting bool) []config.Project {
 		seen[p.Path] = true
 		ps, ok := a.projects[p.Path]
 		if !ok {
-			if p.Written != "" {
-				// Read canonically now: the state an older nixpass kept
-				// under the written spelling follows, so nothing rebuilds.
-				if err := a.env.Store.MoveProject(p.Written, p.Path); err != nil {
-					a.logf("%v", err)
-				}
-			}
+			a.moveState(p)
 			last, _ := a.env.Store.Last(p.Path)
 			ps = &builder.ProjectStatus{Path: p.Path, State: builder.ProjectIdle, Last: last}
 			a.projects[p.Path] = ps
