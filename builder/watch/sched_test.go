@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 // recordBuilder is a scheduler.Builder that records what it was asked to
 // build.
 type recordBuilder struct {
-	mu    sync.Mutex
 	built chan string
 }
 
@@ -67,7 +65,7 @@ func TestFSEventsSpellingsBuild(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := cfg.Projects[0]
-			mounts := p.Mounts
+			var mounts []string
 			if read == "Load" {
 				mounts = p.MountPaths()
 			} else {
