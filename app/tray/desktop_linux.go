@@ -72,14 +72,14 @@ func confirm(ctx context.Context, question string) (bool, error) {
 	return err == nil, err
 }
 
-func openShell(ctx context.Context, vm string) error {
+func openShell(ctx context.Context, mp, vm string) error {
 	for _, term := range []string{"x-terminal-emulator", "gnome-terminal", "konsole", "xterm"} {
 		if _, err := tools.Default().Find(term); err == nil {
-			_, err := run(ctx, term, "-e", "multipass", "shell", vm)
+			_, err := run(ctx, term, "-e", mp, "shell", vm)
 			return err
 		}
 	}
-	return errors.New("no terminal found: run " + shq.Join("multipass", "shell", vm))
+	return errors.New("no terminal found: run " + shq.Join(mp, "shell", vm))
 }
 
 // showReport writes the failure to a text file in the state folder and

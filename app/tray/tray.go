@@ -40,6 +40,7 @@ type Menu struct {
 	dirs     []string // project dir per project slot, from the last model
 	clicks   chan *slot
 	quitOnce sync.Once
+	term     *terminator
 }
 
 type projectSlots struct {
@@ -59,10 +60,13 @@ func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...a
 		return err
 	}
 	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64)}
+	m.term = &terminator{quit: m.quitCore}
 	done := make(chan struct{})
-	// onExit also runs on AppKit's terminate path (logout, shutdown),
-	// after which AppKit exits the process: stop the builds there too.
-	systray.Run(func() { go m.loop(ctx, done) }, m.quitCore)
+	// On AppKit's terminate path (logout, shutdown, the cask's quit:) the
+	// terminator answers "later" and stops the builds off the main
+	// thread (m5); onExit, run on the main thread as AppKit exits, then
+	// finds them stopped. Without the hook (Linux) onExit stops them.
+	systray.Run(func() { hookTerminate(m.term); go m.loop(ctx, done) }, m.quitCore)
 	<-done
 	return nil
 }
@@ -211,6 +215,9 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 					drained = true
 				}
 			}
+		case <-systray.TrayOpenedCh:
+			// Login Items may have switched the agent off meanwhile.
+			refreshLogin(m.core)
 		case <-tick.C:
 		}
 		m.render(Build(m.core.Snapshot(), time.Local))
@@ -228,6 +235,7 @@ func (m *Menu) quit() {
 	}
 	m.mu.Unlock()
 	m.quitCore()
+	m.term.Stopped()
 	systray.Quit()
 }
 
@@ -302,7 +310,13 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "stop":
 		bg("stop builder", func() error { return m.core.StopBuilder(ctx) })
 	case "shell":
-		bg("open shell", func() error { return openShell(ctx, m.core.VMName()) })
+		bg("open shell", func() error {
+			mp, err := shellMultipass(m.core)
+			if err != nil {
+				return err
+			}
+			return openShell(ctx, mp, m.core.VMName())
+		})
 	case "resize":
 		report("resize", m.notify.Notify("Resize the builder", "Run in a terminal: nixpass vm resize --memory 8G --cpus 4 (the VM is stopped and started again; the disk can only grow)"))
 	case "delete":

@@ -125,6 +125,7 @@ func (a *App) apply(cfg *config.Config, starting bool) []config.Project {
 		seen[p.Path] = true
 		ps, ok := a.projects[p.Path]
 		if !ok {
+			a.moveState(p)
 			last, _ := a.env.Store.Last(p.Path)
 			ps = &builder.ProjectStatus{Path: p.Path, State: builder.ProjectIdle, Last: last}
 			a.projects[p.Path] = ps
