@@ -60,6 +60,7 @@ func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...a
 	}
 	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64)}
 	done := make(chan struct{})
+	setIdentity()
 	// onExit also runs on AppKit's terminate path (logout, shutdown),
 	// after which AppKit exits the process: stop the builds there too.
 	systray.Run(func() { go m.loop(ctx, done) }, m.quitCore)
@@ -80,7 +81,7 @@ func (m *Menu) newSlot(item *systray.MenuItem, key string, proj int) *slot {
 
 func (m *Menu) create(model Model) {
 	for _, it := range model.Builder {
-		m.builder = append(m.builder, m.newSlot(systray.AddMenuItem(it.Title, ""), it.Key, -1))
+		m.builder = append(m.builder, m.newSlot(systray.AddMenuItem(menuLabel(it.Title), ""), it.Key, -1))
 	}
 	systray.AddSeparator()
 	m.ensureProjects(slotCount(len(model.Projects)), model)
@@ -88,9 +89,9 @@ func (m *Menu) create(model Model) {
 	for _, it := range model.Global {
 		var item *systray.MenuItem
 		if it.Checkable {
-			item = systray.AddMenuItemCheckbox(it.Title, "", it.Checked)
+			item = systray.AddMenuItemCheckbox(menuLabel(it.Title), "", it.Checked)
 		} else {
-			item = systray.AddMenuItem(it.Title, "")
+			item = systray.AddMenuItem(menuLabel(it.Title), "")
 		}
 		m.global = append(m.global, m.newSlot(item, it.Key, -1))
 	}
@@ -114,9 +115,9 @@ func (m *Menu) ensureProjects(n int, model Model) {
 		for _, it := range items {
 			var sub *systray.MenuItem
 			if it.Checkable {
-				sub = top.AddSubMenuItemCheckbox(it.Title, "", it.Checked)
+				sub = top.AddSubMenuItemCheckbox(menuLabel(it.Title), "", it.Checked)
 			} else {
-				sub = top.AddSubMenuItem(it.Title, "")
+				sub = top.AddSubMenuItem(menuLabel(it.Title), "")
 			}
 			ps.items = append(ps.items, m.newSlot(sub, it.Key, i))
 		}
@@ -125,7 +126,7 @@ func (m *Menu) ensureProjects(n int, model Model) {
 }
 
 func apply(s *slot, it Item) {
-	s.item.SetTitle(it.Title)
+	s.item.SetTitle(menuLabel(it.Title))
 	if it.Enabled {
 		s.item.Enable()
 	} else {
@@ -173,7 +174,7 @@ func (m *Menu) render(model Model) {
 		}
 		pm := model.Projects[i]
 		m.dirs = append(m.dirs, pm.Dir)
-		ps.top.SetTitle(pm.Title)
+		ps.top.SetTitle(menuLabel(pm.Title))
 		ps.top.Show()
 		for j, it := range pm.Items {
 			apply(ps.items[j], it)
