@@ -139,6 +139,7 @@ func (b *Builder) Build(ctx context.Context, p Project) *Result {
 		Status:  StatusFailed,
 		Output:  filepath.Join(p.Dir, p.Output),
 		Started: now,
+		Reason:  ReasonOf(ctx),
 	}}
 	good := r.execute(ctx)
 	res := r.res
@@ -174,6 +175,7 @@ func (r *run) fail(err error) *goodOutput {
 	r.res.Kind = be.Kind
 	r.res.Message = be.Message
 	r.res.Hint = be.Hint
+	r.res.Action = be.Action
 	return nil
 }
 
