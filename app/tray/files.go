@@ -94,12 +94,12 @@ func ensureConfig(path string) error {
 	return f.Close()
 }
 
-// writeReport writes a "Show last error…" report to dir/last-error.txt
-// for platforms that show it as a file.
-func writeReport(dir, title, text string) (string, error) {
+// writeReport writes a "Show last error…" report to dir/name for
+// platforms that show it as a file.
+func writeReport(dir, name, title, text string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "last-error.txt")
+	path := filepath.Join(dir, name)
 	return path, renameio.WriteFile(path, []byte(title+"\n\n"+text+"\n"), 0o644)
 }

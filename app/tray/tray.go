@@ -102,7 +102,7 @@ func (m *Menu) create(model Model) {
 // render rebuilds the whole menu when more are needed, so a new project
 // never lands below "Quit".
 func (m *Menu) ensureProjects(n int, model Model) {
-	template := projectMenu(builder.ProjectStatus{}, time.Local).Items
+	template := projectMenu(builder.ProjectStatus{}, false, time.Local, time.Now()).Items
 	for len(m.projects) < n {
 		i := len(m.projects)
 		top := systray.AddMenuItem("project", "")
@@ -177,6 +177,9 @@ func (m *Menu) render(model Model) {
 		ps.top.SetTitle(menuLabel(pm.Title))
 		ps.top.Show()
 		for j, it := range pm.Items {
+			if it.Key == "copyload" && clipboardTool() == nil {
+				it.Visible = false
+			}
 			apply(ps.items[j], it)
 		}
 	}
@@ -253,21 +256,36 @@ func (m *Menu) dir(s *slot) string {
 // handle runs a click's action; slow ones run in the background so the
 // menu stays responsive.
 func (m *Menu) handle(ctx context.Context, s *slot) {
-	dir := m.dir(s)
+	m.act(ctx, s.key, m.dir(s), s.item.Checked())
+}
+
+// act runs the action key on the project in dir (checked is the item's
+// tick); notification buttons arrive here too.
+func (m *Menu) act(ctx context.Context, key, dir string, checked bool) {
 	report := func(what string, err error) {
 		if err != nil {
 			m.logf("%s: %v", what, err)
-			_ = m.notify.Notify("nixpass: "+what, err.Error())
+			_ = m.notify.Notify("nixpass · "+what+" failed", err.Error())
 		}
 	}
 	bg := func(what string, f func() error) { go func() { report(what, f()) }() }
-	switch s.key {
+	switch key {
 	case "build":
+		if p, ok := findProject(m.core.Snapshot(), dir); ok && (p.State == builder.ProjectBuilding || p.State == builder.ProjectQueued) {
+			// "Restart build": cancel, then a manual build.
+			m.core.Cancel(dir)
+		}
 		report("build", m.core.Build(dir))
+	case "copyload":
+		bg("copy docker load command", func() error { return copyLoadCommand(ctx, m.core.Snapshot(), dir) })
+	case "showimage":
+		bg("show image in folder", func() error { return showImage(ctx, m.core.Snapshot(), dir) })
+	case "configproblem":
+		bg("open config", func() error { return openFile(ctx, m.core.ConfigPath()) })
 	case "cancel":
 		m.core.Cancel(dir)
 	case "watch":
-		report("auto-build", m.core.SetWatch(dir, !s.item.Checked()))
+		report("auto-build", m.core.SetWatch(dir, !checked))
 	case "remove":
 		report("remove project", m.core.RemoveProject(dir))
 	case "docker":
@@ -278,7 +296,7 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "log":
 		bg("show log", func() error { return openLog(ctx, m.core.Snapshot(), dir) })
 	case "login":
-		bg("start at login", func() error { return m.core.SetStartAtLogin(!s.item.Checked()) })
+		bg("start at login", func() error { return m.core.SetStartAtLogin(!checked) })
 	case "buildall":
 		m.core.BuildAll()
 	case "config":
@@ -317,23 +335,35 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	}
 }
 
+// openLog writes the readable view of the last build's log next to it and
+// opens that.
 func openLog(ctx context.Context, s builder.Snapshot, dir string) error {
-	for _, p := range s.Projects {
-		if p.Path == dir && p.Last != nil && p.Last.Log != "" {
-			return openFile(ctx, p.Last.Log)
-		}
+	p, ok := findProject(s, dir)
+	if !ok || p.Last == nil || p.Last.Log == "" {
+		return errors.New("no build log yet")
 	}
-	return errors.New("no build log yet")
+	view, err := writeLogView(p, time.Local)
+	if err != nil {
+		return fmt.Errorf("show log: %w", err)
+	}
+	return openFile(ctx, view)
 }
 
 func showLastError(ctx context.Context, s builder.Snapshot, dir string) error {
-	for _, p := range s.Projects {
-		if p.Path == dir && Failed(p.Last) {
-			title, text := ErrorReport(p, time.Local)
-			return showReport(ctx, title, text, p.Last.Log)
-		}
+	p, ok := findProject(s, dir)
+	if !ok || !Failed(p.Last) {
+		return errors.New("no failed build to show")
 	}
-	return errors.New("no failed build to show")
+	title, text := ErrorReport(p, time.Local)
+	return showReportFor(ctx, p, title, text)
+}
+
+func showImage(ctx context.Context, s builder.Snapshot, dir string) error {
+	p, ok := findProject(s, dir)
+	if !ok || p.Last == nil || p.Last.Output == "" {
+		return errors.New("no image yet")
+	}
+	return revealFile(ctx, p.Last.Output)
 }
 
 var lastIcon = assets.Icon(-1)

@@ -45,6 +45,8 @@ type App struct {
 	status       builder.BuilderStatus
 	agent        LoginAgent
 	startAtLogin bool
+	// configProblem is the config edit not in force (nil when it parses).
+	configProblem *builder.ConfigProblem
 
 	// mountUsers maps each watched extra folder to the projects that
 	// mount it (mounts.go); guarded by mu.
@@ -205,6 +207,11 @@ func (a *App) track(events <-chan builder.Event) {
 		case builder.ProjectChanged:
 			if ps, ok := a.projects[e.Project]; ok {
 				ps.State, ps.Problem = e.State, e.Problem
+				if e.State == builder.ProjectBuilding {
+					ps.Since = e.Time
+				} else if e.State != builder.ProjectQueued {
+					ps.Since = time.Time{}
+				}
 			}
 		case builder.BuildFinished:
 			if ps, ok := a.projects[e.Result.Project]; ok {
@@ -246,22 +253,36 @@ func (a *App) watchConfig(ctx context.Context) {
 		return
 	}
 	var timer *time.Timer
-	problem := func(msg string) {
-		a.internal.Publish(builder.ConfigProblem{At: builder.At{Time: time.Now()}, Path: a.env.Path, Message: msg})
+	problem := func(msg string, err error) {
+		cp := builder.ConfigProblem{At: builder.At{Time: time.Now()}, Path: a.env.Path, Message: msg}
+		var pe *config.ParseError
+		if err != nil {
+			cp.Reason = err.Error()
+		}
+		if errors.As(err, &pe) {
+			cp.Line, cp.Key, cp.Reason = pe.Line, pe.Key, pe.Msg
+		}
+		a.mu.Lock()
+		a.configProblem = &cp
+		a.mu.Unlock()
+		a.internal.Publish(cp)
 	}
 	reload := func() {
 		if empty, err := configEmpty(a.env.Path); err == nil && empty {
 			a.mu.Lock()
 			n := len(a.env.Config.Projects)
 			a.mu.Unlock()
-			problem(fmt.Sprintf("config not reloaded: %s is empty or missing; keeping the last good config (%d project(s)) until it has settings again", a.env.Path, n))
+			problem(fmt.Sprintf("config not reloaded: %s is empty or missing; keeping the last good config (%d project(s)) until it has settings again", a.env.Path, n), errors.New("the file is empty or missing; the last good config stays in force"))
 			return
 		}
 		cfg, err := config.Load(a.env.Path)
 		if err != nil {
-			problem(fmt.Sprintf("config not reloaded: %v; keeping the last good config", err))
+			problem(fmt.Sprintf("config not reloaded: %v; keeping the last good config", err), err)
 			return
 		}
+		a.mu.Lock()
+		a.configProblem = nil
+		a.mu.Unlock()
 		a.enqueue(a.apply(cfg, false), "added")
 		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
 	}
@@ -315,7 +336,7 @@ func (a *App) updateStatus(ctx context.Context) {
 func (a *App) Snapshot() builder.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := builder.Snapshot{Builder: a.status, StartAtLogin: a.startAtLogin}
+	s := builder.Snapshot{Builder: a.status, StartAtLogin: a.startAtLogin, ConfigProblem: a.configProblem}
 	for _, ps := range a.projects {
 		s.Projects = append(s.Projects, *ps)
 	}
