@@ -89,6 +89,14 @@ type senderNotifier struct{ s notify.Sender }
 
 func (n senderNotifier) Notify(title, body string) error { return n.s.Send(title, body) }
 
+// OnAction hands the notifications' buttons to the tray, where the
+// sender has buttons (Linux servers that list actions).
+func (n senderNotifier) OnAction(f func(project, action string)) {
+	if a, ok := n.s.(notify.ActionSource); ok {
+		a.OnAction(f)
+	}
+}
+
 // runHeadless runs the watchers and the scheduler until SIGINT/SIGTERM.
 func runHeadless(c *cli, ctx context.Context, asJSON bool) int {
 	var mu sync.Mutex

@@ -65,8 +65,25 @@ type GroupSender interface {
 // project, one for the builder.
 func GroupID(group string) string { return "dev.nixpass.app:" + group }
 
+// MessageSender is a Sender that takes the whole Message (the Linux one:
+// replaces_id per group, actions for the project, urgency).
+type MessageSender interface {
+	// SendMessage shows m.
+	SendMessage(m Message) error
+}
+
+// ActionSource is a Sender whose notifications have buttons; f gets the
+// project folder and the action ("log" or "build").
+type ActionSource interface {
+	// OnAction sets the handler of the notifications' buttons.
+	OnAction(f func(project, action string))
+}
+
 // Deliver sends m through s, grouped when s can group.
 func Deliver(s Sender, m Message) error {
+	if ms, ok := s.(MessageSender); ok {
+		return ms.SendMessage(m)
+	}
 	if g, ok := s.(GroupSender); ok {
 		return g.SendGroup(GroupID(m.Group), m.Title, m.Body)
 	}

@@ -39,6 +39,7 @@ type Menu struct {
 	projects []projectSlots
 	dirs     []string // project dir per project slot, from the last model
 	clicks   chan *slot
+	acts     chan [2]string // notification buttons: project, action
 	quitOnce sync.Once
 }
 
@@ -58,7 +59,12 @@ func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...a
 	if err := checkDesktop(); err != nil {
 		return err
 	}
-	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64)}
+	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64), acts: make(chan [2]string, 8)}
+	// "Show log" and "Build again" on a notification run the menu's own
+	// handlers.
+	if src, ok := notify.(interface{ OnAction(func(project, action string)) }); ok {
+		src.OnAction(func(project, action string) { m.acts <- [2]string{project, action} })
+	}
 	done := make(chan struct{})
 	setIdentity()
 	// onExit also runs on AppKit's terminate path (logout, shutdown),
@@ -203,6 +209,10 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 				return
 			}
 			m.handle(ctx, s)
+		case a := <-m.acts:
+			if a[1] == "log" || a[1] == "build" {
+				m.act(ctx, a[1], a[0], false)
+			}
 		case _, ok := <-events:
 			if !ok {
 				return
