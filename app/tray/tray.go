@@ -62,7 +62,9 @@ func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...a
 	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64), acts: make(chan [2]string, 8)}
 	// "Show log" and "Build again" on a notification run the menu's own
 	// handlers.
-	if src, ok := notify.(interface{ OnAction(func(project, action string)) }); ok {
+	if src, ok := notify.(interface {
+		OnAction(func(project, action string))
+	}); ok {
 		src.OnAction(func(project, action string) { m.acts <- [2]string{project, action} })
 	}
 	done := make(chan struct{})
