@@ -63,16 +63,16 @@ func (r *run) classify(ctx context.Context, code int) error {
 		}
 		return &Error{Kind: KindBuild, Message: msg, Hint: "read the full log: " + shq.Join("nixpass", "logs", r.p.Dir)}
 	}
-	msg, hint := d.Message, d.Hint
+	msg, hint, action := d.Message, d.Hint, d.Action
 	if d.Missing != "" {
 		if _, vm := r.b.Machine.(*VM); vm {
 			if advice := MountAdvice(d.Missing, r.p.Dir, r.p.Mounts); advice != "" {
 				msg += "; " + advice
-				hint = advice
+				hint, action = advice, "Mount the folder that holds the missing file"
 			}
 		}
 	}
-	return &Error{Kind: Kind(d.Kind), Message: msg, Hint: hint}
+	return &Error{Kind: Kind(d.Kind), Message: msg, Hint: hint, Action: action}
 }
 
 // evidence gathers what the diagnosis weighs besides Nix's log: the

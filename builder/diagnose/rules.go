@@ -50,6 +50,8 @@ type Rule struct {
 	Message func(m Match, ev *Evidence) string
 	// Hint says what to do; commands go through h so they are quoted.
 	Hint func(m Match, ev *Evidence, h *hint) string
+	// Action is the short remedy for menus and notifications.
+	Action func(m Match, ev *Evidence) string
 }
 
 // Rules is the failure table, tried in order; the first match wins. The
@@ -86,6 +88,7 @@ var reNoSpace = regexp.MustCompile(`No space left on device`)
 // text while substituting (builder/testdata/nix/2.18-disk-full-store.txt).
 var diskFullRule = Rule{
 	Name: "disk-full", Kind: KindDiskFull,
+	Action: say("Free disk space on the builder"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.findLine(reNoSpace)
 		if m == nil {
@@ -114,6 +117,7 @@ var reBuildUsers = regexp.MustCompile(`the group '([^']+)' specified in 'build-u
 // same text; testdata/*/setup-nixbld-missing.txt).
 var buildUsersRule = Rule{
 	Name: "setup-build-users", Kind: KindUnavailable,
+	Action: say("Set up Nix's build users"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reBuildUsers)
 		if m == nil {
@@ -151,6 +155,7 @@ var (
 // Permission denied" (testdata/2.8/setup-socket-denied-auto.txt).
 var daemonSocketRule = Rule{
 	Name: "setup-daemon-socket", Kind: KindUnavailable,
+	Action: say("Start the Nix daemon or let this user reach it"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reSocket)
 		if m == nil {
@@ -197,6 +202,7 @@ var reStorePerm = regexp.MustCompile(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: 
 // installation" (testdata/*/setup-store-readonly.txt).
 var storePermissionRule = Rule{
 	Name: "setup-store-permission", Kind: KindUnavailable,
+	Action: say("Let this user write to the Nix store"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reStorePerm)
 		if m == nil {
@@ -242,6 +248,7 @@ var (
 // and ignores that setting from a user it does not trust.
 var platformRule = Rule{
 	Name: "platform", Kind: KindPlatform,
+	Action: say("Set up emulation or drop the project's system"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, _ := l.find(rePlatformOld); m != nil {
 			if m[1] != m[4] {
@@ -342,6 +349,7 @@ var (
 // "… while updating the flake input 'dep'" (network-flake-input.txt).
 var networkRule = Rule{
 	Name: "network", Kind: KindNetwork,
+	Action: say("Check the builder's network, then Build again"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reDownload)
 		if m == nil {
@@ -413,6 +421,7 @@ var (
 // in SRI form whatever the file says; testdata/*/hash-mismatch-*.txt).
 var hashMismatchRule = Rule{
 	Name: "hash-mismatch", Kind: KindBuild,
+	Action: say("Put the new hash in the Nix file"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reHashMismatch)
 		if m == nil {
@@ -463,6 +472,7 @@ var (
 // directory" (testdata/*/flake-untracked.txt).
 var untrackedRule = Rule{
 	Name: "flake-untracked", Kind: KindEval,
+	Action: say("Add the new files to git"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, i := l.find(reUntracked); m != nil {
 			return Match{Subject: m[1], Repo: m[2], Position: l.position(i)}, true
@@ -514,6 +524,7 @@ var (
 // file.
 var noNixFileRule = Rule{
 	Name: "no-nix-file", Kind: KindConfig,
+	Action: say("Add a default.nix, or name the project's Nix file"),
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		if len(l.errs) != 1 || l.innermost() != l.errs[0] {
 			return Match{}, false
@@ -554,6 +565,7 @@ var reMissingFile = regexp.MustCompile(`(?:getting status of|opening file|path) 
 // (testdata/*/missing-outside.txt).
 var missingFileRule = Rule{
 	Name: "missing-file", Kind: KindEval,
+	Action: say("Create the missing file or fix its path"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reMissingFile)
 		if m == nil {
@@ -610,6 +622,7 @@ func (p Project) guestDir() string {
 // evidence shows one.
 var builderFailedRule = Rule{
 	Name: "builder-failed", Kind: KindBuild,
+	Action: signalAction,
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		var out Match
 		at := -1
@@ -659,6 +672,7 @@ var builderFailedRule = Rule{
 // report), whatever the log says before the cut.
 var nixKilledRule = Rule{
 	Name: "nix-killed", Kind: KindBuild,
+	Action: signalAction,
 	Match: func(_ *nixLog, ev *Evidence) (Match, bool) {
 		return Match{Signal: ev.Signal, What: fmt.Sprintf("was killed by signal %d", ev.Signal)}, ev.Signal != 0
 	},
@@ -728,6 +742,7 @@ func signalHint(ev *Evidence, h *hint) string {
 // a build failure, not an evaluation error.
 var buildOtherRule = Rule{
 	Name: "build-other", Kind: KindBuild,
+	Action: say("Show log"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if len(l.errs) == 0 {
 			return Match{}, false
@@ -759,6 +774,7 @@ var buildOtherRule = Rule{
 // trace; testdata/*/eval-*.txt, builder/testdata/nix/*-eval-*.txt).
 var evalRule = Rule{
 	Name: "eval", Kind: KindEval,
+	Action: say("Fix the Nix expression"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		i := l.innermost()
 		if i < 0 {
