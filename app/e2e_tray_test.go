@@ -275,6 +275,25 @@ func (d *desktop) itemProp(item, name string) string {
 	return s
 }
 
+// tooltip is the item's tooltip title.
+func (d *desktop) tooltip(item string) string {
+	d.t.Helper()
+	v, err := d.conn.Object(item, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.ToolTip")
+	if err != nil {
+		d.t.Fatalf("ToolTip: %v", err)
+	}
+	var tip struct {
+		Name  string
+		Icons []pixmap
+		Title string
+		Text  string
+	}
+	if err := dbus.Store([]any{v.Value()}, &tip); err != nil {
+		d.t.Fatalf("ToolTip %T: %v", v.Value(), err)
+	}
+	return tip.Title
+}
+
 // invoke is the server saying the user clicked action key of notification id.
 func (d *desktop) invoke(id uint32, key string) {
 	d.t.Helper()
