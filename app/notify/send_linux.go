@@ -111,9 +111,6 @@ func (d *DBus) signals(ch <-chan *dbus.Signal) {
 			if dbus.Store(s.Body, &id, &key) != nil {
 				continue
 			}
-			if key == "default" {
-				key = "log"
-			}
 			d.mu.Lock()
 			proj, h := d.project[id], d.handler
 			d.mu.Unlock()
@@ -170,7 +167,8 @@ func (d *DBus) send(m Message) error {
 	}
 	actions := []string{}
 	if caps["actions"] && m.Project != "" {
-		actions = []string{"default", "Show log", "log", "Show log", "build", "Build again"}
+		// No "default" action: xfce4-notifyd shows it as a third button.
+		actions = []string{"log", "Show log", "build", "Build again"}
 	}
 	urgency := byte(1)
 	if m.Urgent {

@@ -62,7 +62,8 @@ func BuildAt(s builder.Snapshot, loc *time.Location, now time.Time) Model {
 	m.Builder = []Item{
 		{Key: "status", Title: human.Cut(BuilderLine(s.Builder), lineMax), Visible: true},
 		{Key: "hint", Title: "→ " + hint, Visible: hint != "" && st != builder.BuilderRunning},
-		{Key: "configproblem", Title: configLine(s.ConfigProblem), Visible: s.ConfigProblem != nil},
+		// Clicking it opens the config.
+		{Key: "configproblem", Title: configLine(s.ConfigProblem), Enabled: true, Visible: s.ConfigProblem != nil},
 		{Key: "start", Title: startTitle(st), Enabled: startable, Visible: vm},
 		{Key: "stop", Title: "Stop builder", Enabled: running, Visible: vm},
 		{Key: "resize", Title: "Resize…", Enabled: exists, Visible: vm},
@@ -267,14 +268,16 @@ func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now tim
 			{Key: "cancel", Title: "Cancel build", Enabled: busy, Visible: true},
 			{Key: "watch", Title: "Auto-build", Enabled: true, Visible: true, Checkable: true, Checked: p.Watch},
 			{Key: "docker", Title: dockerTitle, Enabled: good || notLoaded, Visible: true},
-			{Key: "copyload", Title: "Copy docker load command", Enabled: good || notLoaded, Visible: p.Last != nil && p.Last.Output != ""},
-			{Key: "showimage", Title: "Show image in folder", Enabled: good || notLoaded, Visible: p.Last != nil && p.Last.Output != ""},
+			{Key: "copyload", Title: "Copy docker load command", Enabled: true, Visible: image != "" || hasOutput(p.Last, good || notLoaded)},
+			{Key: "showimage", Title: "Show image in folder", Enabled: true, Visible: image != "" || hasOutput(p.Last, good || notLoaded)},
 			{Key: "reveal", Title: revealTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "log", Title: "Show log", Enabled: p.Last != nil && p.Last.Log != "", Visible: true},
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
 		},
 	}
 }
+
+func hasOutput(r *builder.Result, usable bool) bool { return usable && r != nil && r.Output != "" }
 
 // progressLine is "building since 15:35 · evaluating" (a start time, not a
 // ticking counter), or "queued".

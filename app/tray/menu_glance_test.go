@@ -46,6 +46,9 @@ func TestMenuAtAGlance(t *testing.T) {
 					if it := find(m.Projects[1].Items, k); !it.Visible || !it.Enabled {
 						t.Errorf("%s: %+v", k, it)
 					}
+					if it := find(m.Projects[0].Items, k); it.Visible {
+						t.Errorf("%s shown for a project without an image: %+v", k, it)
+					}
 				}
 			}},
 		{"same-named folders", builder.Snapshot{Builder: local, Projects: []builder.ProjectStatus{twinA, twinB}},
