@@ -42,7 +42,8 @@ func runTray(c *cli, ctx context.Context) int {
 		logf("start at login: %v", err)
 	}
 	sender := notify.Default()
-	policy := &notify.Policy{Success: app.Env().Config.Notify.Success}
+	policy := &notify.Policy{Success: app.Env().Config.Notify.Success,
+		Name: func(dir string) string { return tray.NameOf(app.Snapshot(), dir) }}
 	events, stop := app.Subscribe()
 	defer stop()
 	go func() {

@@ -35,7 +35,7 @@ func TestTrayStatesOverDBus(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	item := d.waitItem()
 
-	fail := d.waitNotification("nixpass · web: build failed")
+	fail := d.waitNotification("nixpass · web (play): build failed")
 	lines := strings.Split(fail.body, "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "src/main.c:3: error: expected semicolon") || lines[1] != "Show log" {
 		t.Errorf("build failure body %q: want the failing line, then Show log", fail.body)
@@ -43,7 +43,7 @@ func TestTrayStatesOverDBus(t *testing.T) {
 	if len(fail.actions) != 0 || fail.urgency() != 1 {
 		t.Errorf("a server without actions got %q, urgency %d", fail.actions, fail.urgency())
 	}
-	d.waitNotificationWith("nixpass · web: built", "offline:e2e-twin-a")
+	d.waitNotificationWith("nixpass · web (work): built", "offline:e2e-twin-a")
 
 	states := []struct {
 		label string // the project's label, as dbusmenu carries it

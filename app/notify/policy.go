@@ -23,6 +23,9 @@ type Sender interface {
 type Policy struct {
 	// Success announces successful builds (failures always are).
 	Success bool
+	// Name is how a project folder is named in titles; nil is its base
+	// name. The app names same-named folders by their parent too.
+	Name func(project string) string
 
 	mu          sync.Mutex
 	lastFailure map[string]string // project -> kind+message last announced
@@ -133,6 +136,9 @@ func (p *Policy) Decide(ev builder.Event) (Message, bool) {
 
 func (p *Policy) finished(r builder.Result) (Message, bool) {
 	name := filepath.Base(r.Project)
+	if p.Name != nil {
+		name = p.Name(r.Project)
+	}
 	manual := r.Reason == "manual"
 	switch {
 	case r.Kind == builder.KindCancelled:

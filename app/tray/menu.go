@@ -225,6 +225,23 @@ func DisplayName(p builder.ProjectStatus, twin bool) string {
 	return p.Name + " (" + filepath.Base(filepath.Dir(p.Path)) + ")"
 }
 
+// NameOf is how the menu names the project in dir: DisplayName among s's
+// projects, or the folder's base name when it is not registered.
+func NameOf(s builder.Snapshot, dir string) string {
+	n, me := 0, builder.ProjectStatus{Path: dir, Name: filepath.Base(dir)}
+	for _, p := range s.Projects {
+		if p.Path == dir {
+			me = p
+		}
+	}
+	for _, p := range s.Projects {
+		if p.Name == me.Name {
+			n++
+		}
+	}
+	return DisplayName(me, n > 1)
+}
+
 func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now time.Time) ProjectMenu {
 	busy := p.State == builder.ProjectBuilding || p.State == builder.ProjectQueued
 	good := p.Last != nil && p.Last.Succeeded()

@@ -92,3 +92,12 @@ func TestBuilderLineIsShortened(t *testing.T) {
 		}
 	}
 }
+
+func TestNameOf(t *testing.T) {
+	s := builder.Snapshot{Projects: []builder.ProjectStatus{{Path: "/work/api", Name: "api"}, {Path: "/play/api", Name: "api"}, {Path: "/src/web", Name: "web"}}}
+	for dir, want := range map[string]string{"/work/api": "api (work)", "/play/api": "api (play)", "/src/web": "web", "/gone/db": "db"} {
+		if got := NameOf(s, dir); got != want {
+			t.Errorf("NameOf(%s) = %q, want %q", dir, got, want)
+		}
+	}
+}
