@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"nixpass/assets"
 )
 
 // TestTrayStatesOverDBus drives the app on a desktop whose notification
@@ -98,4 +100,48 @@ func TestTrayStatesOverDBus(t *testing.T) {
 		_, ok := d.layout(item).find("⚠ config.toml")
 		return !ok
 	})
+}
+
+// TestTrayBuilderUnavailable: a builder that cannot build at all is the
+// one critical notification; the menu's builder line stays one short
+// line, the tooltip says it, and the icon is the stopped one.
+func TestTrayBuilderUnavailable(t *testing.T) {
+	d := startDesktopWith(t, true, "body", "actions")
+	w := newWorld(t)
+	w.writeConfig("[builder]\nbackend = \"multipass\"\nmultipass = \"/nonexistent/multipass\"\n")
+	cmd := exec.Command(nixpassBin, "app")
+	cmd.Env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+d.addr)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	item := d.waitItem()
+	n := d.waitNotification("nixpass · builder unavailable")
+	if n.urgency() != 2 || len(n.actions) != 0 {
+		t.Errorf("builder notification: urgency %d, actions %q; want critical, no buttons", n.urgency(), n.actions)
+	}
+	for _, l := range strings.Split(n.body, "\n") {
+		if len([]rune(l)) > 80 || strings.Contains(l, "multipass info") {
+			t.Errorf("body line %q is over 80 characters", l)
+		}
+	}
+	var tip string
+	deadline := time.Now().Add(10 * time.Second)
+	for tip = d.tooltip(item); tip != "nixpass — builder unavailable"; tip = d.tooltip(item) {
+		if time.Now().After(deadline) {
+			t.Fatalf("tooltip %q, want nixpass — builder unavailable", tip)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	root := d.layout(item)
+	line, ok := root.find("Builder: ")
+	if !ok || len([]rune(line.label)) > 60 || strings.Contains(line.label, "multipass info") {
+		t.Errorf("builder line %q: want one of at most 60 characters", line.label)
+	}
+	if _, ok := root.find("No projects yet"); !ok {
+		t.Errorf("no empty-state line: %+v", root)
+	}
+	comparePixmap(t, d.pixmaps(item), assets.Color(assets.Stopped))
 }

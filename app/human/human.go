@@ -111,12 +111,16 @@ var (
 	reCgroup    = regexp.MustCompile(`\(?/sys/fs/cgroup/\S*\)?|\(?cgroup[^)]*\)`)
 	rePathList  = regexp.MustCompile(`(\S*/[^\s:]*:){3,}\S*`)
 	reSpaces    = regexp.MustCompile(`\s{2,}`)
+	// reCommand is the command a builder problem quotes first:
+	// `multipass info "nixpass": `.
+	reCommand = regexp.MustCompile(`^multipass [a-z-]+[^:]*: `)
 )
 
 // Clean makes a line fit for people: store paths become their names,
-// cgroup paths and PATH-like lists go, and files inside project are named
-// relative to it.
+// cgroup paths, PATH-like lists and a quoted multipass command go, and
+// files inside project are named relative to it.
 func Clean(s, project string) string {
+	s = reCommand.ReplaceAllString(strings.TrimSpace(s), "")
 	s = rePathList.ReplaceAllString(s, "")
 	s = reCgroup.ReplaceAllString(s, "")
 	s = reStorePath.ReplaceAllString(s, "$1")

@@ -65,6 +65,9 @@ func TestCleanAndFailingLine(t *testing.T) {
 		{"no PATH list", builder.Result{Kind: builder.KindUnavailable,
 			Message: "nix-build not found in PATH /usr/local/bin:/usr/bin:/bin:/opt/homebrew/bin:/home/a/.nix-profile/bin"},
 			"nix-build not found in PATH"},
+		{"no multipass command", builder.Result{Kind: builder.KindUnavailable,
+			Message: `multipass info "nixpass": the multipass command was not found`},
+			"the multipass command was not found"},
 	} {
 		if got := FailingLine(&tc.r); got != tc.want {
 			t.Errorf("%s: FailingLine = %q, want %q", tc.name, got, tc.want)

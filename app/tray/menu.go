@@ -184,7 +184,7 @@ func IconFor(s builder.Snapshot) assets.Icon {
 func BuilderLine(b builder.BuilderStatus) string {
 	if b.Backend == "local" {
 		if b.State == builder.BuilderUnavailable {
-			return "Builder: " + firstLine(b.Problem)
+			return "Builder: " + human.Clean(firstLine(b.Problem), "")
 		}
 		return "Builder: this machine (local Nix)"
 	}
@@ -209,7 +209,7 @@ func BuilderLine(b builder.BuilderStatus) string {
 	case builder.BuilderDeleted:
 		return "Builder: deleted"
 	case builder.BuilderUnavailable:
-		return "Builder: " + firstLine(b.Problem)
+		return "Builder: " + human.Clean(firstLine(b.Problem), "")
 	}
 	return "Builder: checking…"
 }
