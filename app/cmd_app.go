@@ -47,6 +47,13 @@ func runTray(c *cli, ctx context.Context) int {
 	events, stop := app.Subscribe()
 	defer stop()
 	go func() {
+		// A builder found unavailable before this subscription is
+		// announced too (the policy announces it once either way).
+		if m, ok := policy.Decide(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: app.Snapshot().Builder}); ok {
+			if err := notify.Deliver(sender, m); err != nil {
+				logf("%v", err)
+			}
+		}
 		for ev := range events {
 			if cp, ok := ev.(builder.ConfigProblem); ok {
 				logf("%s", cp.Message)
