@@ -74,7 +74,7 @@ func TestTrayStatesOverDBus(t *testing.T) {
 		}
 		return true
 	})
-	if tip := d.tooltip(item); tip != "nixpass — 1 failing: web (build failed)" {
+	if tip := d.tooltip(item); tip != "nixpass — 1 failing: web (play) (build failed)" {
 		t.Errorf("tooltip %q", tip)
 	}
 

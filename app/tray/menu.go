@@ -113,13 +113,14 @@ func ConfigWhere(cp *builder.ConfigProblem) string {
 func Summary(s builder.Snapshot) string {
 	var failing, building []string
 	for _, p := range s.Projects {
+		name := NameOf(s, p.Path)
 		switch {
 		case p.State == builder.ProjectBuilding:
-			building = append(building, p.Name)
+			building = append(building, name)
 		case p.State == builder.ProjectMissing:
-			failing = append(failing, p.Name+" (folder missing)")
+			failing = append(failing, name+" (folder missing)")
 		case Failed(p.Last):
-			failing = append(failing, p.Name+" ("+p.Last.Kind.Title()+")")
+			failing = append(failing, name+" ("+p.Last.Kind.Title()+")")
 		}
 	}
 	var parts []string

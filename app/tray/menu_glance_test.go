@@ -52,7 +52,7 @@ func TestMenuAtAGlance(t *testing.T) {
 				}
 			}},
 		{"same-named folders", builder.Snapshot{Builder: local, Projects: []builder.ProjectStatus{twinA, twinB}},
-			"nixpass — 1 failing: api (out of memory)", []string{"✓ api (work) · 12:03", "▲ api (play) · 12:03"}, nil},
+			"nixpass — 1 failing: api (play) (out of memory)", []string{"✓ api (work) · 12:03", "▲ api (play) · 12:03"}, nil},
 		{"config does not parse", builder.Snapshot{Builder: local, Projects: []builder.ProjectStatus{under},
 			ConfigProblem: &builder.ConfigProblem{Path: "/home/a/.config/nixpass/config.toml", Line: 12, Key: "vm.memory", Reason: "want a size such as \"8G\""}},
 			"nixpass — config not reloaded", []string{"✓ my_api · 12:03"}, func(t *testing.T, m Model) {
