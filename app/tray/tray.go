@@ -200,6 +200,12 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 	m.render(Build(m.core.Snapshot(), time.Local))
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
+	// fyne.io/systray v1.12.2 on Linux calls onReady before it exports
+	// the item's properties and drops a tooltip or icon set in between:
+	// render again, icon included, each second for the first five.
+	settle := time.NewTicker(time.Second)
+	defer settle.Stop()
+	settled := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -228,6 +234,11 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 				}
 			}
 		case <-tick.C:
+		case <-settle.C:
+			iconStale = true
+			if settled++; settled == 5 {
+				settle.Stop()
+			}
 		}
 		m.render(Build(m.core.Snapshot(), time.Local))
 	}
@@ -378,12 +389,16 @@ func showImage(ctx context.Context, s builder.Snapshot, dir string) error {
 	return revealFile(ctx, p.Last.Output)
 }
 
-var lastIcon = assets.Icon(-1)
+// lastIcon is the icon last set; iconStale sets it again anyway.
+var (
+	lastIcon  = assets.Icon(-1)
+	iconStale bool
+)
 
 func setIcon(i assets.Icon) {
-	if i == lastIcon {
+	if i == lastIcon && !iconStale {
 		return
 	}
-	lastIcon = i
+	lastIcon, iconStale = i, false
 	systray.SetTemplateIcon(assets.Template(i), assets.Color(i))
 }
