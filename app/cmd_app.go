@@ -45,10 +45,18 @@ func runTray(c *cli, ctx context.Context) int {
 		logf("start at login: %v", err)
 	}
 	sender := notify.Default()
-	policy := &notify.Policy{Success: app.Env().Config.Notify.Success}
+	policy := &notify.Policy{Success: app.Env().Config.Notify.Success,
+		Name: func(dir string) string { return tray.NameOf(app.Snapshot(), dir) }}
 	events, stop := app.Subscribe()
 	defer stop()
 	go func() {
+		// A builder found unavailable before this subscription is
+		// announced too (the policy announces it once either way).
+		if m, ok := policy.Decide(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: app.Snapshot().Builder}); ok {
+			if err := notify.Deliver(sender, m); err != nil {
+				logf("%v", err)
+			}
+		}
 		for ev := range events {
 			if cp, ok := ev.(builder.ConfigProblem); ok {
 				logf("%s", cp.Message)
@@ -92,6 +100,14 @@ type senderNotifier struct{ s notify.Sender }
 
 func (n senderNotifier) Notify(title, body string) error {
 	return notify.Deliver(n.s, notify.Message{Title: title, Body: body, Group: "nixpass"})
+}
+
+// OnAction hands the notifications' buttons to the tray, where the
+// sender has buttons (Linux servers that list actions).
+func (n senderNotifier) OnAction(f func(project, action string)) {
+	if a, ok := n.s.(notify.ActionSource); ok {
+		a.OnAction(f)
+	}
 }
 
 // runHeadless runs the watchers and the scheduler until SIGINT/SIGTERM.

@@ -94,12 +94,13 @@ func ensureConfig(path string) error {
 	return f.Close()
 }
 
-// writeReport writes a "Show last error…" report to dir/last-error.txt
-// for platforms that show it as a file.
-func writeReport(dir, title, text string) (string, error) {
+// writeReport writes a "Show last error…" report to dir/name for
+// platforms that show it as a file; the folder and the file are the
+// user's own (0700, 0600).
+func writeReport(dir, name, title, text string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "last-error.txt")
+	path := filepath.Join(dir, name)
 	return path, renameio.WriteFile(path, []byte(title+"\n\n"+text+"\n"), 0o600)
 }

@@ -104,6 +104,7 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		Status:  builder.StatusFailed,
 		Output:  filepath.Join(p.Dir, p.Output),
 		Started: now,
+		Reason:  builder.ReasonOf(ctx),
 	}}
 	good := r.execute(ctx)
 	res := r.res
@@ -139,6 +140,7 @@ func (r *run) fail(err error) *store.GoodOutput {
 	r.res.Kind = be.Kind
 	r.res.Message = be.Message
 	r.res.Hint = be.Hint
+	r.res.Action = be.Action
 	return nil
 }
 

@@ -88,6 +88,10 @@ func TestRealTexts(t *testing.T) {
 						t.Errorf("hint %q lacks %q", d.Hint, s)
 					}
 				}
+				// Menus and notifications show the short action.
+				if d.Action == "" || len([]rune(d.Action)) > actionMax || strings.Contains(d.Action, "nixpass ") || strings.Contains(d.Action, " -- ") || strings.Contains(d.Action, ":") {
+					t.Errorf("action %q: want a remedy of at most %d characters, no command line", d.Action, actionMax)
+				}
 				if strings.Contains(d.Message, "Nix evaluation error") || strings.Contains(d.Hint, "nix-instantiate") && tt.ev.Project.Flake != "" {
 					t.Errorf("stutter or flake hint with nix-instantiate: %q / %q", d.Message, d.Hint)
 				}
@@ -314,5 +318,27 @@ func TestMissingPathInNixWordings(t *testing.T) {
 		if got := Diagnose(log, Evidence{}).Missing; got != want {
 			t.Errorf("the missing file of %q = %q, want %q", log, got, want)
 		}
+	}
+}
+
+// Every rule of the table has a short action, whatever the evidence.
+func TestEveryRuleHasAnAction(t *testing.T) {
+	for _, r := range Rules {
+		if r.Action == nil {
+			t.Errorf("rule %s has no Action", r.Name)
+			continue
+		}
+		for _, ev := range []Evidence{{}, vmEvidence(), localEvidence()} {
+			for _, m := range []Match{{}, {Signal: 9}} {
+				if a := r.Action(m, &ev); a == "" || len([]rune(a)) > actionMax {
+					t.Errorf("rule %s: action %q", r.Name, a)
+				}
+			}
+		}
+	}
+	limited := localEvidence()
+	limited.Machine.MemLimit, limited.Machine.Memory = 200<<20, 8<<30
+	if got := limited.memoryAction(); got != "Give the build more memory (limit 200 MiB)" {
+		t.Errorf("memoryAction = %q", got)
 	}
 }

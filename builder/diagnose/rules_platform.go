@@ -35,6 +35,7 @@ var (
 // and ignores that setting from a user it does not trust.
 var platformRule = Rule{
 	Name: "platform", Kind: builder.KindPlatform,
+	Action: say("Set up emulation or drop the project's system"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, _ := l.find(rePlatformOld); m != nil {
 			if m[1] != m[4] {
@@ -135,6 +136,7 @@ var (
 // "… while updating the flake input 'dep'" (network-flake-input.txt).
 var networkRule = Rule{
 	Name: "network", Kind: builder.KindNetwork,
+	Action: say("Check the builder's network, then Build again"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reDownload)
 		if m == nil {

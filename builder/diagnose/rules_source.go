@@ -20,6 +20,7 @@ var (
 // in SRI form whatever the file says; testdata/*/hash-mismatch-*.txt).
 var hashMismatchRule = Rule{
 	Name: "hash-mismatch", Kind: builder.KindBuild,
+	Action: say("Put the new hash in the Nix file"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reHashMismatch)
 		if m == nil {
@@ -70,6 +71,7 @@ var (
 // directory" (testdata/*/flake-untracked.txt).
 var untrackedRule = Rule{
 	Name: "flake-untracked", Kind: builder.KindEval,
+	Action: say("Add the new files to git"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, i := l.find(reUntracked); m != nil {
 			return Match{Subject: m[1], Repo: m[2], Position: l.position(i)}, true
@@ -121,6 +123,7 @@ var (
 // file.
 var noNixFileRule = Rule{
 	Name: "no-nix-file", Kind: builder.KindConfig,
+	Action: say("Add a default.nix, or name the project's Nix file"),
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		if len(l.errs) != 1 || l.innermost() != l.errs[0] {
 			return Match{}, false
@@ -161,6 +164,7 @@ var reMissingFile = regexp.MustCompile(`(?:getting status of|opening file|path) 
 // (testdata/*/missing-outside.txt).
 var missingFileRule = Rule{
 	Name: "missing-file", Kind: builder.KindEval,
+	Action: say("Create the missing file or fix its path"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reMissingFile)
 		if m == nil {
