@@ -49,12 +49,13 @@ func runTray(c *cli, ctx context.Context) int {
 		Name: func(dir string) string { return tray.NameOf(app.Snapshot(), dir) }}
 	events, stop := app.Subscribe()
 	defer stop()
+	fb := &fallback{logf: logf, snapshot: app.Snapshot}
 	go func() {
 		// A builder found unavailable before this subscription is
 		// announced too (the policy announces it once either way).
 		if m, ok := policy.Decide(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: app.Snapshot().Builder}); ok {
 			if err := notify.Deliver(sender, m); err != nil {
-				logf("%v", err)
+				fb.failed(err)
 			}
 		}
 		for ev := range events {
@@ -63,13 +64,17 @@ func runTray(c *cli, ctx context.Context) int {
 			}
 			if m, ok := policy.Decide(ev); ok {
 				if err := notify.Deliver(sender, m); err != nil {
-					logf("%v", err)
+					fb.failed(err)
 				}
+			}
+			if f, ok := ev.(builder.BuildFinished); ok {
+				fb.finished(f)
 			}
 		}
 	}()
 	err = tray.Available()
 	if errors.Is(err, tray.ErrNoTrayHost) {
+		fb.noMenu()
 		// A desktop without a tray host still shows notifications: keep
 		// building and notifying until SIGINT/SIGTERM.
 		logf("%v", err)

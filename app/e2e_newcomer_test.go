@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -157,5 +158,49 @@ func TestProgressSaysTheNetworkIsDown(t *testing.T) {
 	}
 	if strings.Count(o.stderr, want) != 1 {
 		t.Errorf("said more than once: %s", o.stderr)
+	}
+}
+
+// TestDesktopWithoutNotificationsPrintsResults: a Linux desktop session
+// with neither a tray host nor a notification service says once that
+// notifications cannot be shown, prints each result where the app runs,
+// and writes a failure's report file as the menu would.
+func TestDesktopWithoutNotificationsPrintsResults(t *testing.T) {
+	needNix(t)
+	d := startBus(t, false, false)
+	w := newWorld(t)
+	w.writeConfig("[scheduler]\nquiet = \"300ms\"\n")
+	dir := w.project("quietdesk", imageNix("e2e-quiet", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	cmd := exec.Command(nixpassBin, "app")
+	cmd.Env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+d.addr)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitFor(t, 30*time.Second, "the first result on stderr", func() bool {
+		return strings.Contains(stderr.String(), "✓ "+dir)
+	})
+	w.setNix(dir, "import ./image.nix { tag = ; }\n")
+	waitFor(t, 30*time.Second, "the failure on stderr", func() bool {
+		return strings.Contains(stderr.String(), "✗ "+dir) && strings.Contains(stderr.String(), "the full report: ")
+	})
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	out := stderr.String()
+	if n := strings.Count(out, "notifications cannot be shown"); n != 1 {
+		t.Errorf("said %d times that notifications cannot be shown:\n%s", n, out)
+	}
+	if n := strings.Count(out, "org.freedesktop"); n > 1 {
+		t.Errorf("the D-Bus error is repeated %d times:\n%s", n, out)
+	}
+	report := strings.TrimSpace(out[strings.Index(out, "the full report: ")+len("the full report: "):])
+	report = strings.SplitN(report, "\n", 2)[0]
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "syntax error") {
+		t.Errorf("report %s: %v\n%s", report, err, b)
 	}
 }

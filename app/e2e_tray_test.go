@@ -119,6 +119,13 @@ func startDesktop(t *testing.T) *desktop {
 // extension: notifications only.
 func startDesktopWith(t *testing.T, trayHost bool, caps ...string) *desktop {
 	t.Helper()
+	return startBus(t, trayHost, true, caps...)
+}
+
+// startBus starts a session bus whose fake desktop owns the tray host
+// and the notification service as asked.
+func startBus(t *testing.T, trayHost, notifier bool, caps ...string) *desktop {
+	t.Helper()
 	need(t, "dbus-daemon", "apt-get install dbus")
 	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1", "--address=unix:path="+filepath.Join(t.TempDir(), "bus"))
 	out, err := cmd.StdoutPipe()
@@ -147,7 +154,7 @@ func startDesktopWith(t *testing.T, trayHost bool, caps ...string) *desktop {
 			return d.conn.Export(notifications{d}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
 		},
 	} {
-		if name == "org.kde.StatusNotifierWatcher" && !trayHost {
+		if name == "org.kde.StatusNotifierWatcher" && !trayHost || name == "org.freedesktop.Notifications" && !notifier {
 			continue
 		}
 		if err := export(); err != nil {

@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/renameio/v2"
 
+	"nixpass/builder"
+	"nixpass/builder/config"
 	"nixpass/builder/shq"
 )
 
@@ -103,4 +106,16 @@ func writeReport(dir, name, title, text string) (string, error) {
 	}
 	path := filepath.Join(dir, name)
 	return path, renameio.WriteFile(path, []byte(title+"\n\n"+text+"\n"), 0o600)
+}
+
+// WriteErrorReport writes the "Show last error…" report of p's failed
+// build to its own file in the state folder, as the menu does, for a
+// desktop that has no menu to show it; it returns the file's path.
+func WriteErrorReport(p builder.ProjectStatus) (string, error) {
+	dir, err := config.StateDir()
+	if err != nil {
+		return "", err
+	}
+	title, text := ErrorReport(p, time.Local)
+	return writeReport(dir, reportName(p.Path), title, text)
 }
