@@ -252,6 +252,7 @@ func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now tim
 			{Key: "showimage", Title: "Show image in folder", Enabled: true, Visible: image != "" || hasOutput(p.Last, good || notLoaded)},
 			{Key: "reveal", Title: revealTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "log", Title: "Show log", Enabled: p.Last != nil && p.Last.Log != "", Visible: true},
+			{Key: "history", Title: "Show history…", Enabled: p.Last != nil, Visible: true},
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
 		},
 	}
