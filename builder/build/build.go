@@ -112,6 +112,8 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		Output:  filepath.Join(p.Dir, p.Output),
 		Started: now,
 		Reason:  builder.ReasonOf(ctx),
+		// "attempts": [] for a build that never ran Nix (a config error).
+		Attempts: []builder.Attempt{},
 	}}
 	good := r.execute(ctx)
 	res := r.res

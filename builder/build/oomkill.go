@@ -1,7 +1,9 @@
 package build
 
 import (
+	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -94,4 +96,34 @@ func parseKills(kmsg []string, keep func(at float64) bool) []oomKill {
 		}
 	}
 	return kept
+}
+
+// logKernel writes to the build log what the OOM rule weighed for this
+// build: its window and memory cgroups, and only the kernel's OOM kills in
+// those cgroups during that window (never the machine's history), as
+// "# kmsg" lines `nixpass explain` reads back.
+func (r *run) logKernel(o oomReport) {
+	if o.end == 0 {
+		return
+	}
+	var cgs []string
+	for d, role := range o.cgroups {
+		cgs = append(cgs, role+" "+memcgPath(d))
+	}
+	sort.Strings(cgs)
+	kept, left := 0, 0
+	var lines []string
+	for _, k := range o.kills() {
+		if _, role := o.cgroupRole(k.memcg); role == "" {
+			left++
+			continue
+		}
+		kept++
+		lines = append(lines, k.raw...)
+	}
+	r.logLine(fmt.Sprintf("# kernel evidence: window %.2f-%.2f s since boot, memory cgroups: %s; %d OOM kill(s) there kept, %d elsewhere on the machine left out",
+		o.start, o.end, strings.Join(cgs, ", "), kept, left))
+	for _, l := range lines {
+		r.logLine("# kmsg " + l)
+	}
 }

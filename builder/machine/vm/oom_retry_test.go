@@ -80,7 +80,7 @@ func TestVMBuildOOMRetry(t *testing.T) {
 	// a first exec that found it not installed yet), with the jobs and
 	// cores of each attempt.
 	var execs [][]string
-	for _, c := range multipassCalls(t, w) {
+	for _, c := range multipasstest.Calls(t, w.logPath) {
 		if c[0] == "exec" && slices.Contains(c, "build") {
 			execs = append(execs, c)
 		}
@@ -91,15 +91,6 @@ func TestVMBuildOOMRetry(t *testing.T) {
 	if len(execs) != 2 || !hasPair(execs[0], "--cores", "2") || !hasPair(execs[1], "--cores", "1") || !hasPair(execs[1], "--max-jobs", "1") {
 		t.Errorf("build execs: %q", execs)
 	}
-}
-
-func multipassCalls(t *testing.T, w *vmWorld) [][]string {
-	t.Helper()
-	var out [][]string
-	for _, c := range multipasstest.Calls(t, w.logPath) {
-		out = append(out, c)
-	}
-	return out
 }
 
 func hasPair(argv []string, k, v string) bool {
