@@ -118,4 +118,3 @@ func (r *Registry) Mounts(t testing.TB, repo string) int {
 	re := regexp.MustCompile(`"POST /v2/` + regexp.QuoteMeta(repo) + `/blobs/uploads/\?[^ ]*mount=[^ ]* HTTP/1.1" 201`)
 	return len(re.FindAll(b, -1))
 }
-
