@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -78,6 +79,15 @@ func TestPushCLI(t *testing.T) {
 	o = w.run("push", dir, "--to", dead+"/e2e/app")
 	if o.code != 11 || !strings.Contains(o.stderr, "push to "+dead+" failed: the connection was refused") {
 		t.Fatalf("push to a closed port: want exit 11 naming the registry and the cause; got %v", o)
+	}
+	// explain reads nixpass's own "# push:" lines back.
+	logFile := filepath.Join(t.TempDir(), "push.log")
+	if err := os.WriteFile(logFile, []byte(o.stderr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o = w.run("explain", logFile, "--json")
+	if o.code != 11 || !strings.Contains(o.stdout, `"kind": "push"`) || !strings.Contains(o.stdout, "Nothing answers at "+dead) {
+		t.Errorf("explain of a failed push's log: %v", o)
 	}
 }
 

@@ -29,7 +29,7 @@ const (
 )
 
 // Kinds lists every kind Diagnose can return.
-var Kinds = []Kind{KindOK, KindConfig, KindEval, KindBuild, KindOOM, KindDiskFull, KindUnavailable, KindNetwork, KindPlatform}
+var Kinds = []Kind{KindOK, KindConfig, KindEval, KindBuild, KindOOM, KindDiskFull, KindUnavailable, KindNetwork, KindPlatform, KindPush}
 
 // OOM is what the builder machine's kernel said about memory during the
 // build, as the build script read it.

@@ -58,6 +58,7 @@ type Rule struct {
 // and set-up and network problems also end in "builder failed" or an
 // evaluation error, so they come before those.
 var Rules = []Rule{
+	pushRule,
 	remoteBuilderRule,
 	diskFullRule,
 	buildUsersRule,

@@ -127,6 +127,9 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 		}
 		res.Error = be.Message
 		logf(o.Log, "%s: failed: %s", res.Ref, oneLine(be.Message))
+		if be.Hint != "" {
+			logf(o.Log, "%s: hint: %s", res.Ref, oneLine(be.Hint))
+		}
 		return res, be
 	}
 	logf(o.Log, "%s: pushed %s (%d layers uploaded, %d existing, %d bytes)", r.Ref, r.Digest, r.LayersUploaded, r.LayersExisting, r.BytesUploaded)
