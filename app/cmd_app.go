@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"nixpass/app/notify"
 	"nixpass/app/tray"
 	"sync"
@@ -167,6 +168,8 @@ func printEvent(w io.Writer, ev builder.Event, asJSON bool) {
 			line += " (" + e.Problem + ")"
 		}
 		fmt.Fprintln(w, line)
+	case builder.PushProgress:
+		fmt.Fprintf(w, "%s   %s\n", at, e.MenuLine(filepath.Base(e.Project)))
 	case builder.BuilderChanged:
 		fmt.Fprintf(w, "%s builder  %s %s %s\n", at, e.Status.Name, e.Status.State, e.Status.Problem)
 	}

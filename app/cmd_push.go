@@ -59,10 +59,9 @@ func cmdPush(c *cli, ctx context.Context, args []string) int {
 		return c.fail(builder.Errorf(builder.KindConfig, "Run `nixpass build "+dir+"` first.",
 			"%s has no good image to push: build first", dir))
 	}
-	name := filepath.Base(dir)
 	bar := newPushBar(c.stderr, c.json)
 	o := registry.Options{
-		Ref: ref, Name: name, Images: []registry.Image{{File: file}},
+		Ref: ref, Name: dir, Images: []registry.Image{{File: file}},
 		StateDir: e.StateDir, Version: appVersion(),
 		Transport: registry.Transport{CAFiles: e.Config.Registry.CAFiles, Insecure: e.Config.Registry.Insecure},
 		Progress:  bar.update,
@@ -120,7 +119,7 @@ func (b *pushBar) update(p registry.Progress) {
 		b.bar = progressbar.NewOptions64(p.BytesTotal, progressbar.OptionSetWriter(b.w), progressbar.OptionShowBytes(true),
 			progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100e6))
 	}
-	b.bar.Describe(fmt.Sprintf("Pushing %s: %d/%d layers", p.Name, p.Layers, p.LayersTotal))
+	b.bar.Describe(fmt.Sprintf("Pushing %s: %d/%d layers", filepath.Base(p.Project), p.Layers, p.LayersTotal))
 	_ = b.bar.Set64(p.Bytes)
 }
 

@@ -110,3 +110,20 @@ func TestAddSystemsAndPush(t *testing.T) {
 		t.Errorf("add --push without a registry: %v", o)
 	}
 }
+
+func TestPushProgressEvent(t *testing.T) {
+	ev := builder.PushProgress{Project: "/src/api", Ref: "r.example/api:v1", Layers: 3, LayersTotal: 7, Bytes: 120_000_000, BytesTotal: 400_000_000}
+	var js, text strings.Builder
+	printEvent(&js, ev, true)
+	printEvent(&text, ev, false)
+	var line struct {
+		Type  string
+		Event builder.PushProgress
+	}
+	if err := json.Unmarshal([]byte(js.String()), &line); err != nil || line.Type != "PushProgress" || line.Event.Layers != 3 || line.Event.BytesTotal != 400_000_000 {
+		t.Errorf("app --json line %q (%v)", js.String(), err)
+	}
+	if !strings.Contains(text.String(), "Pushing api: 3/7 layers, 120/400 MB") {
+		t.Errorf("app line %q", text.String())
+	}
+}

@@ -1,36 +1,15 @@
 package registry
 
 import (
-	"fmt"
 	"sync"
 	"time"
+
+	"nixpass/builder"
 )
 
-// Progress is the state of a push, for a progress bar, the menu and the
-// PushProgress events of `app --json`.
-type Progress struct {
-	// Name is the project (or image) being pushed.
-	Name string `json:"name"`
-	// Ref is where it goes.
-	Ref string `json:"ref"`
-	// Layers is how many layers are done (uploaded, or found in the
-	// registry once the push ends); LayersTotal how many the image has.
-	Layers      int `json:"layers"`
-	LayersTotal int `json:"layers_total"`
-	// Bytes is what was uploaded so far; BytesTotal the compressed size
-	// of every layer.
-	Bytes      int64 `json:"bytes"`
-	BytesTotal int64 `json:"bytes_total"`
-	// Done is set on the last event of a push.
-	Done bool `json:"done,omitempty"`
-}
-
-// MenuLine is the menu's line for p: "Pushing NAME: 3/7 layers, 120/400 MB".
-func (p Progress) MenuLine() string {
-	return fmt.Sprintf("Pushing %s: %d/%d layers, %d/%d MB", p.Name, p.Layers, p.LayersTotal, mb(p.Bytes), mb(p.BytesTotal))
-}
-
-func mb(n int64) int64 { return (n + 500_000) / 1_000_000 }
+// Progress is builder.PushProgress, the event a push sends as layers
+// upload.
+type Progress = builder.PushProgress
 
 // progressEvery throttles progress callbacks.
 const progressEvery = 200 * time.Millisecond
@@ -45,7 +24,7 @@ type tracker struct {
 }
 
 func newTracker(name, ref string, report func(Progress)) *tracker {
-	return &tracker{p: Progress{Name: name, Ref: ref}, report: report, layers: map[*layer]bool{}}
+	return &tracker{p: Progress{Project: name, Ref: ref}, report: report, layers: map[*layer]bool{}}
 }
 
 // setTotals starts the count with the image's unique layers.
@@ -76,6 +55,7 @@ func (t *tracker) update(eof bool, l *layer) {
 		t.last = now
 	}
 	p := t.p
+	p.Time = now
 	t.mu.Unlock()
 	if send {
 		t.report(p)
@@ -87,6 +67,7 @@ func (t *tracker) finish() {
 	t.mu.Lock()
 	t.p.Layers, t.p.Done = t.p.LayersTotal, true
 	p := t.p
+	p.Time = time.Now()
 	t.mu.Unlock()
 	if t.report != nil {
 		t.report(p)

@@ -40,7 +40,7 @@ type Image struct {
 type Options struct {
 	// Ref is REGISTRY/REPO[:TAG].
 	Ref string
-	// Name is the project's name, for progress lines.
+	// Name is the project's folder, for progress events.
 	Name string
 	// Images are the image files: one, or one per platform (pushed as a
 	// Docker manifest list).

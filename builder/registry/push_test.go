@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -292,5 +293,35 @@ func TestMountFromOnlyARepositoryOfTheSameRegistryPushedBefore(t *testing.T) {
 		if got := c.mountFrom(tc.digest, tc.registry, tc.repo); got != tc.want {
 			t.Errorf("mountFrom(%s, %s, %s) = %q, want %q", tc.digest, tc.registry, tc.repo, got, tc.want)
 		}
+	}
+}
+
+func TestPushRetriesAnInterruptedUpload(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	backoff.Duration = 1
+	t.Cleanup(func() { backoff.Duration = 1e9 })
+	reg := newMemRegistry(t)
+	dropped := 0
+	reg.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPatch && dropped == 0 {
+			dropped++
+			io.CopyN(io.Discard, r.Body, 1000)
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return true
+		}
+		return false
+	})
+	file := testImage{layers: [][]byte{layerTar(t, "r", 1<<20)}}.write(t, t.TempDir(), "img.tar")
+	res, err := Push(context.Background(), pushOpts(t, t.TempDir(), reg.host()+"/retry", file))
+	if err != nil || dropped != 1 || res.LayersUploaded != 1 {
+		t.Fatalf("push after one dropped upload: %+v, %v (dropped %d)", res, err, dropped)
+	}
+	img, err := remote.Image(mustRef(t, res.Ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := img.Digest(); d.String() != res.Digest {
+		t.Errorf("registry serves %s, push said %s", d, res.Digest)
 	}
 }

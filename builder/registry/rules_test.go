@@ -3,11 +3,15 @@ package registry
 import (
 	"context"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -140,8 +144,53 @@ func TestTransportPlainHTTPOnlyToLoopbackAndInsecure(t *testing.T) {
 }
 
 func TestMenuLine(t *testing.T) {
-	p := Progress{Name: "api", Layers: 3, LayersTotal: 7, Bytes: 120_000_000, BytesTotal: 400_000_000}
-	if got := p.MenuLine(); got != "Pushing api: 3/7 layers, 120/400 MB" {
+	p := Progress{Project: "/src/api", Layers: 3, LayersTotal: 7, Bytes: 120_000_000, BytesTotal: 400_000_000}
+	if got := p.MenuLine("api"); got != "Pushing api: 3/7 layers, 120/400 MB" {
 		t.Errorf("MenuLine = %q", got)
 	}
+}
+
+func TestTransportCAFiles(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pem.Encode(mustCreate(t, ca), &pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	for _, tc := range []struct {
+		name string
+		tr   Transport
+		rule string
+	}{{"system trust only", Transport{}, "tls"}, {"ca_files", Transport{CAFiles: []string{ca}}, ""}} {
+		rt, err := tc.tr.roundTripper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
+		if err == nil {
+			resp.Body.Close()
+		}
+		if _, got := classifyOrNil(err); got != tc.rule {
+			t.Errorf("%s: err %v classified %q, want %q", tc.name, err, got, tc.rule)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(bad, []byte("not a certificate"), 0o644)
+	if _, err := (Transport{CAFiles: []string{bad}}).roundTripper(); err == nil || !strings.Contains(err.Error(), "holds no PEM certificate") {
+		t.Errorf("a CA file without a certificate: %v", err)
+	}
+}
+
+func classifyOrNil(err error) (verdict, string) {
+	if err == nil {
+		return verdict{}, ""
+	}
+	return classify(err)
+}
+
+func mustCreate(t *testing.T, p string) *os.File {
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

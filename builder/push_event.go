@@ -1,0 +1,33 @@
+package builder
+
+import "fmt"
+
+// PushProgress is the state of a push to a registry: what `app --json`
+// prints as a "PushProgress" line, what the menu and a terminal's
+// progress bar show. builder/registry sends it as layers upload.
+type PushProgress struct {
+	At
+	// Project is the project's folder (or, for a push of a file, its
+	// name).
+	Project string `json:"project"`
+	// Ref is where the image goes, REGISTRY/REPO:TAG.
+	Ref string `json:"ref"`
+	// Layers is how many layers are done (uploaded, or found in the
+	// registry once the push ends); LayersTotal how many there are.
+	Layers      int `json:"layers"`
+	LayersTotal int `json:"layers_total"`
+	// Bytes is what was uploaded so far; BytesTotal the compressed size
+	// of every layer.
+	Bytes      int64 `json:"bytes"`
+	BytesTotal int64 `json:"bytes_total"`
+	// Done is set on the last event of a push that succeeded.
+	Done bool `json:"done,omitempty"`
+}
+
+// MenuLine is the menu's line: "Pushing NAME: 3/7 layers, 120/400 MB".
+func (p PushProgress) MenuLine(name string) string {
+	return fmt.Sprintf("Pushing %s: %d/%d layers, %d/%d MB", name, p.Layers, p.LayersTotal, megabytes(p.Bytes), megabytes(p.BytesTotal))
+}
+
+// megabytes rounds n to whole decimal megabytes, as the menu counts them.
+func megabytes(n int64) int64 { return (n + 500_000) / 1_000_000 }
