@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"nixpass/app/notify"
 	"nixpass/app/tray"
+	"path/filepath"
 	"sync"
 	"time"
 
