@@ -56,10 +56,10 @@ func (t *tracker) update(eof bool, l *layer) {
 	}
 	p := t.p
 	p.Time = now
-	t.mu.Unlock()
 	if send {
-		t.report(p)
+		t.report(p) // under mu: calls never overlap and come in order
 	}
+	t.mu.Unlock()
 }
 
 // finish sends the last event: every layer is done.
@@ -68,8 +68,8 @@ func (t *tracker) finish() {
 	t.p.Layers, t.p.Done = t.p.LayersTotal, true
 	p := t.p
 	p.Time = time.Now()
-	t.mu.Unlock()
 	if t.report != nil {
 		t.report(p)
 	}
+	t.mu.Unlock()
 }

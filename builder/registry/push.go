@@ -57,7 +57,8 @@ type Options struct {
 	// $DOCKER_CONFIG or ~/.docker/config.json, with credsStore and
 	// credHelpers run from PATH).
 	Keychain authn.Keychain
-	// Progress, if set, is called as layers upload.
+	// Progress, if set, is called as layers upload, never by two
+	// goroutines at once; it must not block.
 	Progress func(Progress)
 	// Log receives nixpass's "# push: …" lines.
 	Log io.Writer
