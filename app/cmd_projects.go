@@ -139,6 +139,8 @@ type listEntry struct {
 	DockerLoad bool     `json:"docker_load"`
 	System     string   `json:"system,omitempty"`
 	Mounts     []string `json:"mounts,omitempty"`
+	Push       string   `json:"push,omitempty"`
+	Systems    []string `json:"systems,omitempty"`
 }
 
 func cmdList(c *cli, ctx context.Context, args []string) int {
@@ -154,7 +156,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 	entries := []listEntry{}
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
+		entries = append(entries, listEntry{p.Path, p.File, p.Flake, p.Attr, p.Args, p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts, p.Push, p.Systems})
 	}
 	if *asJSON {
 		c.printJSON(entries)

@@ -106,6 +106,9 @@ func TestAddSystemsAndPush(t *testing.T) {
 			t.Errorf("config lacks %s:\n%s", want, b)
 		}
 	}
+	if o := w.run("list", "--json"); !strings.Contains(o.stdout, `"push": "ghcr.io/team/app"`) || !strings.Contains(o.stdout, `"systems": [`) {
+		t.Errorf("list --json lacks push and systems: %v", o)
+	}
 	if o := w.run("add", w.project("bad", imageNix("v1", "")), "--push", "team/app"); o.code != 1 || !strings.Contains(o.stderr, "has no registry") {
 		t.Errorf("add --push without a registry: %v", o)
 	}

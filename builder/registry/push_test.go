@@ -97,7 +97,8 @@ func TestPushGzippedRemovesTempAndSkipsExistingLayer(t *testing.T) {
 	reg := newMemRegistry(t)
 	dir, state := t.TempDir(), t.TempDir()
 	shared := layerTar(t, "shared", 1<<20)
-	first := testImage{layers: [][]byte{shared, layerTar(t, "one", 1<<19)}, gz: true}.write(t, dir, "one.tar.gz")
+	// A hostile file name: nixpass never builds a shell string from it.
+	first := testImage{layers: [][]byte{shared, layerTar(t, "one", 1<<19)}, gz: true}.write(t, dir, "o'ne $(x) \n;.tar.gz")
 	second := testImage{tag: "app:4dyhq3lrvn4b0d0g6k1mjkvq1ss5b1gh", layers: [][]byte{shared, layerTar(t, "two", 1<<19)}, gz: true}.write(t, dir, "two.tar.gz")
 	ref := reg.host() + "/app"
 	if _, err := Push(context.Background(), pushOpts(t, state, ref, first)); err != nil {
