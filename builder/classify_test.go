@@ -62,7 +62,7 @@ func TestHumanSizes(t *testing.T) {
 // TestDiagnoseKinds: every kind the table can return is a builder kind
 // with its own exit code and title.
 func TestDiagnoseKinds(t *testing.T) {
-	known := []Kind{KindOK, KindConfig, KindEval, KindBuild, KindOOM, KindDiskFull, KindUnavailable, KindNetwork, KindPlatform}
+	known := []Kind{KindOK, KindConfig, KindEval, KindBuild, KindOOM, KindDiskFull, KindUnavailable, KindNetwork, KindPlatform, KindPush}
 	for _, k := range diagnose.Kinds {
 		if !slices.Contains(known, Kind(k)) || Kind(k).Title() == string(k) {
 			t.Errorf("diagnose kind %q is not a builder kind with a title", k)
