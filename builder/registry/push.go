@@ -17,6 +17,7 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"golang.org/x/sync/errgroup"
 
 	"nixpass/builder"
 	"nixpass/builder/registry/ref"
@@ -206,6 +208,9 @@ func push(ctx context.Context, o Options, p ref.Ref, res *Result) (*Result, erro
 // exactly that manifest (or manifest list) there.
 func write(ctx context.Context, tag name.Tag, imgs []*image, tr *tracker, ropts []remote.Option) (*Result, error) {
 	res := &Result{}
+	if err := digestLayers(ctx, imgs); err != nil {
+		return res, err
+	}
 	idx, err := index(imgs)
 	if err != nil {
 		return res, err
@@ -273,6 +278,26 @@ func write(ctx context.Context, tag name.Tag, imgs []*image, tr *tracker, ropts 
 func staleDigest(err error) bool {
 	return status(0, transport.DigestInvalidErrorCode, transport.SizeInvalidErrorCode)(err) ||
 		strings.Contains(err.Error(), "with Body length")
+}
+
+// digestLayers learns every layer's compressed digest and size, from the
+// cache or, for layers nixpass has not compressed before, by compressing
+// them, several at once.
+func digestLayers(ctx context.Context, imgs []*image) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, min(4, runtime.NumCPU())))
+	for _, img := range imgs {
+		for _, l := range img.layers {
+			g.Go(func() error {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				_, err := l.info()
+				return err
+			})
+		}
+	}
+	return g.Wait()
 }
 
 // dropCached forgets the cached digests of the layers an upload read:
