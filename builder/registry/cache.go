@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -43,8 +44,10 @@ const maxRepos = 4
 
 // layerKey keys a compressed layer: the same uncompressed layer,
 // compressed by the same code at the same level, gives the same bytes.
+// The code is nixpass's version and the Go release it was built with
+// (compress/gzip's output may change between releases).
 func layerKey(diffID, compression string, level int, version string) string {
-	return diffID + "|" + compression + "|" + strconv.Itoa(level) + "|" + version
+	return diffID + "|" + compression + "|" + strconv.Itoa(level) + "|" + version + "|" + runtime.Version()
 }
 
 func loadCache(stateDir string) *cache {
