@@ -184,5 +184,36 @@ func (c *cache) setImage(file string, info *imageInfo) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	return renameio.WriteFile(p, b, 0o600)
+	if err := renameio.WriteFile(p, b, 0o600); err != nil {
+		return err
+	}
+	pruneOldest(filepath.Dir(p), imagesKept)
+	return nil
+}
+
+// imagesKept bounds the cached image infos: one per image file pushed,
+// and every build of a store path is a new file.
+const imagesKept = 256
+
+// pruneOldest removes the least recently written files of dir beyond
+// keep.
+func pruneOldest(dir string, keep int) {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) <= keep {
+		return
+	}
+	type aged struct {
+		name string
+		t    time.Time
+	}
+	var files []aged
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			files = append(files, aged{e.Name(), info.ModTime()})
+		}
+	}
+	slices.SortFunc(files, func(a, b aged) int { return b.t.Compare(a.t) })
+	for _, f := range files[min(keep, len(files)):] {
+		os.Remove(filepath.Join(dir, f.name))
+	}
 }

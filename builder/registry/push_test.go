@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -324,5 +325,23 @@ func TestPushRetriesAnInterruptedUpload(t *testing.T) {
 	}
 	if d, _ := img.Digest(); d.String() != res.Digest {
 		t.Errorf("registry serves %s, push said %s", d, res.Digest)
+	}
+}
+
+func TestImageCacheIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 5 {
+		p := filepath.Join(dir, string(rune('a'+i)))
+		os.WriteFile(p, nil, 0o600)
+		os.Chtimes(p, time.Unix(int64(1000+i), 0), time.Unix(int64(1000+i), 0))
+	}
+	pruneOldest(dir, 3)
+	left, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, "") != "cde" {
+		t.Errorf("kept %v, want the 3 newest c d e", names)
 	}
 }
