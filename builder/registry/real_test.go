@@ -71,6 +71,9 @@ func TestRealRegistryNixImagesAndManifestList(t *testing.T) {
 	if n := reg.Uploads(t, "nix/offline"); n != 2 {
 		t.Errorf("registry completed %d blob uploads, want 2 (the layer and the config)", n)
 	}
+	if left, _ := os.ReadDir(filepath.Join(state, "registry", "tmp")); len(left) != 0 {
+		t.Errorf("the decompressed copy of the gzipped image is still there: %v", left)
+	}
 	// Again, unchanged: nothing uploaded.
 	if _, err := Push(context.Background(), pushOpts(t, state, reg.Host+"/nix/offline", amd)); err != nil {
 		t.Fatal(err)
