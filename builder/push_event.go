@@ -24,6 +24,29 @@ type PushProgress struct {
 	Done bool `json:"done,omitempty"`
 }
 
+// PushResult is the "push" object of `build --json` and `push --json`,
+// and what history records of a push.
+type PushResult struct {
+	// Ref is the tag pushed, REGISTRY/REPO:TAG.
+	Ref string `json:"ref"`
+	// Digest is what the registry serves for Ref after the push: the
+	// manifest's, or the manifest list's.
+	Digest         string `json:"digest"`
+	LayersUploaded int    `json:"layers_uploaded"`
+	LayersExisting int    `json:"layers_existing"`
+	BytesUploaded  int64  `json:"bytes_uploaded"`
+	// Platforms are the manifests of a multi-platform push.
+	Platforms []PushPlatform `json:"platforms,omitempty"`
+	// Error is the failure's message, when the push failed.
+	Error string `json:"error,omitempty"`
+}
+
+// PushPlatform is one platform's manifest in a pushed manifest list.
+type PushPlatform struct {
+	Platform string `json:"platform"`
+	Digest   string `json:"digest"`
+}
+
 // MenuLine is the menu's line: "Pushing NAME: 3/7 layers, 120/400 MB".
 func (p PushProgress) MenuLine(name string) string {
 	return fmt.Sprintf("Pushing %s: %d/%d layers, %d/%d MB", name, p.Layers, p.LayersTotal, megabytes(p.Bytes), megabytes(p.BytesTotal))

@@ -66,26 +66,12 @@ type Options struct {
 	Log io.Writer
 }
 
-// PlatformDigest is one platform's manifest in a pushed index.
-type PlatformDigest struct {
-	Platform string `json:"platform"`
-	Digest   string `json:"digest"`
-}
+// PlatformDigest is one platform's manifest in a pushed manifest list.
+type PlatformDigest = builder.PushPlatform
 
-// Result is the "push" object of `build --json` and `push --json`.
-type Result struct {
-	// Ref is the tag pushed, REGISTRY/REPO:TAG.
-	Ref string `json:"ref"`
-	// Digest is what the registry serves for Ref: the manifest's, or the
-	// manifest list's.
-	Digest         string           `json:"digest"`
-	LayersUploaded int              `json:"layers_uploaded"`
-	LayersExisting int              `json:"layers_existing"`
-	BytesUploaded  int64            `json:"bytes_uploaded"`
-	Platforms      []PlatformDigest `json:"platforms,omitempty"`
-	// Error is the failure's message, when the push failed.
-	Error string `json:"error,omitempty"`
-}
+// Result is the "push" object of `build --json` and `push --json`:
+// builder.PushResult, so builder.Result can carry it.
+type Result = builder.PushResult
 
 // nixHash is a Nix output hash, the tag dockerTools gives an image
 // without one.
