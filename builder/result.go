@@ -39,6 +39,9 @@ const (
 	// KindDocker is an image that was built (and kept) but not loaded
 	// into Docker.
 	KindDocker Kind = "docker"
+	// KindPush is an image that was built (and kept, and loaded) but not
+	// pushed to its registry.
+	KindPush Kind = "push"
 )
 
 // ExitCode is the documented exit status of `nixpass build` for k.
@@ -68,6 +71,8 @@ func (k Kind) ExitCode() int {
 		return 9
 	case KindDocker:
 		return 10
+	case KindPush:
+		return 11
 	}
 	return 3
 }
@@ -99,6 +104,8 @@ func (k Kind) Title() string {
 		return "wrong platform"
 	case KindDocker:
 		return "built, not loaded into Docker"
+	case KindPush:
+		return "built, not pushed"
 	}
 	return string(k)
 }

@@ -98,6 +98,16 @@ func (s *Store) IntactGood(dir string) *GoodOutput {
 	return rec.LastGood
 }
 
+// LastGoodImage is the image file of the last good build of the project
+// in dir, and its store path, while that file is still the one nixpass
+// wrote; "" when there is none.
+func (s *Store) LastGoodImage(dir string) (file, storePath string) {
+	if g := s.IntactGood(dir); g != nil {
+		return g.Output, g.StorePath
+	}
+	return "", ""
+}
+
 // Record saves res as the project's last result (and good, when set, as
 // its last good output) and appends res to the history.
 func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
