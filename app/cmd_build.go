@@ -98,6 +98,8 @@ type progress struct {
 	w   io.Writer
 	tty bool
 	mu  sync.Mutex
+	// bar draws a push's bytes and layers on a terminal.
+	bar *pushBar
 }
 
 func newProgress(w io.Writer) *progress {
@@ -107,7 +109,7 @@ func newProgress(w io.Writer) *progress {
 			tty = st.Mode()&os.ModeCharDevice != 0
 		}
 	}
-	return &progress{w: w, tty: tty}
+	return &progress{w: w, tty: tty, bar: newPushBar(w, false)}
 }
 
 func (p *progress) event(ev builder.Event) {
@@ -127,6 +129,11 @@ func (p *progress) event(ev builder.Event) {
 		} else {
 			fmt.Fprintf(p.w, "nixpass: %s\n", what)
 		}
+	case builder.PushProgress:
+		if p.tty && p.bar.bar == nil {
+			fmt.Fprint(p.w, "\r\033[K")
+		}
+		p.bar.update(e)
 	case builder.BuildLog:
 		if p.tty {
 			line := e.Line
@@ -141,6 +148,7 @@ func (p *progress) event(ev builder.Event) {
 }
 
 func (p *progress) done() {
+	p.bar.finish()
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}

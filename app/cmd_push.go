@@ -13,19 +13,19 @@ import (
 	"golang.org/x/term"
 
 	"nixpass/builder"
-	"nixpass/builder/registry"
+	"nixpass/builder/core"
 )
 
 // pushOutput is what `nixpass push --json` prints: the project, the
 // outcome, and the "push" object.
 type pushOutput struct {
-	Project string           `json:"project"`
-	Status  string           `json:"status"`
-	Kind    builder.Kind     `json:"kind"`
-	Message string           `json:"message"`
-	Hint    string           `json:"hint,omitempty"`
-	Image   string           `json:"image"`
-	Push    *registry.Result `json:"push"`
+	Project string              `json:"project"`
+	Status  string              `json:"status"`
+	Kind    builder.Kind        `json:"kind"`
+	Message string              `json:"message"`
+	Hint    string              `json:"hint,omitempty"`
+	Image   string              `json:"image"`
+	Push    *builder.PushResult `json:"push"`
 }
 
 // cmdPush pushes the project's last good image, without building, to
@@ -59,17 +59,16 @@ func cmdPush(c *cli, ctx context.Context, args []string) int {
 		return c.fail(builder.Errorf(builder.KindConfig, "Run `nixpass build "+dir+"` first.",
 			"%s has no good image to push: build first", dir))
 	}
+	req := builder.Project{Dir: dir}
+	if p, ok := e.Config.Project(dir); ok {
+		req = core.Request(*p)
+	}
 	bar := newPushBar(c.stderr, c.json)
-	o := registry.Options{
-		Ref: ref, Name: dir, Images: []registry.Image{{File: file}},
-		StateDir: e.StateDir, Version: appVersion(),
-		Transport: registry.Transport{CAFiles: e.Config.Registry.CAFiles, Insecure: e.Config.Registry.Insecure},
-		Progress:  bar.update,
-	}
+	var log io.Writer
 	if !bar.tty && !c.json {
-		o.Log = c.stderr
+		log = c.stderr
 	}
-	res, err := registry.Push(ctx, o)
+	res, err := e.Builder(bar.event).PushImage(ctx, req, ref, log)
 	bar.finish()
 	out := pushOutput{Project: dir, Status: builder.StatusSucceeded, Kind: builder.KindOK, Image: file, Push: res}
 	if err != nil {
@@ -111,7 +110,14 @@ func newPushBar(w io.Writer, asJSON bool) *pushBar {
 	return b
 }
 
-func (b *pushBar) update(p registry.Progress) {
+// event draws the push's progress events and ignores the others.
+func (b *pushBar) event(ev builder.Event) {
+	if p, ok := ev.(builder.PushProgress); ok {
+		b.update(p)
+	}
+}
+
+func (b *pushBar) update(p builder.PushProgress) {
 	if !b.tty || p.BytesTotal == 0 {
 		return
 	}

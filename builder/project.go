@@ -33,6 +33,9 @@ type Project struct {
 	// Mounts are more host folders (absolute) the build reads, such as a
 	// monorepo's shared library: the VM mounts them at their own paths.
 	Mounts []string
+	// Push is where each good image is pushed, "REGISTRY/REPO[:TAG]";
+	// "" pushes nothing.
+	Push string
 }
 
 // ProjectKey is a short stable name for the project folder dir, for file

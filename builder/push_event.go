@@ -1,6 +1,9 @@
 package builder
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // PushProgress is the state of a push to a registry: what `app --json`
 // prints as a "PushProgress" line, what the menu and a terminal's
@@ -54,3 +57,20 @@ func (p PushProgress) MenuLine(name string) string {
 
 // megabytes rounds n to whole decimal megabytes, as the menu counts them.
 func megabytes(n int64) int64 { return (n + 500_000) / 1_000_000 }
+
+// Short is "REF@sha256:0123456789ab…": the ref and the first 12 hex
+// digits of the digest, as the CLI, the menu and notifications show a
+// push.
+func (p *PushResult) Short() string {
+	algo, hex, ok := strings.Cut(p.Digest, ":")
+	if ok && len(hex) > 12 {
+		return p.Ref + "@" + algo + ":" + hex[:12] + "…"
+	}
+	return p.Ref + "@" + p.Digest
+}
+
+// Pushed reports whether r's image was pushed: its push object holds no
+// error.
+func (r *Result) Pushed() bool {
+	return r != nil && r.Push != nil && r.Push.Error == "" && r.Push.Digest != ""
+}

@@ -145,6 +145,9 @@ type Result struct {
 	// Platform is the image's os/architecture from its config, such as
 	// "linux/arm64".
 	Platform string `json:"platform,omitempty"`
+	// Push is the push to the project's registry after the build (with
+	// Error set when it failed); nil when the project has no push ref.
+	Push *PushResult `json:"push,omitempty"`
 	// Warning reports a problem that does not fail the build, such as an
 	// image whose manifest names no tag, or a fallback from remote
 	// builders to this machine; the image itself is good. (A failed

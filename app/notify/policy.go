@@ -114,6 +114,9 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			body += " · on " + builder.BuilderHost(r.BuiltOn)
 		}
+		if r.Pushed() {
+			body += "\nPushed " + r.Push.Short()
+		}
 		if r.Warning != "" {
 			body += "\n" + r.Warning
 		}

@@ -183,6 +183,7 @@ func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 			{Key: "last", Title: LastLine(p, loc), Visible: true},
 			// The diagnosis never lives only in a notification, which
 			// macOS may not show at all.
+			{Key: "pushed", Title: pushedTitle(p.Last), Visible: p.Last.Pushed()},
 			{Key: "error", Title: errLine, Visible: failed && errLine != ""},
 			{Key: "errorhint", Title: "→ " + errHint, Visible: failed && errHint != ""},
 			{Key: "lasterror", Title: "Show last error…", Enabled: failed, Visible: failed},
@@ -195,6 +196,14 @@ func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
 		},
 	}
+}
+
+// pushedTitle is the menu's "Pushed REF@sha256:0123456789ab…" line.
+func pushedTitle(r *builder.Result) string {
+	if !r.Pushed() {
+		return ""
+	}
+	return menuText("Pushed " + r.Push.Short())
 }
 
 func projectMark(p builder.ProjectStatus) string {
