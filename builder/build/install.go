@@ -140,6 +140,10 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		res.Warning = metaErr.Error()
 	}
 	r.platformWarning()
+	if len(r.p.Systems) > 1 {
+		res.Warning = strings.TrimPrefix(res.Warning+"; "+fmt.Sprintf("systems = [%s] asks for one image per system under one tag, which this nixpass does not build yet: it built the builder's own (%s) only, and pushes that alone",
+			strings.Join(r.p.Systems, ", "), res.Platform), "; ")
+	}
 	if res.UpToDate {
 		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
 	} else {

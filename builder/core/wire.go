@@ -110,8 +110,12 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 // Request turns a project into a build request.
 func Request(p config.Project) builder.Project {
 	p = p.WithDefaults()
-	return builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
-		System: p.System, Mounts: p.MountPaths(), Push: p.Push}
+	r := builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
+		System: p.System, Mounts: p.MountPaths(), Push: p.Push, Systems: p.Systems}
+	if len(p.Systems) == 1 && p.System == "" {
+		r.System, r.Systems = p.Systems[0], nil
+	}
+	return r
 }
 
 // deployPlatform is the platform images are likely deployed to, for the
