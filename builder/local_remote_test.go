@@ -29,8 +29,8 @@ func TestTrusted(t *testing.T) {
 		{nil, false},
 	}
 	for _, tt := range tests {
-		if got := trusted(u, tt.list); got != tt.want {
-			t.Errorf("trusted(%s, %q) = %v, want %v", u.Username, tt.list, got, tt.want)
+		if got := TrustedUser(u, tt.list); got != tt.want {
+			t.Errorf("TrustedUser(%s, %q) = %v, want %v", u.Username, tt.list, got, tt.want)
 		}
 	}
 }

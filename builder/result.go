@@ -33,6 +33,9 @@ const (
 	// KindDocker is an image that was built (and kept) but not loaded
 	// into Docker.
 	KindDocker Kind = "docker"
+	// KindCache is an image that was built (and kept) but not uploaded
+	// to the team's binary cache ([cache] upload).
+	KindCache Kind = "cache"
 )
 
 // ExitCode is the documented exit status of `nixpass build` for k.
@@ -62,6 +65,8 @@ func (k Kind) ExitCode() int {
 		return 9
 	case KindDocker:
 		return 10
+	case KindCache:
+		return 12
 	}
 	return 3
 }
@@ -93,6 +98,8 @@ func (k Kind) Title() string {
 		return "wrong platform"
 	case KindDocker:
 		return "built, not loaded into Docker"
+	case KindCache:
+		return "built, not uploaded to the cache"
 	}
 	return string(k)
 }
