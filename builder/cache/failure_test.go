@@ -69,7 +69,7 @@ func TestPublicURL(t *testing.T) {
 		"https://ana:pw@cache.example.com/x?secret-key=/k&compression=zstd": "https://cache.example.com/x",
 		"file:///srv/cache?secret-key=/k":                                   "file:///srv/cache",
 		"s3://bucket?region=eu-west-1&profile=team":                         "s3://bucket",
-		"ssh-ng://ana@box":                                                  "ssh-ng://box",
+		"ssh-ng://ana@box": "ssh-ng://box",
 	} {
 		if got := PublicURL(in); got != want {
 			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)

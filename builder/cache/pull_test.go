@@ -3,8 +3,8 @@ package cache
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"

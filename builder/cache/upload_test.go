@@ -21,23 +21,23 @@ import (
 // its folder, PUT writes into it (Nix's http:// uploads), and it counts
 // the PUTs.
 type cacheServer struct {
-	dir     string
-	puts    atomic.Int64
-	readOny bool
-	mu      sync.Mutex
+	dir      string
+	puts     atomic.Int64
+	readOnly bool
+	mu       sync.Mutex
 	*httptest.Server
 }
 
 func newCacheServer(t *testing.T, readOnly bool) *cacheServer {
 	t.Helper()
-	s := &cacheServer{dir: t.TempDir(), readOny: readOnly}
+	s := &cacheServer{dir: t.TempDir(), readOnly: readOnly}
 	files := http.FileServer(http.Dir(s.dir))
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPut {
 			files.ServeHTTP(w, r)
 			return
 		}
-		if s.readOny {
+		if s.readOnly {
 			http.Error(w, "read-only cache", http.StatusForbidden)
 			return
 		}
