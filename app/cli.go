@@ -50,6 +50,7 @@ func init() {
 		"app":     {cmdApp, "app [--headless] [--json]"},
 		"service": {cmdService, "service install|uninstall|status"},
 		"explain": {cmdExplain, "explain [FILE] [--json]"},
+		"cache":   {cmdCache, "cache key NAME [--json]"},
 	}
 }
 
@@ -97,7 +98,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: nixpass [--config FILE] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nWith no command, nixpass starts the menu-bar app. Commands:")
-	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "explain", "app", "service", "version"} {
+	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "explain", "cache", "app", "service", "version"} {
 		fmt.Fprintln(w, "  nixpass "+verbs[n].usage)
 	}
 }
