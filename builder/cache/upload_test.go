@@ -172,3 +172,57 @@ func TestUploadOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestUploadBuildDeps uploads the build-time closure of a fresh build to a
+// file:// cache, with its paths kept as garbage-collector roots until
+// release, and checks the cache holds the build's busybox too.
+func TestUploadBuildDeps(t *testing.T) {
+	nixes(t)
+	dir := t.TempDir()
+	k, _ := NewKeyPair("nixpass-deps-1")
+	secret, err := WriteKeyPair(filepath.Join(dir, "keys"), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := nixAt{}.run(t, nil, "nix-instantiate", writePayload(t, dir), "--argstr", "salt", salt(t))
+	if err != nil {
+		t.Fatalf("instantiate: %v\n%s", err, out)
+	}
+	drv := lastLine(out)
+	if out, err := (nixAt{}).run(t, nil, "nix-store", "--realise", drv); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	up := Upload{URL: "file://" + filepath.Join(dir, "cache"), SecretKeyFile: secret, Runner: runner.Exec{}}
+	root := filepath.Join(dir, "roots", "deps")
+	os.MkdirAll(filepath.Dir(root), 0o755)
+	paths, release, err := up.BuildDeps(context.Background(), drv, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bb string
+	for _, p := range paths {
+		if strings.HasSuffix(p, "-bb") {
+			bb = p
+		}
+		if strings.HasSuffix(p, ".drv") {
+			t.Errorf("build deps hold the derivation %s", p)
+		}
+	}
+	if bb == "" || len(paths) < 2 {
+		t.Fatalf("build deps %q, want the busybox source and the output", paths)
+	}
+	if target, err := os.Readlink(root); err != nil || !strings.HasPrefix(target, "/nix/store/") {
+		t.Errorf("GC root %s -> %q (%v), want a store path", root, target, err)
+	}
+	rep, err := up.Run(context.Background(), paths, &Record{})
+	if err != nil || rep.Paths != len(paths) {
+		t.Fatalf("upload = %+v, %v; want %d paths", rep, err, len(paths))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cache", filepath.Base(bb)[:32]+".narinfo")); err != nil {
+		t.Errorf("the cache lacks the build-time path %s: %v", bb, err)
+	}
+	release(context.Background())
+	if m, _ := filepath.Glob(root + "*"); len(m) != 0 {
+		t.Errorf("roots left after release: %q", m)
+	}
+}
