@@ -34,6 +34,9 @@ type Upload struct {
 	Nix string
 	// NixStore is the nix-store command (default "nix-store").
 	NixStore string
+	// Env is added to nix's environment, such as NIX_SSHOPTS for ssh
+	// stores.
+	Env []string
 }
 
 // Target is the URL nix copy is given: URL with secret-key (for binary
@@ -96,7 +99,7 @@ func (up Upload) copy(ctx context.Context, paths []string) ([]string, error) {
 		// ssh:// and ssh-ng:// stores keep the signatures the paths carry:
 		// sign them here first, by key file.
 		args := append(append(slices.Clone(nixCommand), "store", "sign", "--key-file", up.SecretKeyFile, "--recursive", "--"), paths...)
-		if res, err := up.Runner.Run(ctx, runner.Cmd{Name: nix, Args: args}); err != nil {
+		if res, err := up.Runner.Run(ctx, runner.Cmd{Name: nix, Args: args, Env: up.Env}); err != nil {
 			return nil, up.failed(ctx, res, err)
 		}
 	}
@@ -106,7 +109,7 @@ func (up Upload) copy(ctx context.Context, paths []string) ([]string, error) {
 			Hint: "write [cache] upload as a store URL such as file:///srv/cache or https://cache.example.com"}
 	}
 	args := append(append(slices.Clone(nixCommand), "copy", "--to", target, "--"), paths...)
-	res, err := up.Runner.Run(ctx, runner.Cmd{Name: nix, Args: args})
+	res, err := up.Runner.Run(ctx, runner.Cmd{Name: nix, Args: args, Env: up.Env})
 	if err != nil {
 		return nil, up.failed(ctx, res, err)
 	}
