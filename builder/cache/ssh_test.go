@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,8 +64,14 @@ func TestUploadSSHNG(t *testing.T) {
 	if rep.Paths != 1 || rep.URL != "ssh-ng://team-box" {
 		t.Errorf("report %+v, want 1 path", rep)
 	}
-	sigs, err := exec.Command("nix", "--extra-experimental-features", "nix-command", "path-info", "--sigs",
-		"--store", "local?root="+remoteStore, path).CombinedOutput()
+	// As the builder's user: Nix run as root would take the store over
+	// (chown root:nixbld), breaking it for the builder's own daemon.
+	rb, err := user.Lookup("nixpass-rb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := asUser(t, rb, "nix", "--extra-experimental-features", "nix-command", "path-info", "--sigs",
+		"--store", "local?root="+remoteStore, path)
 	if err != nil || !strings.Contains(string(sigs), "nixpass-ssh-1:") {
 		t.Errorf("the builder's store shows %q (%v), want the path signed by nixpass-ssh-1", sigs, err)
 	}
