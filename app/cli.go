@@ -44,7 +44,7 @@ func init() {
 		"list":    {cmdList, "list [--json]"},
 		"build":   {cmdBuild, "build [DIR] [--json]"},
 		"status":  {cmdStatus, "status [--json]"},
-		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
+		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell|builder [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
 		"logs":    {cmdLogs, "logs [DIR]"},
 		"version": {cmdVersion, "version"},
 		"app":     {cmdApp, "app [--headless] [--json]"},
