@@ -34,7 +34,7 @@ func TestKernelOOM(t *testing.T) {
 }
 
 func TestKindExitCodes(t *testing.T) {
-	want := map[Kind]int{KindOK: 0, KindConfig: 1, KindEval: 2, KindBuild: 3, KindOOM: 4, KindDiskFull: 5, KindUnavailable: 6, KindTimeout: 7, KindCancelled: 130, KindNetwork: 8, KindPlatform: 9}
+	want := map[Kind]int{KindOK: 0, KindConfig: 1, KindEval: 2, KindBuild: 3, KindOOM: 4, KindDiskFull: 5, KindUnavailable: 6, KindTimeout: 7, KindCancelled: 130, KindNetwork: 8, KindPlatform: 9, KindDocker: 10, KindCache: 12}
 	for k, code := range want {
 		if got := k.ExitCode(); got != code {
 			t.Errorf("%s.ExitCode() = %d, want %d", k, got, code)
