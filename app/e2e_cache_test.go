@@ -51,3 +51,15 @@ func TestCacheKey(t *testing.T) {
 		t.Errorf("cache key a:b: %s\nwant a usage error about the name", bad)
 	}
 }
+
+// TestCacheURLCredentialsWarn: a cache URL with a password loads, and
+// every command that loads the config warns without showing it.
+func TestCacheURLCredentialsWarn(t *testing.T) {
+	w := newWorld(t)
+	k, _ := cache.NewKeyPair("team-1")
+	w.writeConfig("[builder]\nbackend = \"local\"\n\n[cache]\nurl = \"https://ana:s3cret@cache.example.com\"\npublic_key = \"" + k.Public + "\"\n")
+	o := w.run("status")
+	if o.code != 0 || !strings.Contains(o.stderr, "warning: ") || !strings.Contains(o.stderr, "cache.url: https://ana:xxxxx@cache.example.com holds credentials") || strings.Contains(o.stderr, "s3cret") {
+		t.Errorf("status: %s\nwant a warning about cache.url without the password", o)
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"nixpass/builder/config"
 	"nixpass/builder/core"
 )
@@ -15,7 +17,14 @@ func (c *cli) cfgPath() string {
 // load reads the config and wires the core. Config errors are usage
 // errors: they name the file, line and key.
 func (c *cli) load() (*core.Env, error) {
-	return core.Load(c.cfgPath())
+	e, err := core.Load(c.cfgPath())
+	if err == nil {
+		// What loads but is unwise (credentials in a cache URL).
+		for _, w := range e.Config.Warnings() {
+			fmt.Fprintf(c.stderr, "nixpass: warning: %s: %s\n", e.Path, w)
+		}
+	}
+	return e, err
 }
 
 // absDir resolves a DIR argument ("" means the current folder).
