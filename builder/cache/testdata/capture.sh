@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # capture.sh OUTDIR PREFIX: records what `nix copy --to` prints when an
 # upload fails, for the failure rules' tests (testdata/nix/PREFIX-*.txt).
-# Run as root with the Nix under test first on PATH (for a newer Nix:
-# .ci/in-root --bind "$PWD" ROOT builder/cache/testdata/capture.sh ...).
+# Run as root with the Nix under test first on PATH. For a newer Nix, in a
+# root without python3, serve HTTP from outside (the python part below,
+# saved as srv.py, run as python3 srv.py PORTFILE) and start the root's
+# own daemon for the run:
+#   SERVER_PORT=$(cat PORTFILE) .ci/in-root --bind "$PWD" /var/lib/nixpass-ci/roots/sid \
+#     sh -c 'nix-daemon & d=$!; sleep 1; "$@"; kill $d' sh "$PWD/builder/cache/testdata/capture.sh" "$PWD/builder/cache/testdata/nix" 2.34
 # A small file added to the store is the path uploaded.
 set -uo pipefail
 out=$1 prefix=$2
