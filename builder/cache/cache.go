@@ -11,23 +11,13 @@ package cache
 import (
 	"net/url"
 	"strings"
+
+	"nixpass/builder"
 )
 
-// Report is the "cache" object of a build's result: what one upload
-// copied where. URL carries neither user info nor query, so no credential
-// or key path reaches JSON or history.
-type Report struct {
-	// URL is the store uploaded to, shown without user info or query.
-	URL string `json:"url"`
-	// Paths is how many store paths were copied (0: all were there).
-	Paths int `json:"paths"`
-	// Bytes is the NAR size of the paths copied, before compression.
-	Bytes int64 `json:"bytes"`
-	// DurationMS is the wall time of the upload.
-	DurationMS int64 `json:"duration_ms"`
-	// Error is the failure's message, when the upload failed.
-	Error string `json:"error,omitempty"`
-}
+// Report is the "cache" object of a build's result (builder.Result's
+// Cache): what one upload copied where.
+type Report = builder.CacheUpload
 
 // PublicURL is u as it may be shown: without user info, query or
 // fragment. A URL that does not parse is shown as its scheme only.

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -74,5 +75,28 @@ func TestPublicURL(t *testing.T) {
 		if got := PublicURL(in); got != want {
 			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestReportJSON: the result's "cache" object has exactly the issue's
+// fields, error only on failure.
+func TestReportJSON(t *testing.T) {
+	for _, tt := range []struct {
+		r    Report
+		want string
+	}{
+		{Report{URL: "https://c.example/", Paths: 2, Bytes: 10, DurationMS: 5}, `{"url":"https://c.example/","paths":2,"bytes":10,"duration_ms":5}`},
+		{Report{URL: "file:///c", Error: "upload to file:///c: Permission denied"}, `{"url":"file:///c","paths":0,"bytes":0,"duration_ms":0,"error":"upload to file:///c: Permission denied"}`},
+	} {
+		b, _ := json.Marshal(builder.Result{Cache: &tt.r})
+		var got map[string]json.RawMessage
+		json.Unmarshal(b, &got)
+		if string(got["cache"]) != tt.want {
+			t.Errorf("cache = %s, want %s", got["cache"], tt.want)
+		}
+	}
+	b, _ := json.Marshal(builder.Result{})
+	if strings.Contains(string(b), `"cache"`) {
+		t.Errorf("a result without an upload has a cache object: %s", b)
 	}
 }
