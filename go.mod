@@ -14,6 +14,7 @@ require (
 	github.com/jackmordaunt/icns/v3 v3.0.1
 	github.com/kardianos/service v1.3.0
 	github.com/pelletier/go-toml/v2 v2.4.3
+	golang.org/x/crypto v0.56.0
 	golang.org/x/sys v0.50.0
 	howett.net/plist v1.0.1
 )

@@ -28,6 +28,9 @@ type Config struct {
 	Notify Notify `toml:"notify"`
 	// Docker is the [docker] table: how images are loaded into Docker.
 	Docker Docker `toml:"docker"`
+	// Cache is the [cache] table: the team's binary cache, pulled from
+	// and uploaded to.
+	Cache Cache `toml:"cache"`
 	// Projects are the [[project]] tables, one per registered folder.
 	Projects []Project `toml:"project"`
 }

@@ -121,6 +121,10 @@ func (c *Config) problems() []problem {
 		bad("docker", "load_timeout", `%s is not more than zero: give docker load time, e.g. "5m"`, c.Docker.LoadTimeout)
 	}
 
+	for _, cp := range c.Cache.cacheProblems() {
+		bad("cache", cp.key, "%s", cp.msg)
+	}
+
 	seen := map[string]int{}
 	for i, p := range c.Projects {
 		n := i + 1

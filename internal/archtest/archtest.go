@@ -27,12 +27,18 @@ var Levels = map[string]int{
 	// Leaves: text helpers that import nothing of nixpass.
 	"builder/redact": 0, "builder/clean": 0,
 	"builder": 1, "builder/shq": 1, "builder/tools": 1, "builder/script": 1, "builder/config": 1, "builder/watch": 1,
-	"builder/runner": 2, "builder/diagnose": 2, "builder/store": 2, "builder/scheduler": 2,
+	// sshconf reads ~/.ssh/config and imports nothing of nixpass.
+	"builder/sshconf": 1,
+	"builder/runner":  2, "builder/diagnose": 2, "builder/store": 2, "builder/scheduler": 2,
 	"builder/docker": 3, "builder/agent": 3, "builder/multipass": 3, "builder/machine": 3,
+	// The team cache: pull settings, probe, signed uploads (root, runner).
+	"builder/cache":         3,
 	"builder/machine/local": 4, "builder/machine/vm": 4,
-	"builder/build": 5,
-	"builder/core":  6,
-	"app":           7,
+	// The VM as a remote builder for plain Nix (multipass, runner).
+	"builder/vmbuilder": 4,
+	"builder/build":     5,
+	"builder/core":      6,
+	"app":               7,
 }
 
 // Forbidden reports why from may not import to, or "" when it may,

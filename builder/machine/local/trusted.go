@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"slices"
 	"strings"
 
 	"nixpass/builder"
@@ -54,7 +53,7 @@ func (l *Machine) checkTrusted(ctx context.Context) error {
 	if err != nil {
 		return nil
 	}
-	if trusted(u, strings.Fields(conf["trusted-users"])) {
+	if builder.TrustedUser(u, strings.Fields(conf["trusted-users"])) {
 		return nil
 	}
 	if l.Remote.Builders != nil && sameMachines(conf["builders"], l.Remote.Builders) {
@@ -105,26 +104,6 @@ func (l *Machine) nixConfig(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	return conf, nil
-}
-
-// trusted applies nix.conf's trusted-users rules: a name, "*", or
-// "@group".
-func trusted(u *user.User, list []string) bool {
-	for _, e := range list {
-		switch {
-		case e == "*" || e == u.Username:
-			return true
-		case strings.HasPrefix(e, "@"):
-			g, err := user.LookupGroup(e[1:])
-			if err != nil {
-				continue
-			}
-			if gids, err := u.GroupIds(); err == nil && slices.Contains(gids, g.Gid) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // sameMachines reports whether Nix's builders setting holds every line.
