@@ -72,10 +72,12 @@ func (c *countingRunner) Run(ctx context.Context, cmd runner.Cmd) (*runner.Resul
 }
 
 // buildImage builds the offline example image (a docker archive of a
-// static busybox) with a tag new to every store, on this host's Nix.
+// static busybox) with a tag new to every store, on this host's Nix:
+// image.nix itself, which lets caches serve it (the example's
+// default.nix turns substitutes off).
 func buildImage(t *testing.T, store, tag string, extra ...string) (string, error) {
 	t.Helper()
-	args := []string{"--no-out-link", "../../examples/offline", "--argstr", "tag", tag}
+	args := []string{"--no-out-link", "../../examples/offline/image.nix", "--argstr", "tag", tag}
 	if store != "" {
 		args = append(args, "--store", store)
 	}
