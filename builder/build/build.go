@@ -54,6 +54,9 @@ type Builder struct {
 	Docker *docker.CLI
 	// Emit receives the build's events; nil discards them.
 	Emit func(builder.Event)
+	// Cache uploads successful builds to the team cache; nil uploads
+	// nothing.
+	Cache CacheUploader
 	// DeployPlatform is the platform the user most likely runs images on
 	// (on an Apple-silicon Mac, "linux/amd64": most servers), or "". A
 	// project without a system whose image is for another platform gets
@@ -109,6 +112,11 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 	res.DurationMS = res.Finished.Sub(res.Started).Milliseconds()
 	if res.Kind == "" {
 		res.Kind = builder.KindOK
+	}
+	if w, ok := b.Machine.(machine.PrepareWarner); ok && r.guestDir != "" {
+		if s := w.PrepareWarning(); s != "" {
+			res.Warning = strings.TrimPrefix(res.Warning+"; "+s, "; ")
+		}
 	}
 	res.Message, res.Hint, res.Warning = cleanText(res.Message), cleanText(res.Hint), cleanText(res.Warning)
 	if r.log != nil {

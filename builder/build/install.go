@@ -153,5 +153,6 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		r.setPhase("loading")
 		r.loadIntoDocker(ctx, good)
 	}
+	r.uploadToCache(ctx, good)
 	return good
 }

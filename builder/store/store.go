@@ -50,8 +50,11 @@ type GoodOutput struct {
 	ModTime   time.Time `json:"mod_time"`
 	Image     string    `json:"image,omitempty"`
 	// Loaded is what nixpass last loaded into Docker from this file.
-	Loaded   string `json:"loaded,omitempty"`
-	Platform string `json:"platform,omitempty"`
+	Loaded string `json:"loaded,omitempty"`
+	// Uploaded are the team caches (public URLs) this output's closure
+	// was uploaded to: an up-to-date build uploads nothing to them again.
+	Uploaded []string `json:"uploaded,omitempty"`
+	Platform string   `json:"platform,omitempty"`
 }
 
 type projectRecord struct {

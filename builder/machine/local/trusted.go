@@ -21,12 +21,13 @@ func (l *Machine) HostScriptDir() string { return l.ScriptDir }
 
 // NixOptions are the settings this machine hands Nix in NIX_CONFIG
 // (machine.NixConfigEnv): its remote builders and caches, unless a
-// fallback build left them out.
+// fallback build left them out, and the team cache's pull ([cache]).
 func (l *Machine) NixOptions() []machine.Setting {
-	if l.skipRemote.Load() {
-		return nil
+	var out []machine.Setting
+	if !l.skipRemote.Load() {
+		out = l.Remote.Settings()
 	}
-	return l.Remote.Settings()
+	return append(out, l.cacheSettings()...)
 }
 
 // daemonSocket is where nix-daemon listens unless NIX_DAEMON_SOCKET_PATH
