@@ -134,6 +134,12 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 		body := fmt.Sprintf("%s is built (%s) but Docker did not load it: %s", nonEmpty(r.Image, filepath.Base(r.Output)), builder.HumanBytes(r.Bytes), why)
 		return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(body + "\n" + r.Hint), Group: r.Project}, true
 	}
+	if r.Kind == builder.KindCache {
+		// The image is good: say so first, then what the cache said.
+		_, why, _ := strings.Cut(msg, "not uploaded to the cache: ")
+		body := fmt.Sprintf("%s is built (%s) but not uploaded to the team cache: %s", nonEmpty(r.Image, filepath.Base(r.Output)), builder.HumanBytes(r.Bytes), why)
+		return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(body + "\n" + r.Hint), Group: r.Project}, true
+	}
 	return Message{Title: name + ": " + r.Kind.Title(), Body: strings.TrimSpace(msg + "\n" + r.Hint), Group: r.Project}, true
 }
 

@@ -247,13 +247,16 @@ func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			label += " · on " + builder.BuilderHost(r.BuiltOn)
 		}
+		if r.Cache != nil && r.Cache.Paths > 0 && r.Cache.Error == "" {
+			label += " · uploaded"
+		}
 		return label
 	}
 	if r.Kind == builder.KindCancelled {
 		return "cancelled at " + at
 	}
-	if r.Kind == builder.KindDocker {
-		return fmt.Sprintf("✗ %s · %s · built, not loaded into Docker", at, builder.HumanBytes(r.Bytes))
+	if r.Kind == builder.KindDocker || r.Kind == builder.KindCache {
+		return fmt.Sprintf("✗ %s · %s · %s", at, builder.HumanBytes(r.Bytes), r.Kind.Title())
 	}
 	return "✗ " + r.Kind.Title() + " at " + at
 }

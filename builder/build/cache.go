@@ -35,8 +35,12 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 	if up == nil || ctx.Err() != nil {
 		return
 	}
-	if prev := r.b.storeGood(r.p.Dir); prev != nil && prev.StorePath == good.StorePath {
-		good.Uploaded = slices.Clone(prev.Uploaded)
+	if r.b.Store != nil {
+		// Recorded with the store path: a file copied again (the output
+		// was removed, say) needs no new upload of the same closure.
+		if prev := r.b.Store.LastGood(r.p.Dir); prev != nil && prev.StorePath == good.StorePath {
+			good.Uploaded = slices.Clone(prev.Uploaded)
+		}
 	}
 	r.setPhase("uploading")
 	rep, err := up.UploadCache(ctx, good.StorePath, good.Uploaded)

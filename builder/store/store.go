@@ -87,6 +87,17 @@ func (s *Store) Last(dir string) (*builder.Result, error) {
 	return rec.Last, err
 }
 
+// LastGood returns the last good output of dir as recorded, whether or
+// not its file is still intact (what was uploaded follows the store
+// path, not the file), or nil.
+func (s *Store) LastGood(dir string) *GoodOutput {
+	rec, err := s.load(dir)
+	if err != nil {
+		return nil
+	}
+	return rec.LastGood
+}
+
 // IntactGood returns the last good output of dir if the file is still the
 // one nixpass wrote (same size and modification time).
 func (s *Store) IntactGood(dir string) *GoodOutput {
