@@ -172,6 +172,29 @@ func TestCacheUploadEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("include_build_deps uploads the build-time closure", func(t *testing.T) {
+		text := string(readFile(t, w.config))
+		w.writeConfig(strings.Replace(text, "secret_key_file = ", "include_build_deps = true\nsecret_key_file = ", 1))
+		defer w.writeConfig(text)
+		w.setNix(dir, imageNix(tag+"-deps", ""))
+		o := w.run("build", dir, "--json")
+		if o.code != 0 || o.res.Cache == nil || o.res.Cache.Paths < 2 {
+			t.Fatalf("build with include_build_deps: %s\nwant the image and its build inputs uploaded", o)
+		}
+		out, err := exec.Command("nix-store", "--query", "--references", "--", strings.TrimSpace(deriver(t, o.res.StorePath))).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range strings.Fields(string(out)) {
+			if !strings.HasSuffix(in, ".drv") && srv.narinfo(in) == "" {
+				t.Errorf("the build input %s is not in the cache", in)
+			}
+		}
+		if roots, _ := filepath.Glob(filepath.Join(w.state, "gcroots", "*")); len(roots) != 0 {
+			t.Errorf("the build-time closure's roots outlived the upload: %q", roots)
+		}
+	})
+
 	t.Run("a refused upload is kind cache and retried", func(t *testing.T) {
 		srv.readOnly.Store(true)
 		w.setNix(dir, imageNix(tag+"-2", ""))
@@ -194,4 +217,14 @@ func TestCacheUploadEndToEnd(t *testing.T) {
 			t.Errorf("the cache lacks %s after the retry", o.res.StorePath)
 		}
 	})
+}
+
+// deriver is the derivation that made storePath.
+func deriver(t *testing.T, storePath string) string {
+	t.Helper()
+	out, err := exec.Command("nix-store", "--query", "--deriver", "--", storePath).Output()
+	if err != nil {
+		t.Fatalf("nix-store --query --deriver %s: %v", storePath, err)
+	}
+	return string(out)
 }

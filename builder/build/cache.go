@@ -15,11 +15,12 @@ import (
 // where the closure is.
 type CacheUploader interface {
 	// UploadCache copies the closure of storePath, signed, unless done (the
-	// caches, by public URL, the last good output already went to) holds
-	// its cache: then nothing runs. The report's URL is what to record;
-	// on failure it carries Error and err is a *builder.Error of kind
-	// cache (or cancelled).
-	UploadCache(ctx context.Context, storePath string, done []string) (*builder.CacheUpload, error)
+	// record keys of the uploads the last good output already had) holds
+	// this upload's key: then nothing runs. key is what to record once it
+	// worked (the cache's public URL, marked when it also took the
+	// build-time closure); on failure the report carries Error and err is
+	// a *builder.Error of kind cache (or cancelled).
+	UploadCache(ctx context.Context, storePath string, done []string) (rep *builder.CacheUpload, key string, err error)
 }
 
 // notUploaded joins what was built to why the cache did not take it, in
@@ -43,12 +44,12 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 		}
 	}
 	r.setPhase("uploading")
-	rep, err := up.UploadCache(ctx, good.StorePath, good.Uploaded)
+	rep, key, err := up.UploadCache(ctx, good.StorePath, good.Uploaded)
 	res := r.res
 	res.Cache = rep
 	if err == nil {
-		if rep != nil && !slices.Contains(good.Uploaded, rep.URL) {
-			good.Uploaded = append(good.Uploaded, rep.URL)
+		if key != "" && !slices.Contains(good.Uploaded, key) {
+			good.Uploaded = append(good.Uploaded, key)
 		}
 		if rep != nil && rep.Paths > 0 {
 			res.Message += fmt.Sprintf("; uploaded %d path(s) (%s) to %s", rep.Paths, builder.HumanBytes(rep.Bytes), rep.URL)

@@ -18,21 +18,21 @@ type fakeUploader struct {
 	err   error
 }
 
-func (f *fakeUploader) UploadCache(ctx context.Context, storePath string, done []string) (*builder.CacheUpload, error) {
+func (f *fakeUploader) UploadCache(ctx context.Context, storePath string, done []string) (*builder.CacheUpload, string, error) {
 	const url = "https://cache.example.com"
 	rep := &builder.CacheUpload{URL: url}
 	for _, d := range done {
 		if d == url {
-			return rep, nil // the real one runs nothing then
+			return rep, url, nil // the real one runs nothing then
 		}
 	}
 	f.calls = append(f.calls, storePath)
 	if f.err != nil {
 		rep.Error = f.err.Error()
-		return rep, f.err
+		return rep, url, f.err
 	}
 	rep.Paths, rep.Bytes = 2, 1000
-	return rep, nil
+	return rep, url, nil
 }
 
 // TestPostBuildSteps: the upload runs after docker load, even when the

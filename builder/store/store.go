@@ -51,8 +51,9 @@ type GoodOutput struct {
 	Image     string    `json:"image,omitempty"`
 	// Loaded is what nixpass last loaded into Docker from this file.
 	Loaded string `json:"loaded,omitempty"`
-	// Uploaded are the team caches (public URLs) this output's closure
-	// was uploaded to: an up-to-date build uploads nothing to them again.
+	// Uploaded are the team caches (public URLs; "#build-deps" marks one
+	// that took the build-time closure too) this output's closure was
+	// uploaded to: an up-to-date build uploads nothing to them again.
 	Uploaded []string `json:"uploaded,omitempty"`
 	Platform string   `json:"platform,omitempty"`
 }
