@@ -228,3 +228,25 @@ func deriver(t *testing.T, storePath string) string {
 	}
 	return string(out)
 }
+
+// TestCacheUntrustedDaemonWarns: a user nix-daemon does not trust (CI's
+// daemon trusts root only) builds with [cache] set, and the result, a
+// success, carries the warning with the lines the daemon's nix.conf
+// needs.
+func TestCacheUntrustedDaemonWarns(t *testing.T) {
+	needNix(t)
+	w := newWorldIn(t, userEnv)
+	srv := newHTTPCache(t)
+	k, _ := cache.NewKeyPair("nixpass-e2e-1")
+	w.writeConfig("[builder]\nbackend = \"local\"\n\n[cache]\nurl = \"" + srv.URL + "\"\npublic_key = \"" + k.Public + "\"\n")
+	dir := w.project("app", imageNix("untrusted-"+time.Now().Format("150405.000000000"), ""))
+	o := w.run("build", dir, "--json")
+	if o.code != 0 || o.res.Status != builder.StatusSucceeded {
+		t.Fatalf("build as %s: %s", userEnv.user, o)
+	}
+	for _, want := range []string{"nix-daemon ignores the cache " + srv.URL, "for nixpass-ci", "extra-substituters = " + srv.URL, "extra-trusted-public-keys = " + k.Public} {
+		if !strings.Contains(o.res.Warning, want) {
+			t.Errorf("warning %q lacks %q", o.res.Warning, want)
+		}
+	}
+}
