@@ -119,6 +119,10 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		}
 	}
 	res.Message, res.Hint, res.Warning = cleanText(res.Message), cleanText(res.Hint), cleanText(res.Warning)
+	if res.Cache != nil {
+		// Nix's own error may echo a URL with its credentials.
+		res.Cache.Error = cleanText(res.Cache.Error)
+	}
 	if r.log != nil {
 		fmt.Fprintf(r.log, "\n# nixpass: %s (%s) %s\n", res.Status, res.Kind, res.Message)
 		if res.Hint != "" {

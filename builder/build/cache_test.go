@@ -91,3 +91,21 @@ func TestPostBuildSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheErrorIsCleaned: the store's error in the cache object is
+// masked like every other text of a result (a URL's user info, escapes).
+func TestCacheErrorIsCleaned(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(t.TempDir(), "image.tar")
+	dockertest.Archive(t, src, "post", "nixpass-test-post:1")
+	leak := &builder.Error{Kind: builder.KindCache, Message: "upload: unable to download 'https://ana:s3cret@cache.example.com/nix-cache-info'\x1b[31m"}
+	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n", image: mustRead(t, src)},
+		Cache: &fakeUploader{err: leak}}
+	res := b.Build(context.Background(), builder.Project{Dir: dir, File: "default.nix", Output: "result.tar.gz"})
+	if res.Cache == nil || strings.Contains(res.Cache.Error, "s3cret") || strings.Contains(res.Cache.Error, "\x1b") || !strings.Contains(res.Cache.Error, "cache.example.com") {
+		t.Errorf("cache object %+v: want the error without the password or escapes", res.Cache)
+	}
+	if strings.Contains(res.Message, "s3cret") {
+		t.Errorf("message %q shows the password", res.Message)
+	}
+}
