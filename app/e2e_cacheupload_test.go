@@ -250,3 +250,66 @@ func TestCacheUntrustedDaemonWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestAppUploadsInTheBackground: in the app, a project's upload to the
+// team cache does not hold up the build of the next project (both
+// uploads wait on the server here, while the second build starts); each
+// build is announced with its cache object once its upload has ended.
+func TestAppUploadsInTheBackground(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	srv := newHTTPCache(t)
+	release := make(chan struct{})
+	var inFlight atomic.Int64
+	inner := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			inFlight.Add(1)
+			<-release
+		}
+		inner.ServeHTTP(rw, r)
+	})
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	k, _ := cache.NewKeyPair("nixpass-e2e-1")
+	secret, err := cache.WriteKeyPair(filepath.Join(w.root, "keys"), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.writeConfig("[builder]\nbackend = \"local\"\n\n[cache]\nupload = \"" + srv.URL + "\"\nsecret_key_file = \"" + secret + "\"\n")
+	stamp := time.Now().Format("150405.000000000")
+	a := w.project("a", imageNix("bg-a-"+stamp, ""))
+	b := w.project("b", imageNix("bg-b-"+stamp, ""))
+	for _, d := range []string{a, b} {
+		if o := w.run("add", d); o.code != 0 {
+			t.Fatal(o)
+		}
+	}
+	h := w.startHeadless()
+	// Both never-built projects build at start: the second starts while
+	// the first one's upload is held on the server.
+	h.waitFor("both builds to start", func() bool {
+		return h.count("BuildStarted", `"project":"`+a+`"`) == 1 && h.count("BuildStarted", `"project":"`+b+`"`) == 1
+	})
+	h.waitFor("an upload to reach the server", func() bool { return inFlight.Load() > 0 })
+	if n := h.count("BuildFinished", ""); n != 0 {
+		t.Errorf("%d builds announced as finished while their uploads were held, want none", n)
+	}
+	close(release)
+	for _, d := range []string{a, b} {
+		h.waitFor("the build of "+d+" with its upload", func() bool { return h.count("BuildFinished", `"project":"`+d+`"`) == 1 })
+	}
+	if n := h.count("BuildFinished", `"cache":{`); n != 2 {
+		t.Errorf("%d finished builds carry a cache object, want 2", n)
+	}
+	for _, d := range []string{a, b} {
+		if o := w.run("history", d, "--json"); !strings.Contains(o.stdout, `"cache"`) || !strings.Contains(o.stdout, srv.URL) {
+			t.Errorf("history of %s: %s\nwant the upload recorded", d, o)
+		}
+	}
+}

@@ -36,6 +36,10 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 	if up == nil || ctx.Err() != nil {
 		return
 	}
+	if r.b.Uploads != nil && !r.uploadNow {
+		r.later = good
+		return
+	}
 	if r.b.Store != nil {
 		// Recorded with the store path: a file copied again (the output
 		// was removed, say) needs no new upload of the same closure.
@@ -43,7 +47,10 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 			good.Uploaded = slices.Clone(prev.Uploaded)
 		}
 	}
-	r.setPhase("uploading")
+	if !r.uploadNow {
+		// (In the background the build has ended for the menu already.)
+		r.setPhase("uploading")
+	}
 	rep, key, err := up.UploadCache(ctx, good.StorePath, good.Uploaded)
 	res := r.res
 	res.Cache = rep

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"nixpass/builder"
 	"nixpass/builder/build"
@@ -95,4 +96,23 @@ func (h hostUpload) buildDeps(ctx context.Context, storePath string) ([]string, 
 	}
 	sum := sha256.Sum256([]byte(storePath))
 	return h.up.BuildDeps(ctx, drv, filepath.Join(h.roots, "upload-"+hex.EncodeToString(sum[:6])))
+}
+
+// quitUploadWait bounds how long quitting waits for cache uploads.
+const quitUploadWait = 2 * time.Minute
+
+// waitUploads lets the running uploads to the team cache finish before
+// the app quits, for at most quitUploadWait: an upload cut short is
+// retried by the next build (nothing recorded it).
+func (a *App) waitUploads() {
+	n := a.uploads.Running()
+	if n == 0 {
+		return
+	}
+	a.logf("waiting for %d upload(s) to the team cache to finish", n)
+	ctx, cancel := context.WithTimeout(context.Background(), quitUploadWait)
+	defer cancel()
+	if err := a.uploads.Wait(ctx); err != nil {
+		a.logf("quitting during an upload to the team cache: the next build uploads again")
+	}
 }
