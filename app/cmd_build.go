@@ -99,9 +99,9 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 		}
 		return
 	}
-	if r.Kind == builder.KindDocker || r.Kind == builder.KindPush {
-		// The message says it was built and why Docker (or the registry)
-		// did not take it.
+	if r.Kind == builder.KindDocker || r.Kind == builder.KindPush || r.Kind == builder.KindCache {
+		// The message says it was built and why Docker, the registry or
+		// the cache did not take it.
 		fmt.Fprintf(stderr, "✗ %s\n  %s  %s (kept, the last good image)\n", r.Message, r.Output, builder.HumanBytes(r.Bytes))
 	} else {
 		fmt.Fprintf(stderr, "✗ %s: %s\n", r.Kind.Title(), r.Message)

@@ -329,13 +329,16 @@ func LastLineAt(p builder.ProjectStatus, loc *time.Location, now time.Time) stri
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			label += " · on " + builder.BuilderHost(r.BuiltOn)
 		}
+		if r.Cache != nil && r.Cache.Paths > 0 && r.Cache.Error == "" {
+			label += " · uploaded"
+		}
 		return label
 	}
 	if r.Kind == builder.KindCancelled {
 		return "cancelled at " + at
 	}
-	if r.Kind == builder.KindDocker {
-		return fmt.Sprintf("%s %s · %s · built, not loaded into Docker", human.Mark(r.Kind), at, builder.HumanBytes(r.Bytes))
+	if r.Kind == builder.KindDocker || r.Kind == builder.KindPush || r.Kind == builder.KindCache {
+		return fmt.Sprintf("%s %s · %s · %s", human.Mark(r.Kind), at, builder.HumanBytes(r.Bytes), r.Kind.Title())
 	}
 	return human.Mark(r.Kind) + " " + r.Kind.Title() + " at " + at
 }

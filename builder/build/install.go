@@ -164,5 +164,6 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		r.loadIntoDocker(ctx, good)
 	}
 	r.pushImage(ctx, good)
+	r.uploadToCache(ctx, good)
 	return good
 }

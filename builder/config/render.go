@@ -125,6 +125,29 @@ var reference = []struct {
 		{"insecure", "Registries (HOST:PORT) spoken to in plain HTTP; loopback ones always may be.",
 			func(c *Config) string { return quoteList(c.Registry.Insecure, `["192.168.1.20:5000"]`) }},
 	}},
+	{"cache", "The team's binary cache: pulled from in every build, uploaded to after each successful one.", []referenceKey{
+		{"url", "The cache builds substitute from.",
+			func(c *Config) string { return quoteOr(c.Cache.URL, "https://cache.example.com") }},
+		{"public_key", "Its signing key, NAME:BASE64, as `nixpass cache key` printed it.",
+			func(c *Config) string {
+				return quoteOr(c.Cache.PublicKey, "team-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=")
+			}},
+		{"upload", "Where successful builds are copied: file://, http(s)://, ssh://, ssh-ng:// or s3://.",
+			func(c *Config) string { return quoteOr(c.Cache.Upload, "file:///srv/nix-cache") }},
+		{"secret_key_file", "The key uploads are signed with (`nixpass cache key NAME` makes one).",
+			func(c *Config) string { return quoteOr(c.Cache.SecretKeyFile, "/absolute/path/to/team-1.secret") }},
+		{"include_build_deps", "Upload the build-time closure too, not only what the image needs.",
+			func(c *Config) string { return strconv.FormatBool(c.Cache.IncludeBuildDeps) }},
+	}},
+}
+
+// quoteOr quotes s, or shows example when s is empty (a default that is
+// rendered commented out).
+func quoteOr(s, example string) string {
+	if s == "" {
+		return quote(example)
+	}
+	return quote(s)
 }
 
 // Render writes c as a complete, commented config file: every key with a

@@ -122,6 +122,9 @@ func (c *Config) problems() []problem {
 	}
 
 	out = append(out, c.Registry.problems()...)
+	for _, cp := range c.Cache.cacheProblems() {
+		bad("cache", cp.key, "%s", cp.msg)
+	}
 
 	seen := map[string]int{}
 	for i, p := range c.Projects {

@@ -57,6 +57,10 @@ type GoodOutput struct {
 	// same store path to the same ref pushes nothing. A failed push is
 	// not recorded, so the next build retries it.
 	Pushed map[string]builder.PushResult `json:"pushed,omitempty"`
+	// Uploaded are the team caches (public URLs; "#build-deps" marks one
+	// that took the build-time closure too) this output's closure was
+	// uploaded to: an up-to-date build uploads nothing to them again.
+	Uploaded []string `json:"uploaded,omitempty"`
 }
 
 type projectRecord struct {
@@ -87,6 +91,17 @@ func (s *Store) load(dir string) (projectRecord, error) {
 func (s *Store) Last(dir string) (*builder.Result, error) {
 	rec, err := s.load(dir)
 	return rec.Last, err
+}
+
+// LastGood returns the last good output of dir as recorded, whether or
+// not its file is still intact (what was uploaded follows the store
+// path, not the file), or nil.
+func (s *Store) LastGood(dir string) *GoodOutput {
+	rec, err := s.load(dir)
+	if err != nil {
+		return nil
+	}
+	return rec.LastGood
 }
 
 // IntactGood returns the last good output of dir if the file is still the
