@@ -35,7 +35,7 @@ var Levels = map[string]int{
 	// Post-build steps beside docker: pushing to registries.
 	"builder/registry": 3, "builder/registry/registrytest": 3,
 	// The team cache: pull settings, probe, signed uploads (root, runner).
-	"builder/cache": 3,
+	"builder/cache":         3,
 	"builder/machine/local": 4, "builder/machine/vm": 4,
 	// The VM as a remote builder for plain Nix (multipass, runner).
 	"builder/vmbuilder": 4,
