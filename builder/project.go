@@ -37,6 +37,13 @@ type Project struct {
 	// MaxJobs and Cores are Nix's max-jobs and cores for the first
 	// attempt; 0 leaves Nix's own.
 	MaxJobs, Cores int
+	// Push is where each good image is pushed, "REGISTRY/REPO[:TAG]";
+	// "" pushes nothing.
+	Push string
+	// Systems, when it names more than one system, asks for one image per
+	// system pushed under one tag (not built yet: the builder's own system
+	// is built, with a warning). One system is System.
+	Systems []string
 }
 
 // ProjectKey is a short stable name for the project folder dir, for file

@@ -49,6 +49,13 @@ type Project struct {
 	// nixpass rebuilds with half of each ([builder] oom_retry).
 	MaxJobs *int `toml:"max_jobs,omitempty"`
 	Cores   *int `toml:"cores,omitempty"`
+	// Push is where every successful build is pushed, as
+	// "REGISTRY/REPO[:TAG]" with the registry written out (docker.io/…
+	// for Docker Hub) and no digest.
+	Push string `toml:"push,omitempty"`
+	// Systems builds the image once per system and pushes them under one
+	// tag (excludes System).
+	Systems []string `toml:"systems,omitempty"`
 
 	// Written is Path as the file spells it, when Load read it in another
 	// spelling than the canonical one Path then holds ("" when the two

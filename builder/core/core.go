@@ -15,6 +15,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"nixpass/builder"
+	"nixpass/builder/build"
 	"nixpass/builder/config"
 	"nixpass/builder/scheduler"
 	"nixpass/builder/watch"
@@ -35,9 +36,12 @@ type App struct {
 
 	env   *Env
 	sched *scheduler.Scheduler
-	w     *watch.Watcher
-	lock  *flock.Flock
-	logf  func(string, ...any)
+	// uploads are the team cache's uploads, which run after their builds
+	// (the next build of another project does not wait for them).
+	uploads *build.Uploads
+	w       *watch.Watcher
+	lock    *flock.Flock
+	logf    func(string, ...any)
 
 	mu           sync.Mutex
 	projects     map[string]*builder.ProjectStatus
@@ -97,7 +101,10 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 	if env.VM != nil {
 		opts.Stopper = env.VM
 	}
-	a.sched = scheduler.New(env.Builder(a.internal.Publish), a.internal, opts)
+	b := env.Builder(a.internal.Publish)
+	a.uploads = &build.Uploads{}
+	b.Uploads = a.uploads
+	a.sched = scheduler.New(b, a.internal, opts)
 	a.status = builder.BuilderStatus{Backend: cfg.Builder.Backend, Name: cfg.VM.Name, State: builder.BuilderUnknown}
 	a.first = a.apply(cfg, true)
 
@@ -228,6 +235,10 @@ func (a *App) track(events <-chan builder.Event) {
 					ps.Progress += ": " + e.Detail
 				}
 			}
+		case builder.PushProgress:
+			if ps, ok := a.projects[e.Project]; ok {
+				ps.Progress = e.MenuLine(filepath.Base(e.Project))
+			}
 		case builder.BuilderChanged:
 			a.status = e.Status
 		}
@@ -336,6 +347,7 @@ func (a *App) Env() *Env { return a.env }
 // [scheduler] on_quit says, then releases the lock.
 func (a *App) Quit() {
 	a.sched.Quit(a.env.Config.Scheduler.OnQuit != "finish")
+	a.waitUploads()
 	a.cancel()
 	_ = a.w.Close()
 	_ = os.Remove(filepath.Join(a.env.StateDir, "app.pid"))
