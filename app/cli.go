@@ -43,7 +43,7 @@ func init() {
 		"list":    {cmdList, "list [--json]"},
 		"build":   {cmdBuild, "build [DIR] [--json]"},
 		"status":  {cmdStatus, "status [--json]"},
-		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
+		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell|gc [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
 		"logs":    {cmdLogs, "logs [DIR]"},
 		"history": {cmdHistory, "history [DIR] [--json]"},
 		"version": {cmdVersion, "version"},

@@ -238,11 +238,16 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	if p.System != "" {
 		args = append(args, "--system", p.System)
 	}
+	heal, drops := r.healArgs()
+	args = append(args, heal...)
 	// Whatever happens next, a temporary image the script reported and
 	// nixpass did not rename into place is removed.
 	defer r.removeTemp()
 
 	code, runErr := r.runScript(ctx, token, args)
+	if runErr == nil && code != script.ExitUsage && code != script.ExitRunDirUnsafe && b.Store != nil {
+		b.Store.DropsDone(drops)
+	}
 	if code == script.ExitNoEmulation && runErr == nil && ctx.Err() == nil {
 		if es, ok := b.Machine.(machine.EmulationSetup); ok {
 			r.setPhase("preparing")

@@ -76,6 +76,8 @@ func Load(path string) (*Env, error) {
 			GuestNixDir:    os.Getenv("NIXPASS_GUEST_NIX_DIR"),
 			Remote:         remote,
 			NetrcFile:      cfg.Builder.NetrcFile,
+			MinFree:        cfg.VM.MinFreeSize().Bytes(),
+			MaxFree:        cfg.VM.MaxFreeSize().Bytes(),
 		}
 		e.Machine = e.VM
 	}

@@ -85,7 +85,7 @@ func (v *Machine) remoteConf(ctx context.Context) (string, []guestKey, error) {
 	if len(lines) == 0 {
 		r.Builders = nil
 	}
-	conf := "# Written by nixpass (nixpass vm setup) from [builder] in its config: edit that, not this file.\n" + r.NixConf()
+	conf := "# Written by nixpass (nixpass vm setup) from [builder] and [vm] in its config: edit that, not this file.\n" + r.NixConf() + v.freeSpaceConf()
 	return conf, keys, nil
 }
 

@@ -65,6 +65,9 @@ type Machine struct {
 	NetrcFile string
 	// Runner runs host commands (ssh-keygen); nil means runner.Exec.
 	Runner runner.Runner
+	// MinFree and MaxFree are [vm] min_free and max_free in bytes: the
+	// free space kept on the VM's store (heal.go); zero keeps none.
+	MinFree, MaxFree int64
 }
 
 var _ machine.Machine = (*Machine)(nil)
