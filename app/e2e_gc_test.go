@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
+	"nixpass/builder"
 	"nixpass/builder/multipass/multipasstest"
 	"nixpass/builder/store"
 )
@@ -26,7 +28,7 @@ import (
 // script reads the output at its /nix/store path.)
 type gcWorld struct {
 	*world
-	storeRoot, guestDir, fake string
+	storeRoot, guestDir, fake, fakeLog string
 }
 
 func newGCWorld(t *testing.T) *gcWorld {
@@ -41,8 +43,8 @@ func newGCWorld(t *testing.T) *gcWorld {
 	}
 	t.Cleanup(func() { _ = syscall.Unmount(root, syscall.MNT_DETACH) })
 	fake := multipasstest.Build(t)
-	env, _, _ := multipasstest.NewWorld(t, multipasstest.FakeInstance{Name: "nixpass", State: "Running", CPUs: 2, Memory: 4 << 30, Disk: 20 << 30})
-	g := &gcWorld{world: w, storeRoot: root, guestDir: t.TempDir(), fake: fake}
+	env, _, fakeLog := multipasstest.NewWorld(t, multipasstest.FakeInstance{Name: "nixpass", State: "Running", CPUs: 2, Memory: 4 << 30, Disk: 20 << 30})
+	g := &gcWorld{world: w, storeRoot: root, guestDir: t.TempDir(), fake: fake, fakeLog: fakeLog}
 	// Builds as root, still sandboxed: the host's build users belong to
 	// its nix-daemon, which kills any process of a build user it takes.
 	w.env = append(append(w.env, env...), "NIXPASS_GUEST_SCRIPT_DIR="+g.guestDir, "NIX_REMOTE=local",
@@ -52,8 +54,10 @@ func newGCWorld(t *testing.T) *gcWorld {
 
 // inStore is argv run with the test's store at /nix.
 func (g *gcWorld) inStore(argv ...string) *exec.Cmd {
+	// TMPDIR, where Nix 2.8 makes build folders, is on the same tmpfs:
+	// a build folder that fills up fills the store's disk, as in the VM.
 	cmd := exec.Command("unshare", append([]string{"--mount", "sh", "-c",
-		`mount --make-rprivate / && mount --bind "$0" /nix && exec "$@"`, g.storeRoot}, argv...)...)
+		`mount --make-rprivate / && mount --bind "$0" /nix && mkdir -p /nix/tmp && TMPDIR=/nix/tmp exec "$@"`, g.storeRoot}, argv...)...)
 	cmd.Env = g.env
 	return cmd
 }
@@ -172,5 +176,62 @@ func TestVMGarbageCollectionKeepsProjects(t *testing.T) {
 	}
 	if g.present(out) {
 		t.Errorf("the removed project's output %s survived vm gc", out)
+	}
+}
+
+// A VM build whose build folder fills the disk fails with disk_full,
+// collects garbage and builds once more, inside the same kind of exec;
+// the result says what nixpass did.
+func TestVMDiskFullCollectsAndRetriesOnce(t *testing.T) {
+	g := newGCWorld(t)
+	// 200 MiB in the build folder: it fits once the garbage is gone.
+	app := g.project("app", imageNix("e2e-full", "dd if=/dev/zero of=scratch bs=1M count=200; rm -f scratch"))
+	g.config("min_free = \"1M\"\nmax_free = \"300M\"\n", app)
+	junk := g.garbage(250 << 20)
+	o := g.run("build", app, "--json")
+	if o.code != 0 || o.res.Kind != builder.KindOK {
+		t.Fatalf("build with a full disk: %v", o)
+	}
+	if !strings.Contains(o.res.Warning, "disk was full: nixpass collected garbage (freed") {
+		t.Errorf("the result does not say nixpass collected and built again: %q", o.res.Warning)
+	}
+	if g.present(junk) {
+		t.Errorf("the garbage %s survived the retry's collection", junk)
+	}
+	log := string(readFile(t, o.res.Log))
+	if !strings.Contains(log, "# first attempt: ") || !strings.Contains(log, "ran out of disk space") {
+		t.Errorf("the log lacks the first attempt's verdict:\n%s", log)
+	}
+	// Counted once the script is installed (the first exec finds none).
+	builds, installed := 0, false
+	for _, c := range multipasstest.Calls(t, g.fakeLog) {
+		installed = installed || c[0] == "transfer"
+		if installed && c[0] == "exec" && slices.Contains(c, "build") && slices.Contains(c, "--token") {
+			builds++
+		}
+	}
+	if builds != 2 {
+		t.Errorf("%d build execs, want 2 (the failed one and one retry): %q", builds, multipasstest.Calls(t, g.fakeLog))
+	}
+}
+
+// Locally nixpass never collects: a full disk fails once, and the message
+// says how much is free and what to run.
+func TestLocalDiskFullIsNotCollected(t *testing.T) {
+	g := newGCWorld(t)
+	app := g.project("app", imageNix("e2e-full-local", "dd if=/dev/zero of=scratch bs=1M count=200; rm -f scratch"))
+	g.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\n\n[[project]]\npath = %q\n", app))
+	junk := g.garbage(250 << 20)
+	o := g.run("build", app, "--json")
+	if o.code == 0 || o.res.Kind != builder.KindDiskFull {
+		t.Fatalf("local build with a full disk: %v", o)
+	}
+	for _, want := range []string{"is free on the Nix store's disk", "never collects", "nix-collect-garbage"} {
+		if !strings.Contains(o.res.Hint, want) {
+			t.Errorf("hint %q lacks %q", o.res.Hint, want)
+		}
+	}
+	if !g.present(junk) {
+		t.Errorf("the local backend collected the garbage %s", junk)
 	}
 }

@@ -259,6 +259,21 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 		}
 	}
 
+	var failure error
+	if code != 0 && runErr == nil && ctx.Err() == nil {
+		failure = r.classify(ctx, code)
+		if next, ok := r.diskFullRetry(code, failure, args); ok {
+			r.retryAfterDiskFull(failure)
+			code, runErr = r.runScript(ctx, token, next)
+			failure = nil
+			r.mu.Lock()
+			done := r.report.heal.diskFullNote()
+			r.mu.Unlock()
+			r.logLine("# " + done)
+			r.addWarning(done)
+		}
+	}
+
 	if ctx.Err() != nil {
 		return r.fail(r.interrupted(ctx, ctx.Err()))
 	}
@@ -266,7 +281,10 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 		return r.fail(runErr)
 	}
 	if code != 0 {
-		return r.fail(r.classify(ctx, code))
+		if failure == nil {
+			failure = r.classify(ctx, code)
+		}
+		return r.fail(failure)
 	}
 	return r.succeed(ctx)
 }

@@ -2,12 +2,15 @@ package build
 
 import (
 	"path"
+	"slices"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"nixpass/builder"
 	"nixpass/builder/machine"
+	"nixpass/builder/script"
 	"nixpass/builder/store"
 )
 
@@ -88,4 +91,39 @@ func (h healReport) collectedNote() string {
 		return ""
 	}
 	return "collected garbage: freed " + builder.HumanBytes(h.freed) + ", " + builder.HumanBytes(h.freeAfter) + " free"
+}
+
+// diskFullRetry decides whether a failed attempt is retried once with a
+// garbage collection first (issue 18, item 4): only where nixpass keeps
+// free space itself (the VM), only when Nix's log says the store or the
+// build folder was full (kind disk_full from the diagnosis), never for a
+// full host disk while the image was copied (the script's status 72), and
+// once. It returns the next attempt's arguments: the same, with --collect.
+func (r *run) diskFullRetry(code int, failure error, args []string) ([]string, bool) {
+	if _, ok := r.b.Machine.(machine.FreeSpaceKeeper); !ok || code == script.ExitDiskFull || builder.KindOf(failure) != builder.KindDiskFull {
+		return nil, false
+	}
+	// Once; and only with the free-space settings the collection uses.
+	if slices.Contains(args, "--collect") || !slices.Contains(args, "--min-free") {
+		return nil, false
+	}
+	return append(slices.Clone(args), "--collect"), true
+}
+
+// diskFullNote says what the retry did, for the result and the log.
+func (h healReport) diskFullNote() string {
+	n := "the builder VM's disk was full: nixpass collected garbage"
+	if h.collected {
+		n += " (freed " + builder.HumanBytes(h.freed) + ")"
+	}
+	return n + " and built once more"
+}
+
+// retryAfterDiskFull logs and announces the retry of a build whose VM ran
+// out of disk, and clears the first attempt's report.
+func (r *run) retryAfterDiskFull(failure error) {
+	r.logLine("# first attempt: " + failure.Error())
+	r.b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Phase: "collecting",
+		Detail: "the builder VM's disk was full: collecting garbage and building once more"})
+	r.resetReport()
 }
