@@ -2,8 +2,8 @@ package build
 
 import (
 	"path"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
