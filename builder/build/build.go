@@ -321,13 +321,11 @@ func (r *run) lock(ctx context.Context) (*store.Lock, error) {
 	if r.b.LockPath == "" {
 		return nil, nil
 	}
-	l, err := store.LockWait(ctx, r.b.LockPath, func() {
-		r.setPhase("waiting")
-		r.logLine("# waiting for another nixpass build on this builder to finish")
-	})
+	l, err := store.LockWait(ctx, r.b.LockPath, func() { r.waitingFor(r.b.LockPath) })
 	if err != nil {
 		return nil, fmt.Errorf("lock builder: %w", err)
 	}
+	_ = l.Claim(store.Holder{PID: os.Getpid(), Since: time.Now(), Command: selfCommand(), Project: r.p.Dir})
 	return l, nil
 }
 

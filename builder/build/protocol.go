@@ -67,7 +67,9 @@ func (r *run) nixLine(line string) {
 		r.nixLog.WriteString(s[len(s)-maxLogKeepBytes:])
 	}
 	r.mu.Unlock()
-	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
+	if r.nixWait(line) {
+		// Said as the phase's detail; the log has the line.
+	} else if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
 		r.setPhase("building")
 	}
 	r.b.emit(builder.BuildLog{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Line: cleanText(line)})
@@ -113,6 +115,8 @@ func (r *run) protocolLine(line string) {
 	switch key {
 	case "phase":
 		r.setPhase(val)
+	case "lock-holder":
+		r.scriptWait(val)
 	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json", "disk-free", "gc-failed":
 		r.logLine("# " + rest)
 	case "gc-freed":

@@ -260,14 +260,18 @@ lifeline_watch() {
 }
 
 # build_lock takes the machine-wide build lock on fd 9, waiting for a
-# build in progress (or one being stopped) to end.
+# build in progress (or one being stopped) to end: "@nixpass lock-holder
+# TEXT" says at once who holds it (what the holder wrote in build.holder).
 build_lock() {
 	command -v flock >/dev/null 2>&1 || return 0
 	exec 9>>"$1/build.lock" || return 0
 	if ! flock -n 9; then
-		say "phase waiting"
+		# Who holds it, as its holder wrote it (below): said at once.
+		h=$(cat -- "$1/build.holder" 2>/dev/null)
+		say "lock-holder ${h:-}"
 		flock 9
 	fi
+	printf 'PID %s, building %s since %s UTC\n' "$$" "$dir" "$(date -u +%H:%M:%S)" >|"$1/build.holder" 2>/dev/null
 }
 
 # clean_pidfiles removes pid files of builds that are gone: their process
