@@ -187,6 +187,8 @@ func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 			{Key: "errorhint", Title: "→ " + errHint, Visible: failed && errHint != ""},
 			{Key: "lasterror", Title: "Show last error…", Enabled: failed, Visible: failed},
 			{Key: "build", Title: "Build now", Enabled: p.State != builder.ProjectMissing, Visible: true},
+			// An OOM at one job without auto_grow: until the next build.
+			{Key: "growbuild", Title: growTitle(p), Enabled: !busy && p.State != builder.ProjectMissing, Visible: p.Last != nil && p.Last.GrowMemory > 0},
 			{Key: "cancel", Title: "Cancel build", Enabled: busy, Visible: true},
 			{Key: "watch", Title: "Auto-build", Enabled: true, Visible: true, Checkable: true, Checked: p.Watch},
 			{Key: "docker", Title: dockerTitle, Enabled: (good || notLoaded) && !busy, Visible: true},
@@ -195,6 +197,15 @@ func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
 		},
 	}
+}
+
+// growTitle is "Rebuild NAME with N GB" for a project whose last build
+// ran out of memory at one job.
+func growTitle(p builder.ProjectStatus) string {
+	if p.Last == nil || p.Last.GrowMemory <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("Rebuild %s with %s", p.Name, strings.Replace(builder.HumanGiB(p.Last.GrowMemory), "GiB", "GB", 1))
 }
 
 func projectMark(p builder.ProjectStatus) string {

@@ -263,6 +263,14 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	switch s.key {
 	case "build":
 		report("build", m.core.Build(dir))
+	case "growbuild":
+		var mem int64
+		for _, p := range m.core.Snapshot().Projects {
+			if p.Path == dir && p.Last != nil {
+				mem = p.Last.GrowMemory
+			}
+		}
+		bg("rebuild with more memory", func() error { return m.core.RebuildWithMemory(ctx, dir, mem) })
 	case "cancel":
 		m.core.Cancel(dir)
 	case "watch":

@@ -54,6 +54,9 @@ type Builder struct {
 	Docker *docker.CLI
 	// Emit receives the build's events; nil discards them.
 	Emit func(builder.Event)
+	// MemoryGrown is called with the VM's new memory after an OOM build
+	// grew it (grow.go): core writes it to [vm] memory. Nil writes nothing.
+	MemoryGrown func(bytes int64) error
 	// DeployPlatform is the platform the user most likely runs images on
 	// (on an Apple-silicon Mac, "linux/amd64": most servers), or "". A
 	// project without a system whose image is for another platform gets
@@ -271,6 +274,13 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 			r.mu.Unlock()
 			r.logLine("# " + done)
 			r.addWarning(done)
+		}
+	}
+	if failure != nil {
+		var grown bool
+		if grown, failure = r.memoryRetry(ctx, failure); grown {
+			code, runErr = r.runScript(ctx, token, args)
+			failure = nil
 		}
 	}
 

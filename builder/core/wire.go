@@ -78,6 +78,8 @@ func Load(path string) (*Env, error) {
 			NetrcFile:      cfg.Builder.NetrcFile,
 			MinFree:        cfg.VM.MinFreeSize().Bytes(),
 			MaxFree:        cfg.VM.MaxFreeSize().Bytes(),
+			MaxMemory:      cfg.VM.MaxMemorySize().Bytes(),
+			AutoGrow:       cfg.VM.AutoGrow,
 		}
 		e.Machine = e.VM
 	}
@@ -93,13 +95,20 @@ func (e *Env) OwnPaths() []string {
 
 // Builder returns a Builder for the configured machine.
 func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
+	var grown func(int64) error
+	if e.VM != nil {
+		// An OOM build that grew the VM keeps its size in the config, so
+		// a recreated VM gets it; comments and layout stay.
+		grown = func(n int64) error { return config.SetVMMemory(e.Path, config.Size(n)) }
+	}
 	return &build.Builder{
-		Machine:  e.Machine,
-		Store:    e.Store,
-		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
-		Timeout:  e.Config.Builder.Timeout.D(),
-		Docker:   &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
-		Emit:     emit,
+		MemoryGrown: grown,
+		Machine:     e.Machine,
+		Store:       e.Store,
+		LockPath:    filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
+		Timeout:     e.Config.Builder.Timeout.D(),
+		Docker:      &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
+		Emit:        emit,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
 	}

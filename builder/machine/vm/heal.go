@@ -22,7 +22,37 @@ import (
 var (
 	_ machine.FreeSpaceKeeper = (*Machine)(nil)
 	_ machine.RootDirer       = (*Machine)(nil)
+	_ machine.MemoryGrower    = (*Machine)(nil)
 )
+
+// MemoryRoom implements machine.MemoryGrower.
+func (v *Machine) MemoryRoom() (memory, maxMemory int64, auto bool) {
+	return v.Spec.Memory, v.MaxMemory, v.AutoGrow
+}
+
+// GrowMemory implements machine.MemoryGrower with exactly three Multipass
+// calls: stop, set local.NAME.memory, start (the VM was running: a build
+// just ran out of memory in it).
+func (v *Machine) GrowMemory(ctx context.Context, bytes int64, progress func(string)) error {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	progress(fmt.Sprintf("stopping %q to give it %s of memory", v.Name, builder.HumanGiB(bytes)))
+	if err := v.Stop(ctx); err != nil {
+		return err
+	}
+	if err := v.Client.Set(ctx, "local."+v.Name+".memory", sizeArg(bytes)); err != nil {
+		// Started again as it was, so the next build finds it running.
+		_ = v.Client.Start(context.WithoutCancel(ctx), v.Name)
+		return v.unavailable("set the builder VM's memory", err)
+	}
+	progress(fmt.Sprintf("starting %q with %s of memory", v.Name, builder.HumanGiB(bytes)))
+	if err := v.Client.Start(ctx, v.Name); err != nil {
+		return v.unavailable("start the builder VM", err)
+	}
+	v.Spec.Memory = bytes
+	return nil
+}
 
 // FreeSpace implements machine.FreeSpaceKeeper.
 func (v *Machine) FreeSpace() (minFree, maxFree int64) { return v.MinFree, v.MaxFree }
