@@ -31,6 +31,7 @@ const diskNote = "note: build failure may have been caused by lack of free disk 
 // captured (no quota support in CI's kernel): its text is glibc's.
 var diskFullRule = Rule{
 	Name: "disk-full", Kind: builder.KindDiskFull,
+	Action: say("Free disk space on the builder"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, i := l.findLine(reNoSpace); m != nil {
 			return Match{What: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l.lines[i]), "error:"))}, true
@@ -89,6 +90,7 @@ var reBuildUsers = regexp.MustCompile(`the group '([^']+)' specified in 'build-u
 // same text; testdata/*/setup-nixbld-missing.txt).
 var buildUsersRule = Rule{
 	Name: "setup-build-users", Kind: builder.KindUnavailable,
+	Action: say("Set up Nix's build users"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reBuildUsers)
 		if m == nil {
@@ -126,6 +128,7 @@ var (
 // Permission denied" (testdata/2.8/setup-socket-denied-auto.txt).
 var daemonSocketRule = Rule{
 	Name: "setup-daemon-socket", Kind: builder.KindUnavailable,
+	Action: say("Start the Nix daemon or let this user reach it"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reSocket)
 		if m == nil {
@@ -172,6 +175,7 @@ var reStorePerm = regexp.MustCompile(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: 
 // installation" (testdata/*/setup-store-readonly.txt).
 var storePermissionRule = Rule{
 	Name: "setup-store-permission", Kind: builder.KindUnavailable,
+	Action: say("Let this user write to the Nix store"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reStorePerm)
 		if m == nil {

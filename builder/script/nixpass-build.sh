@@ -264,7 +264,10 @@ lifeline_watch() {
 # TEXT" says at once who holds it (what the holder wrote in build.holder).
 build_lock() {
 	command -v flock >/dev/null 2>&1 || return 0
-	exec 9>>"$1/build.lock" || return 0
+	# Private like every file in the run folder (umask 022 is the script's).
+	umask 077
+	exec 9>>"$1/build.lock" || { umask 022; return 0; }
+	umask 022
 	if ! flock -n 9; then
 		# Who holds it, as its holder wrote it (below): said at once.
 		h=$(cat -- "$1/build.holder" 2>/dev/null)
