@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,79 @@ func TestLockWaitSaysWhoHoldsIt(t *testing.T) {
 	}
 	if after > time.Second {
 		t.Errorf("the wait was announced %s after the start, want within a second", after)
+	}
+}
+
+// A Nix command (not nixpass) building the same derivation holds Nix's
+// lock on its output: the nixpass build says at once that Nix waits, and
+// which process holds the lock (PID, command, since when).
+func TestNixLockWaitSaysWhoHoldsIt(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	dir := w.project("same", imageNix(fmt.Sprintf("e2e-nixlock-%d", time.Now().UnixNano()), "sleep 6"))
+	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\n\n[[project]]\npath = %q\n", dir))
+
+	nix := exec.Command("nix-build", "--no-out-link", "default.nix")
+	nix.Dir, nix.Env = dir, w.env
+	nr, nw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nix.Stderr = nw
+	if err := nix.Start(); err != nil {
+		t.Fatal(err)
+	}
+	nw.Close()
+	defer func() { _ = nix.Wait() }()
+	ns := bufio.NewScanner(nr)
+	for ns.Scan() {
+		if strings.HasPrefix(ns.Text(), "building '") {
+			break
+		}
+	}
+	go func() {
+		for ns.Scan() {
+		}
+	}()
+
+	second := w.command("build", dir)
+	qr, qw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Stderr = qw
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	qw.Close()
+	// nixpass's line and Nix's own, each when it arrived: nixpass's
+	// comes with Nix's (it is said while reading it), never a second
+	// later.
+	var said string
+	var nixSaid, weSaid time.Time
+	qs := bufio.NewScanner(qr)
+	for qs.Scan() && (nixSaid.IsZero() || weSaid.IsZero()) {
+		line := qs.Text()
+		if strings.HasPrefix(line, "waiting for lock on ") && nixSaid.IsZero() {
+			nixSaid = time.Now()
+		}
+		if strings.HasPrefix(line, "nixpass: waiting: Nix is waiting for lock on ") && weSaid.IsZero() {
+			said, weSaid = line, time.Now()
+		}
+	}
+	after := weSaid.Sub(nixSaid)
+	go func() {
+		for qs.Scan() {
+		}
+	}()
+	if err := second.Wait(); err != nil {
+		t.Errorf("the waiting build failed: %v", err)
+	}
+	want := fmt.Sprintf(": held by PID %d (nix-build --no-out-link default.nix) since ", nix.Process.Pid)
+	if !strings.Contains(said, want) {
+		t.Fatalf("the waiting build said %q, want it to contain %q", said, want)
+	}
+	if nixSaid.IsZero() || weSaid.IsZero() || after > time.Second {
+		t.Errorf("nixpass said it %s after Nix's own line (Nix's seen: %t), want within a second", after, !nixSaid.IsZero())
 	}
 }

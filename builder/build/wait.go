@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/machine"
 	"nixpass/builder/redact"
 	"nixpass/builder/store"
 )
@@ -53,9 +54,21 @@ func (r *run) nixWait(line string) bool {
 	if m == nil {
 		return false
 	}
-	r.announceWait("Nix is " + m[1] + ": another Nix command holds it")
+	holder := "another Nix command holds it"
+	if _, local := r.b.Machine.(machine.HostScriptDirer); local {
+		// Nix locks store path P with P.lock, on this host.
+		for _, p := range reQuoted.FindAllStringSubmatch(m[1], -1) {
+			if h := lockHolder(p[1] + ".lock"); h != "" {
+				holder = "held by " + h
+				break
+			}
+		}
+	}
+	r.announceWait("Nix is " + m[1] + ": " + holder)
 	return true
 }
+
+var reQuoted = regexp.MustCompile(`'(/[^']+)'`)
 
 // scriptWait announces the build script's wait for another build on the
 // machine (its run folder's lock), with what the script read of the holder.
