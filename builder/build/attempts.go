@@ -49,7 +49,7 @@ type memorySizer interface{ MemoryBytes() int64 }
 // attempts runs the build script until an attempt succeeds or is not to
 // be retried; every attempt holds the builder lock taken by execute and
 // runs within the build's timeout (ctx).
-func (r *run) attempts(ctx context.Context, args []string, progress func(string)) *store.GoodOutput {
+func (r *run) attempts(ctx context.Context, args, drops []string, progress func(string)) *store.GoodOutput {
 	cur := jobs{r.p.MaxJobs, r.p.Cores}
 	var memory int64
 	if m, ok := r.b.Machine.(memorySizer); ok {
@@ -75,7 +75,7 @@ func (r *run) attempts(ctx context.Context, args []string, progress func(string)
 			}
 		}
 		began := time.Now()
-		err := r.attempt(ctx, a, n == 1, progress)
+		err := r.attempt(ctx, a, drops, n == 1, progress)
 		used := cur
 		r.mu.Lock()
 		if used.MaxJobs == 0 {
@@ -100,6 +100,17 @@ func (r *run) attempts(ctx context.Context, args []string, progress func(string)
 			return good
 		}
 		next, retry := nextAttempt(used, kind, retryPolicy{Off: r.b.NoOOMRetry, RemoteOnly: r.b.RemoteOnly, Remote: remote})
+		if !retry && kind == builder.KindOOM && !remote {
+			// Still out of memory with the fewest jobs: a VM may grow
+			// (grow.go) and build once more with them.
+			var grown bool
+			if grown, err = r.memoryRetry(ctx, err); grown {
+				if m, ok := r.b.Machine.(memorySizer); ok {
+					memory = m.MemoryBytes()
+				}
+				next, retry = used, true
+			}
+		}
 		if !retry {
 			return r.fail(err)
 		}
@@ -111,8 +122,11 @@ func (r *run) attempts(ctx context.Context, args []string, progress func(string)
 // attempt runs the build script once and returns nil when Nix succeeded,
 // or the classified failure. The first attempt sets up emulation when the
 // builder lacks it and runs again.
-func (r *run) attempt(ctx context.Context, args []string, first bool, progress func(string)) error {
+func (r *run) attempt(ctx context.Context, args, drops []string, first bool, progress func(string)) error {
 	code, runErr := r.runScript(ctx, r.token, args)
+	if first && runErr == nil && code != script.ExitUsage && code != script.ExitRunDirUnsafe && r.b.Store != nil {
+		r.b.Store.DropsDone(drops)
+	}
 	if first && code == script.ExitNoEmulation && runErr == nil && ctx.Err() == nil {
 		if es, ok := r.b.Machine.(machine.EmulationSetup); ok {
 			r.setPhase("preparing")
@@ -123,11 +137,29 @@ func (r *run) attempt(ctx context.Context, args []string, first bool, progress f
 			code, runErr = r.runScript(ctx, r.token, args)
 		}
 	}
+	var failure error
+	if code != 0 && runErr == nil && ctx.Err() == nil {
+		failure = r.classify(ctx, code)
+		// A full store or build folder in the VM: collect garbage and run
+		// once more within this attempt (heal.go).
+		if next, ok := r.diskFullRetry(code, failure, args); ok {
+			r.retryAfterDiskFull(failure)
+			code, runErr = r.runScript(ctx, r.token, next)
+			failure = nil
+			r.mu.Lock()
+			done := r.report.heal.diskFullNote()
+			r.mu.Unlock()
+			r.logLine("# " + done)
+			r.addWarning(done)
+		}
+	}
 	switch {
 	case ctx.Err() != nil:
 		return r.interrupted(ctx, ctx.Err())
 	case runErr != nil:
 		return runErr
+	case code != 0 && failure != nil:
+		return failure
 	case code != 0:
 		return r.classify(ctx, code)
 	}

@@ -62,6 +62,9 @@ type Builder struct {
 	// Uploads, when set (the app), runs Cache's uploads after Build has
 	// returned and the builder lock is free; nil (the CLI) waits for them.
 	Uploads *Uploads
+	// MemoryGrown is called with the VM's new memory after an OOM build
+	// grew it (grow.go): core writes it to [vm] memory. Nil writes nothing.
+	MemoryGrown func(bytes int64) error
 	// DeployPlatform is the platform the user most likely runs images on
 	// (on an Apple-silicon Mac, "linux/amd64": most servers), or "". A
 	// project without a system whose image is for another platform gets
@@ -287,11 +290,13 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	if p.System != "" {
 		args = append(args, "--system", p.System)
 	}
+	heal, drops := r.healArgs()
+	args = append(args, heal...)
 	// Whatever happens next, a temporary image the script reported and
 	// nixpass did not rename into place is removed.
 	defer r.removeTemp()
 
-	return r.attempts(ctx, args, progress)
+	return r.attempts(ctx, args, drops, progress)
 }
 
 func (b *Builder) storeGood(dir string) *store.GoodOutput {
@@ -326,13 +331,11 @@ func (r *run) lock(ctx context.Context) (*store.Lock, error) {
 	if r.b.LockPath == "" {
 		return nil, nil
 	}
-	l, err := store.LockWait(ctx, r.b.LockPath, func() {
-		r.setPhase("waiting")
-		r.logLine("# waiting for another nixpass build on this builder to finish")
-	})
+	l, err := store.LockWait(ctx, r.b.LockPath, func() { r.waitingFor(r.b.LockPath) })
 	if err != nil {
 		return nil, fmt.Errorf("lock builder: %w", err)
 	}
+	_ = l.Claim(store.Holder{PID: os.Getpid(), Since: time.Now(), Command: selfCommand(), Project: r.p.Dir})
 	return l, nil
 }
 

@@ -98,6 +98,9 @@ func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence 
 	oe := rep.oom.evidence()
 	ev.OOM = rep.oom.worded(oe)
 	r.logKernel(rep.oom)
+	if rep.heal.diskFree > 0 {
+		ev.Machine.StoreFree = rep.heal.diskFree
+	}
 	if oe.LimitCgroup != "" && oe.Limit > 0 && ev.Machine.VM == "" {
 		ev.Machine.MemLimit, ev.Machine.MemLimitCgroup = oe.Limit, oe.LimitCgroup
 	}

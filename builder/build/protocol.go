@@ -25,6 +25,8 @@ type scriptReport struct {
 	// nixJobs are Nix's effective max-jobs and cores, read after a
 	// failure (zero: not read).
 	nixJobs jobs
+	// heal is what the script said about free space (heal.go).
+	heal healReport
 }
 
 // oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
@@ -71,7 +73,9 @@ func (r *run) nixLine(line string) {
 		r.nixLog.WriteString(s[len(s)-maxLogKeepBytes:])
 	}
 	r.mu.Unlock()
-	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
+	if r.nixWait(line) {
+		// Said as the phase's detail; the log has the line.
+	} else if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
 		r.setPhase("building")
 	}
 	r.noteNetwork(line)
@@ -105,19 +109,30 @@ func (r *run) protocolLine(line string) {
 		j, c, _ := strings.Cut(val, " ")
 		rep.nixJobs.MaxJobs, _ = strconv.Atoi(j)
 		rep.nixJobs.Cores, _ = strconv.Atoi(c)
+	case "disk-free", "gc-freed", "gc-failed":
+		rep.heal.line(key, val)
 	}
 	if oomKeys[key] {
 		rep.oom.line(key, val)
+	}
+	note := ""
+	if key == "gc-freed" {
+		note = rep.heal.collectedNote()
 	}
 	r.mu.Unlock()
 	switch key {
 	case "phase":
 		r.setPhase(val)
+	case "lock-holder":
+		r.scriptWait(val)
 	case "kmsg":
 		// Only the kills the OOM rule weighs for this build go to the
 		// log, after the build (logKernel): never the machine's history.
-	case "error", "store-path", "nix-json", "signal", "nix-jobs":
+	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed":
 		r.logLine("# " + rest)
+	case "gc-freed":
+		r.logLine("# " + note)
+		r.b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Phase: "collecting", Detail: note})
 	default:
 		if oomKeys[key] {
 			r.logLine("# " + rest)
