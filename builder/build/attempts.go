@@ -55,6 +55,7 @@ func (r *run) attempts(ctx context.Context, args, drops []string, progress func(
 	if m, ok := r.b.Machine.(memorySizer); ok {
 		memory = m.MemoryBytes()
 	}
+	grew := false
 	for n := 1; ; n++ {
 		a := args
 		if cur.MaxJobs > 0 {
@@ -100,11 +101,10 @@ func (r *run) attempts(ctx context.Context, args, drops []string, progress func(
 			return good
 		}
 		next, retry := nextAttempt(used, kind, retryPolicy{Off: r.b.NoOOMRetry, RemoteOnly: r.b.RemoteOnly, Remote: remote})
-		if !retry && kind == builder.KindOOM && !remote {
+		if !retry && kind == builder.KindOOM && !remote && !grew {
 			// Still out of memory with the fewest jobs: a VM may grow
-			// (grow.go) and build once more with them.
-			var grown bool
-			if grown, err = r.memoryRetry(ctx, err); grown {
+			// (grow.go) and build once more with them, once per build.
+			if grew, err = r.memoryRetry(ctx, err); grew {
 				if m, ok := r.b.Machine.(memorySizer); ok {
 					memory = m.MemoryBytes()
 				}
