@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/renameio/v2"
 
+	"nixpass/builder/lazyre"
 	"nixpass/builder/runner"
 )
 
@@ -88,7 +89,7 @@ func (l *Launchd) loaded(ctx context.Context) (loaded, known bool) {
 
 // disabledLine matches the job's line in `launchctl print-disabled`:
 // `"dev.nixpass.agent" => disabled` (macOS 13+) or `=> true` (older).
-var disabledLine = regexp.MustCompile(`(?m)^\s*"` + regexp.QuoteMeta(Label) + `"\s*=>\s*(disabled|true)\s*$`)
+var disabledLine = lazyre.New(`(?m)^\s*"` + regexp.QuoteMeta(Label) + `"\s*=>\s*(disabled|true)\s*$`)
 
 func (l *Launchd) disabled(ctx context.Context) bool {
 	res, err := l.launchctl(ctx, "print-disabled", l.Domain)

@@ -2,13 +2,13 @@ package diagnose
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
-var reNoSpace = regexp.MustCompile(`No space left on device`)
+var reNoSpace = lazyre.New(`No space left on device`)
 
 // diskFullRule covers "No space left on device" anywhere in the log: Nix
 // 2.8 and 2.26 "error: writing to file: No space left on device" while
@@ -39,7 +39,7 @@ var diskFullRule = Rule{
 	},
 }
 
-var reBuildUsers = regexp.MustCompile(`the group '([^']+)' specified in 'build-users-group' does not exist`)
+var reBuildUsers = lazyre.New(`the group '([^']+)' specified in 'build-users-group' does not exist`)
 
 // buildUsersRule covers a Nix without its build users, what Debian's
 // nix-bin is without nix-setup-systemd: "error: the group 'nixbld'
@@ -67,10 +67,10 @@ var buildUsersRule = Rule{
 }
 
 var (
-	reSocket = regexp.MustCompile(`cannot connect to socket at '([^']+)': (.+)$`)
+	reSocket = lazyre.New(`cannot connect to socket at '([^']+)': (.+)$`)
 	// 2.8 as a user outside nix-users, without NIX_REMOTE: the socket's
 	// folder is root:nix-users 0770.
-	reSocketStat = regexp.MustCompile(`getting status of '?(/nix/var/nix/daemon-socket/socket)'?: (Permission denied)`)
+	reSocketStat = lazyre.New(`getting status of '?(/nix/var/nix/daemon-socket/socket)'?: (Permission denied)`)
 )
 
 // daemonSocketRule covers a nix-daemon that cannot be reached: "error:
@@ -119,7 +119,7 @@ var daemonSocketRule = Rule{
 	},
 }
 
-var reStorePerm = regexp.MustCompile(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: (Permission denied|Operation not permitted|Read-only file system)`)
+var reStorePerm = lazyre.New(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: (Permission denied|Operation not permitted|Read-only file system)`)
 
 // storePermissionRule covers a store this user may not write, what a
 // non-root user sees without the daemon: 2.8 "error: could not set

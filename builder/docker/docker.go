@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 	"nixpass/builder/runner"
 	"nixpass/builder/shq"
 )
@@ -183,8 +183,8 @@ type loadReport struct {
 }
 
 var (
-	reLoaded   = regexp.MustCompile(`^Loaded image(?: ID)?: (\S+)\s*$`)
-	reReplaced = regexp.MustCompile(`^The image (\S+) already exists, renaming the old one with ID (\S+) to empty string`)
+	reLoaded   = lazyre.New(`^Loaded image(?: ID)?: (\S+)\s*$`)
+	reReplaced = lazyre.New(`^The image (\S+) already exists, renaming the old one with ID (\S+) to empty string`)
 )
 
 func parseLoadOutput(stdout string) loadReport {
@@ -222,21 +222,21 @@ const (
 // (testdata/docker).
 var dockerRules = []struct {
 	cause dockerCause
-	re    *regexp.Regexp
+	re    *lazyre.Regexp
 }{
 	// Checked before "Cannot connect": a context that does not exist is
 	// the user's setting, not a stopped engine.
-	{causeContext, regexp.MustCompile(`unable to resolve docker endpoint: context "[^"]*"`)},
-	{causePermission, regexp.MustCompile(`(?i)permission denied while trying to connect to the docker`)},
+	{causeContext, lazyre.New(`unable to resolve docker endpoint: context "[^"]*"`)},
+	{causePermission, lazyre.New(`(?i)permission denied while trying to connect to the docker`)},
 	// Docker up to 28: "Cannot connect to the Docker daemon at URL. Is the
 	// docker daemon running?"; 29: "failed to connect to the docker API at URL; ...".
-	{causeDown, regexp.MustCompile(`Cannot connect to the Docker daemon|(?i)failed to connect to the docker API at`)},
+	{causeDown, lazyre.New(`Cannot connect to the Docker daemon|(?i)failed to connect to the docker API at`)},
 	// Before the image rule: the engine says "Error processing tar file
 	// (…): write …: no space left on device" when its disk fills.
-	{causeDiskFull, regexp.MustCompile(`(?i)no space left on device`)},
+	{causeDiskFull, lazyre.New(`(?i)no space left on device`)},
 	// The engine could not read the archive: not a tar, a damaged gzip,
 	// or a tar without docker's manifest.json/repositories.
-	{causeBadImage, regexp.MustCompile(`Error processing tar file|archive/tar: |/docker-import-\d+/repositories: no such file`)},
+	{causeBadImage, lazyre.New(`Error processing tar file|archive/tar: |/docker-import-\d+/repositories: no such file`)},
 }
 
 func dockerCauseOf(stderr string) dockerCause {
