@@ -106,6 +106,7 @@ func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
 		rec = projectRecord{}
 	}
 	rec.Last = res
+	durable := good == nil || !sameGood(good, rec.LastGood)
 	if good != nil {
 		rec.LastGood = good
 	}
@@ -116,7 +117,7 @@ func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
 	if err := os.MkdirAll(filepath.Dir(s.recordPath(res.Project)), 0o700); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
-	if err := renameio.WriteFile(s.recordPath(res.Project), b, 0o600); err != nil {
+	if err := writeRecord(s.recordPath(res.Project), b, durable); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
 	return s.appendHistory(res)
