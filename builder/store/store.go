@@ -50,7 +50,10 @@ type GoodOutput struct {
 	ModTime   time.Time `json:"mod_time"`
 	Image     string    `json:"image,omitempty"`
 	// Loaded is what nixpass last loaded into Docker from this file.
-	Loaded   string `json:"loaded,omitempty"`
+	Loaded string `json:"loaded,omitempty"`
+	// LoadedID is the image ID Loaded had in Docker after that load: an
+	// up-to-date build whose Docker still holds it does not load again.
+	LoadedID string `json:"loaded_id,omitempty"`
 	Platform string `json:"platform,omitempty"`
 }
 

@@ -43,5 +43,5 @@ func writeRecord(path string, b []byte, durable bool) error {
 // sameGood reports whether a and b describe the same last good output.
 func sameGood(a, b *GoodOutput) bool {
 	return a != nil && b != nil && a.StorePath == b.StorePath && a.Output == b.Output && a.Size == b.Size &&
-		a.ModTime.Equal(b.ModTime) && a.Image == b.Image && a.Loaded == b.Loaded && a.Platform == b.Platform
+		a.ModTime.Equal(b.ModTime) && a.Image == b.Image && a.Loaded == b.Loaded && a.LoadedID == b.LoadedID && a.Platform == b.Platform
 }
