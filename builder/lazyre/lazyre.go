@@ -43,3 +43,6 @@ func (r *Regexp) ReplaceAllString(src, repl string) string { return r.Re().Repla
 
 // String is the pattern.
 func (r *Regexp) String() string { return r.pat }
+
+// FindSubmatch is regexp.Regexp.FindSubmatch.
+func (r *Regexp) FindSubmatch(b []byte) [][]byte { return r.Re().FindSubmatch(b) }

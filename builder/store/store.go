@@ -220,7 +220,7 @@ func (s *Store) History(limit int) ([]builder.Result, error) {
 // NewLog creates a log file for a build of dir started at t and removes
 // the oldest logs beyond logsKept.
 func (s *Store) NewLog(dir string, t time.Time) (*os.File, error) {
-	ldir := filepath.Join(s.LogDir, "builds", builder.SafeName(filepath.Base(dir))+"-"+builder.ProjectKey(dir)[:8])
+	ldir := s.logFolder(dir)
 	if err := os.MkdirAll(ldir, 0o700); err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
@@ -235,4 +235,19 @@ func (s *Store) NewLog(dir string, t time.Time) (*os.File, error) {
 		}
 	}
 	return f, nil
+}
+
+// logFolder is where the build logs of the project in dir are kept.
+func (s *Store) logFolder(dir string) string {
+	return filepath.Join(s.LogDir, "builds", builder.SafeName(filepath.Base(dir))+"-"+builder.ProjectKey(dir)[:8])
+}
+
+// LatestLog is the newest build log of the project in dir, or "".
+func (s *Store) LatestLog(dir string) string {
+	logs, _ := filepath.Glob(filepath.Join(s.logFolder(dir), "*.log"))
+	if len(logs) == 0 {
+		return ""
+	}
+	// Names are start times (20060102-150405.000.log): the last sorts newest.
+	return logs[len(logs)-1]
 }
