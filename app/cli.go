@@ -38,10 +38,11 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"add":     {cmdAdd, "add DIR [--file F | --flake REF] [--attr A] [--output NAME] [--no-watch] [--docker-load] [--system S] [--mount PATH]..."},
+		"add":     {cmdAdd, "add DIR [--file F | --flake REF] [--attr A] [--output NAME] [--no-watch] [--docker-load] [--system S]... [--push REF] [--mount PATH]..."},
 		"remove":  {cmdRemove, "remove DIR"},
 		"list":    {cmdList, "list [--json]"},
 		"build":   {cmdBuild, "build [DIR] [--json]"},
+		"push":    {cmdPush, "push [DIR] [--to REF] [--json]"},
 		"status":  {cmdStatus, "status [--json]"},
 		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
 		"logs":    {cmdLogs, "logs [DIR]"},

@@ -39,6 +39,9 @@ const (
 	// KindDocker is an image that was built (and kept) but not loaded
 	// into Docker.
 	KindDocker Kind = "docker"
+	// KindPush is an image that was built (and kept, and loaded) but not
+	// pushed to its registry.
+	KindPush Kind = "push"
 )
 
 // ExitCode is the documented exit status of `nixpass build` for k.
@@ -68,6 +71,8 @@ func (k Kind) ExitCode() int {
 		return 9
 	case KindDocker:
 		return 10
+	case KindPush:
+		return 11
 	}
 	return 3
 }
@@ -99,6 +104,8 @@ func (k Kind) Title() string {
 		return "wrong platform"
 	case KindDocker:
 		return "built, not loaded into Docker"
+	case KindPush:
+		return "built, not pushed"
 	}
 	return string(k)
 }
@@ -144,6 +151,9 @@ type Result struct {
 	// Platform is the image's os/architecture from its config, such as
 	// "linux/arm64".
 	Platform string `json:"platform,omitempty"`
+	// Push is the push to the project's registry after the build (with
+	// Error set when it failed); nil when the project has no push ref.
+	Push *PushResult `json:"push,omitempty"`
 	// Warning reports a problem that does not fail the build, such as an
 	// image whose manifest names no tag, or a fallback from remote
 	// builders to this machine; the image itself is good. (A failed

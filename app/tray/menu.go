@@ -241,6 +241,7 @@ func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now tim
 			{Key: "image", Title: "Image: " + image, Visible: image != ""},
 			// The diagnosis never lives only in a notification, which
 			// macOS may not show at all.
+			{Key: "pushed", Title: pushedTitle(p.Last), Visible: p.Last.Pushed()},
 			{Key: "error", Title: errLine, Visible: failed && errLine != ""},
 			{Key: "errorhint", Title: "→ " + action, Visible: failed && action != ""},
 			{Key: "lasterror", Title: "Show last error…", Enabled: failed, Visible: failed},
@@ -274,6 +275,14 @@ func progressLine(p builder.ProjectStatus, loc *time.Location, now time.Time) st
 		line += " · " + p.Progress
 	}
 	return human.Cut(line, lineMax)
+}
+
+// pushedTitle is the menu's "Pushed REF@sha256:0123456789ab…" line.
+func pushedTitle(r *builder.Result) string {
+	if !r.Pushed() {
+		return ""
+	}
+	return human.Cut("Pushed "+r.Push.Short(), lineMax)
 }
 
 func projectMark(p builder.ProjectStatus) string {

@@ -52,6 +52,9 @@ type Builder struct {
 	// Docker loads images of projects with docker_load; nil means the
 	// docker CLI with DefaultLoadTimeout, run by Runner.
 	Docker *docker.CLI
+	// Pusher pushes the images of projects with a push ref, on this
+	// host; nil fails such a push.
+	Pusher Pusher
 	// Emit receives the build's events; nil discards them.
 	Emit func(builder.Event)
 	// DeployPlatform is the platform the user most likely runs images on

@@ -228,6 +228,10 @@ func (a *App) track(events <-chan builder.Event) {
 					ps.Progress += ": " + e.Detail
 				}
 			}
+		case builder.PushProgress:
+			if ps, ok := a.projects[e.Project]; ok {
+				ps.Progress = e.MenuLine(filepath.Base(e.Project))
+			}
 		case builder.BuilderChanged:
 			a.status = e.Status
 		}

@@ -39,6 +39,9 @@ type Env struct {
 	// (config.Config.Warnings) and the folders and files it made private
 	// (config.Tighten).
 	Notices []string
+	// Version is nixpass's version (set by app), part of the push's
+	// compressed-layer cache key.
+	Version string
 }
 
 // Load reads the config at path and wires the core to it.
@@ -98,6 +101,7 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
 		Timeout:  e.Config.Builder.Timeout.D(),
 		Docker:   &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
+		Pusher:   e.pusher(),
 		Emit:     emit,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
@@ -107,8 +111,12 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 // Request turns a project into a build request.
 func Request(p config.Project) builder.Project {
 	p = p.WithDefaults()
-	return builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
-		System: p.System, Mounts: p.MountPaths()}
+	r := builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
+		System: p.System, Mounts: p.MountPaths(), Push: p.Push, Systems: p.Systems}
+	if len(p.Systems) == 1 && p.System == "" {
+		r.System, r.Systems = p.Systems[0], nil
+	}
+	return r
 }
 
 // deployPlatform is the platform images are likely deployed to, for the

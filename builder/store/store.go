@@ -55,6 +55,11 @@ type GoodOutput struct {
 	// up-to-date build whose Docker still holds it does not load again.
 	LoadedID string `json:"loaded_id,omitempty"`
 	Platform string `json:"platform,omitempty"`
+	// Pushed is what this file (this store path) was pushed as, keyed by
+	// the project's push ref as configured: an up-to-date build of the
+	// same store path to the same ref pushes nothing. A failed push is
+	// not recorded, so the next build retries it.
+	Pushed map[string]builder.PushResult `json:"pushed,omitempty"`
 }
 
 type projectRecord struct {
@@ -101,6 +106,28 @@ func (s *Store) IntactGood(dir string) *GoodOutput {
 	return rec.LastGood
 }
 
+// LastGoodImage is the image file of the last good build of the project
+// in dir, and its store path, while that file is still the one nixpass
+// wrote; "" when there is none.
+func (s *Store) LastGoodImage(dir string) (file, storePath string) {
+	if g := s.IntactGood(dir); g != nil {
+		return g.Output, g.StorePath
+	}
+	return "", ""
+}
+
+// SetGood replaces the last good output of the project in dir, leaving
+// its last result and the history as they are (a push recorded with the
+// image it pushed).
+func (s *Store) SetGood(dir string, good *GoodOutput) error {
+	rec, err := s.load(dir)
+	if err != nil {
+		return err
+	}
+	rec.LastGood = good
+	return s.save(dir, rec, true)
+}
+
 // Record saves res as the project's last result (and good, when set, as
 // its last good output) and appends res to the history.
 func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
@@ -113,17 +140,26 @@ func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
 	if good != nil {
 		rec.LastGood = good
 	}
+	if err := s.save(res.Project, rec, durable); err != nil {
+		return err
+	}
+	return s.appendHistory(res)
+}
+
+// save writes the record of the project in dir (temp file + rename),
+// synced first when durable (writeRecord).
+func (s *Store) save(dir string, rec projectRecord, durable bool) error {
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.recordPath(res.Project)), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.recordPath(dir)), 0o700); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
-	if err := writeRecord(s.recordPath(res.Project), b, durable); err != nil {
+	if err := writeRecord(s.recordPath(dir), b, durable); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
-	return s.appendHistory(res)
+	return nil
 }
 
 func (s *Store) historyPath() string { return filepath.Join(s.StateDir, "history.jsonl") }

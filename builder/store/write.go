@@ -3,6 +3,7 @@ package store
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"github.com/google/renameio/v2"
 )
@@ -43,5 +44,6 @@ func writeRecord(path string, b []byte, durable bool) error {
 // sameGood reports whether a and b describe the same last good output.
 func sameGood(a, b *GoodOutput) bool {
 	return a != nil && b != nil && a.StorePath == b.StorePath && a.Output == b.Output && a.Size == b.Size &&
-		a.ModTime.Equal(b.ModTime) && a.Image == b.Image && a.Loaded == b.Loaded && a.LoadedID == b.LoadedID && a.Platform == b.Platform
+		a.ModTime.Equal(b.ModTime) && a.Image == b.Image && a.Loaded == b.Loaded && a.LoadedID == b.LoadedID && a.Platform == b.Platform &&
+		reflect.DeepEqual(a.Pushed, b.Pushed)
 }
