@@ -3,11 +3,11 @@ package build
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"nixpass/builder/diagnose"
+	"nixpass/builder/lazyre"
 )
 
 // oomCounter is one OOM-kill counter the script read.
@@ -148,8 +148,8 @@ func (o *oomReport) witnesses() string {
 var (
 	// The kernel's OOM killer: global ("Out of memory: Killed process")
 	// and cgroup ("Memory cgroup out of memory: Killed process").
-	reKernelOOM = regexp.MustCompile(`(?i)out of memory.*Killed process (\d+) \(([^)]*)\)`)
-	reKmsgTime  = regexp.MustCompile(`^\[\s*(\d+\.\d+)\]`)
+	reKernelOOM = lazyre.New(`(?i)out of memory.*Killed process (\d+) \(([^)]*)\)`)
+	reKmsgTime  = lazyre.New(`^\[\s*(\d+\.\d+)\]`)
 )
 
 // kernelOOM returns the first OOM-killer line logged at or after since
