@@ -109,8 +109,9 @@ fuzz-ci: ## fuzz each target for a fixed number of runs on top of the seed corpu
 soak: ## soak the headless app: SOAK_BUILDS rebuilds (default 300), figures every 50
 	bench/soak.sh $${SOAK_BUILDS:-300}
 
-bench: ## benchmarks (figures, not pass/fail)
+bench: ## benchmarks (figures, not pass/fail), then the no-op rebuild and `nixpass version` start-up against the bare tools (NOOP_PAIRS, default 20)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+	bench/noop.sh $${NOOP_PAIRS:-20}
 
 clean: ## remove build output
 	rm -rf build

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 
 	"nixpass/builder"
@@ -29,15 +28,15 @@ func cmdExplain(c *cli, ctx context.Context, args []string) int {
 		defer f.Close()
 		in = f
 	}
-	b, err := io.ReadAll(in)
-	if err != nil {
-		return c.usageError(fs, "read the log: "+err.Error())
-	}
 	var m machine.Machine
 	if e, err := c.load(); err == nil {
 		m = e.Machine
 	}
-	d := build.Explain(ctx, m, string(b))
+	// A stream: a log of any size in constant memory.
+	d, err := build.ExplainReader(ctx, m, in)
+	if err != nil {
+		return c.usageError(fs, "read the log: "+err.Error())
+	}
 	kind := d.Kind
 	if *asJSON {
 		c.printJSON(d)

@@ -3,6 +3,9 @@
 # bare tool. Prints, from PAIRS interleaved pairs each (default 20):
 #   - `nixpass build DIR` of an up-to-date project vs `nix-build --no-out-link`
 #     of the same file (the local backend; the goal is at most 1.25x)
+#   - what a real build pays for deciding up to date without the lock: the
+#     extra `nix-build --max-jobs 0` evaluation of a changed project, against
+#     the evaluation of the up-to-date one
 #   - `nixpass version` vs /bin/true (start-up; the goal is at most 3x)
 # Needs Nix and busybox-static, as `make run` does. A benchmark prints
 # figures; it does not pass or fail.
@@ -24,6 +27,16 @@ echo "no-op rebuild, local backend ($(nix-build --version)), $(nproc) cores"
 run_a() { "$root/nixpass" build "$root/project"; }
 run_b() { nix-build --no-out-link "$root/project/default.nix"; }
 pairs "$n" "nixpass build (up to date)" "nix-build --no-out-link"
+
+echo
+echo "the extra evaluation a changed project's build pays (nix-build --max-jobs 0, before the lock)"
+mkdir -p "$root/changed"
+cp "$root/project/image.nix" "$root/project/build-image.sh" "$root/changed/"
+# A tag never built: --max-jobs 0 evaluates, finds it missing and stops.
+printf 'import ./image.nix { tag = "bench-changed-%s"; }\n' "$(date +%s%N)" >"$root/changed/default.nix"
+run_a() { nix-build --no-out-link --max-jobs 0 "$root/changed/default.nix"; }
+run_b() { nix-build --no-out-link "$root/project/default.nix"; }
+pairs "$n" "nix-build --max-jobs 0 (changed)" "nix-build --no-out-link (up to date)"
 
 echo
 echo "start-up"

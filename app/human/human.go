@@ -8,12 +8,12 @@ package human
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"nixpass/builder"
 	"nixpass/builder/clean"
+	"nixpass/builder/lazyre"
 )
 
 // Time is t for people: "15:35" today, "3 Dec 15:35" this year,
@@ -109,13 +109,13 @@ func Cut(s string, n int) string {
 }
 
 var (
-	reStorePath = regexp.MustCompile(`/nix/store/[0-9a-z]{32}-([^\s'"/:]+)[^\s'":]*`)
-	reCgroup    = regexp.MustCompile(`\(?/sys/fs/cgroup/\S*\)?|\(?cgroup[^)]*\)`)
-	rePathList  = regexp.MustCompile(`(\S*/[^\s:]*:){3,}\S*`)
-	reSpaces    = regexp.MustCompile(`\s{2,}`)
+	reStorePath = lazyre.New(`/nix/store/[0-9a-z]{32}-([^\s'"/:]+)[^\s'":]*`)
+	reCgroup    = lazyre.New(`\(?/sys/fs/cgroup/\S*\)?|\(?cgroup[^)]*\)`)
+	rePathList  = lazyre.New(`(\S*/[^\s:]*:){3,}\S*`)
+	reSpaces    = lazyre.New(`\s{2,}`)
 	// reCommand is the command a builder problem quotes first:
 	// `multipass info "nixpass": `.
-	reCommand = regexp.MustCompile(`^multipass [a-z-]+[^:]*: `)
+	reCommand = lazyre.New(`^multipass [a-z-]+[^:]*: `)
 )
 
 // Clean makes a line fit for people: one clean line (clean.Line drops

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -62,14 +63,15 @@ func systemdQuote(s string) string {
 
 var funcs = template.FuncMap{"xml": xmlEscape, "sd": systemdQuote}
 
-// launchdTemplate: RunAtLoad starts it at login; KeepAlive relaunches it
+// launchdTemplate (parsed on first use, not at start-up): RunAtLoad starts it at login; KeepAlive relaunches it
 // only after a crash (SuccessfulExit false), never after Quit, which exits
 // 0 (as does a startup error the app has shown, so a bad config is not
 // retried every 10 s); Interactive and Aqua because it is a menu-bar app
 // of the user's GUI session. NIXPASS_AGENT tells the app it runs as the
 // agent; AssociatedBundleIdentifiers names the app in System Settings ›
 // Login Items instead of the bare executable.
-var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-8"?>
+var launchdTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("launchd").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
 <dict>
@@ -115,6 +117,7 @@ var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`
 </dict>
 </plist>
 `))
+})
 
 // systemdTemplate is a user unit. WantedBy=default.target, not
 // kardianos' multi-user.target, which a user manager never reaches.
@@ -122,7 +125,8 @@ var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`
 // builds on a machine without a desktop (the app then runs headless), and
 // systemd restarts it after a crash; Restart=on-failure, not always, so
 // Quit (exit 0) stays quit.
-var systemdTemplate = template.Must(template.New("systemd").Funcs(funcs).Parse(`[Unit]
+var systemdTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("systemd").Funcs(funcs).Parse(`[Unit]
 Description=nixpass: builds Nix Docker images when their sources change
 After=graphical-session.target
 
@@ -139,6 +143,7 @@ TimeoutStopSec={{.ExitSeconds}}
 [Install]
 WantedBy=default.target
 `))
+})
 
 // BundleID is the app bundle's CFBundleIdentifier
 // (packaging/appbundle writes it into Info.plist).
@@ -164,10 +169,10 @@ func render(t *template.Template, s Spec) ([]byte, error) {
 }
 
 // RenderLaunchd renders the LaunchAgent plist for s.
-func RenderLaunchd(s Spec) ([]byte, error) { return render(launchdTemplate, s) }
+func RenderLaunchd(s Spec) ([]byte, error) { return render(launchdTemplate(), s) }
 
 // RenderSystemd renders the systemd user unit for s.
-func RenderSystemd(s Spec) ([]byte, error) { return render(systemdTemplate, s) }
+func RenderSystemd(s Spec) ([]byte, error) { return render(systemdTemplate(), s) }
 
 // Status says whether the agent is installed, loaded and running.
 type Status struct {

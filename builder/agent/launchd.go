@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/renameio/v2"
 
+	"nixpass/builder/lazyre"
 	"nixpass/builder/runner"
 )
 
@@ -101,7 +102,7 @@ func (l *Launchd) loaded(ctx context.Context) (loaded, known bool) {
 
 // disabledLine matches the job's line in `launchctl print-disabled`:
 // `"dev.nixpass.agent" => disabled` (macOS 13+) or `=> true` (older).
-var disabledLine = regexp.MustCompile(`(?m)^\s*"` + regexp.QuoteMeta(Label) + `"\s*=>\s*(disabled|true)\s*$`)
+var disabledLine = lazyre.New(`(?m)^\s*"` + regexp.QuoteMeta(Label) + `"\s*=>\s*(disabled|true)\s*$`)
 
 func (l *Launchd) disabled(ctx context.Context) bool {
 	res, err := l.launchctl(ctx, "print-disabled", l.Domain)
@@ -235,7 +236,7 @@ func (l *Launchd) Status(ctx context.Context) Status {
 }
 
 // runningLine is `launchctl print`'s line for a job whose process runs.
-var runningLine = regexp.MustCompile(`(?m)^\s*state = running\s*$`)
+var runningLine = lazyre.New(`(?m)^\s*state = running\s*$`)
 
 // running: `launchctl print` shows "state = running" for a live job.
 func (l *Launchd) running(ctx context.Context) bool {

@@ -3,11 +3,12 @@ package agent
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"howett.net/plist"
+
+	"nixpass/builder/lazyre"
 )
 
 // ExitTimeout is how long the service manager lets the app quit before
@@ -49,7 +50,7 @@ func (r Report) UninstallMessage() string {
 
 // execStart is a systemd unit's first ExecStart word, quoted as
 // systemdQuote writes it, or bare.
-var execStart = regexp.MustCompile(`(?m)^ExecStart=("(?:[^"\\]|\\.)*"|\S+)`)
+var execStart = lazyre.New(`(?m)^ExecStart=("(?:[^"\\]|\\.)*"|\S+)`)
 
 // executableOf reads the program an agent file starts: ProgramArguments[0]
 // of a plist, the first word of a unit's ExecStart; "" when unreadable.

@@ -237,6 +237,11 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	ctx, cancel := context.WithTimeoutCause(parent, timeout, ErrTimeout)
 	defer cancel()
 
+	// Up to date is decided without the builder lock where the machine
+	// can (the lock rule): a no-op never waits behind another build.
+	if r.upToDate(ctx) {
+		return r.succeed(ctx)
+	}
 	held, err := r.lock(ctx)
 	if err != nil {
 		return r.fail(r.interrupted(ctx, err))

@@ -1,19 +1,19 @@
 package build
 
 import (
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
 	"nixpass/builder/diagnose"
+	"nixpass/builder/lazyre"
 )
 
 // reBuildingOn is Nix's line for a derivation sent to a remote builder:
 // "building '/nix/store/x.drv' on 'ssh-ng://bigbox'..." (2.8 to 2.34).
 // reBuilding is Nix's line for a derivation it starts building.
-var reBuilding = regexp.MustCompile(`^building '([^']+)'`)
+var reBuilding = lazyre.New(`^building '([^']+)'`)
 
-var reBuildingOn = regexp.MustCompile(`^building '([^']+)' on '([^']+)'`)
+var reBuildingOn = lazyre.New(`^building '([^']+)' on '([^']+)'`)
 
 // builtOn follows Nix's "building" lines to tell where each derivation
 // was built. The remote builder's own "building '…'..." line for a

@@ -37,10 +37,19 @@ func (b *Builder) docker(log func(string)) *docker.CLI {
 // one, so the next build is up to date and only loads again.
 func (r *run) loadIntoDocker(ctx context.Context, good *store.GoodOutput) {
 	res := r.res
-	loaded, err := r.b.docker(r.logLine).Load(ctx, res.Output, res.Image)
+	d := r.b.docker(r.logLine)
+	if prev := r.b.storeGood(r.p.Dir); res.UpToDate && prev != nil && prev.StorePath == good.StorePath &&
+		d.Holds(ctx, prev.Loaded, prev.LoadedID) {
+		// The no-op budget: Docker holds this very image under that name.
+		res.Loaded, good.Loaded, good.LoadedID = prev.Loaded, prev.Loaded, prev.LoadedID
+		res.Message += "; " + prev.Loaded + " already in Docker"
+		r.logLine("# docker: " + prev.Loaded + " is already " + prev.LoadedID + ", not loaded again")
+		return
+	}
+	loaded, id, err := d.LoadID(ctx, res.Output, res.Image)
 	switch {
 	case err == nil:
-		res.Loaded, good.Loaded = loaded, loaded
+		res.Loaded, good.Loaded, good.LoadedID = loaded, loaded, id
 		res.Message += "; loaded " + loaded + " into Docker"
 		r.logLine("# docker: loaded " + loaded)
 	case ctx.Err() != nil:
@@ -65,7 +74,7 @@ func (b *Builder) LoadImage(ctx context.Context, p builder.Project) error {
 			Hint: "build it first: " + shq.Join("nixpass", "build", p.Dir)}
 	}
 	meta, _ := docker.ReadImageMeta(out)
-	loaded, err := b.docker(nil).Load(ctx, out, meta.Tag)
+	loaded, id, err := b.docker(nil).LoadID(ctx, out, meta.Tag)
 	if err != nil {
 		return err
 	}
@@ -83,7 +92,7 @@ func (b *Builder) LoadImage(ctx context.Context, p builder.Project) error {
 	res.Finished = time.Now()
 	good := b.Store.IntactGood(p.Dir)
 	if good != nil {
-		good.Loaded = loaded
+		good.Loaded, good.LoadedID = loaded, id
 	}
 	if err := b.Store.Record(&res, good); err != nil {
 		res.Warning = err.Error()

@@ -2,16 +2,16 @@ package build
 
 import (
 	"net/url"
-	"regexp"
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
 // reRetrying is Nix's warning before it retries a download: "warning:
 // unable to download 'URL': REASON; retrying in N ms" (2.8), with an
 // "error: " after "warning: " from 2.26 on.
-var reRetrying = regexp.MustCompile(`^warning: (?:error: )?unable to download '([^']+)': (.+); retrying in \d+ ms`)
+var reRetrying = lazyre.New(`^warning: (?:error: )?unable to download '([^']+)': (.+); retrying in \d+ ms`)
 
 // networkDetail is what the progress line says when Nix starts retrying a
 // download (line is one line of its log), or "" when line is not such a

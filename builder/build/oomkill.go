@@ -2,7 +2,7 @@ package build
 
 import (
 	"fmt"
-	"regexp"
+	"nixpass/builder/lazyre"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,11 +46,11 @@ func (k oomKill) quote() string {
 var (
 	// The kernel's OOM killer: global ("Out of memory: Killed process")
 	// and cgroup ("Memory cgroup out of memory: Killed process").
-	reKernelOOM = regexp.MustCompile(`(?i)out of memory.*Killed process (\d+) \(([^)]*)\)`)
+	reKernelOOM = lazyre.New(`(?i)out of memory.*Killed process (\d+) \(([^)]*)\)`)
 	// Its "oom-kill:" line (kernel 4.19 and later):
 	// "oom-kill:constraint=CONSTRAINT_MEMCG,…,task_memcg=/a/b,task=ld,pid=9,uid=999".
-	reOOMKill  = regexp.MustCompile(`oom-kill:.*\btask_memcg=([^,]*),task=.*,pid=(\d+),uid=(\d+)`)
-	reKmsgTime = regexp.MustCompile(`^\[\s*(\d+\.\d+)\]`)
+	reOOMKill  = lazyre.New(`oom-kill:.*\btask_memcg=([^,]*),task=.*,pid=(\d+),uid=(\d+)`)
+	reKmsgTime = lazyre.New(`^\[\s*(\d+\.\d+)\]`)
 )
 
 // parseKills pairs the kernel's "oom-kill:" and "Killed process" lines of

@@ -4,9 +4,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"nixpass/builder/lazyre"
 )
 
 // remoteProblem is a broken rule of one of the [builder] keys for remote
@@ -15,13 +16,13 @@ type remoteProblem struct{ key, msg string }
 
 var (
 	// nixSystem is a Nix system double such as "x86_64-linux".
-	nixSystem = regexp.MustCompile(`^[a-z0-9_]+-[a-z0-9]+$`)
+	nixSystem = lazyre.New(`^[a-z0-9_]+-[a-z0-9]+$`)
 	// nixFeature is a system feature such as "big-parallel" or "kvm".
-	nixFeature = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
+	nixFeature = lazyre.New(`^[A-Za-z0-9_.+-]+$`)
 	// substituterURL is a store URL Nix can substitute from.
-	substituterURL = regexp.MustCompile(`^[a-z][a-z0-9+.-]*://\S+$`)
+	substituterURL = lazyre.New(`^[a-z][a-z0-9+.-]*://\S+$`)
 	// cacheKey is a binary cache's public key, "NAME:BASE64".
-	cacheKey = regexp.MustCompile(`^[^:\s]+:[A-Za-z0-9+/]+={0,2}$`)
+	cacheKey = lazyre.New(`^[^:\s]+:[A-Za-z0-9+/]+={0,2}$`)
 )
 
 // machineFields names the fields of a Nix machine line, in order.

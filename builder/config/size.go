@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"nixpass/builder/lazyre"
 )
 
 // Size is a number of bytes, written the way Multipass reads sizes: plain
@@ -17,7 +18,7 @@ type Size int64
 
 // sizeSyntax is Multipass's own: a fraction only with a unit, no space
 // between number and unit.
-var sizeSyntax = regexp.MustCompile(`(?i)^(\d+)(\.\d+)?(?:([KMG])(?:I?B)?|B)?$`)
+var sizeSyntax = lazyre.New(`(?i)^(\d+)(\.\d+)?(?:([KMG])(?:I?B)?|B)?$`)
 
 // ParseSize parses a size in Multipass's syntax. Like Multipass it rounds
 // a fractional size down to whole bytes.

@@ -3,10 +3,11 @@ package config
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"nixpass/builder/lazyre"
 )
 
 // problem is a rule a configuration breaks: the key that breaks it, keys
@@ -20,9 +21,9 @@ type problem struct {
 var (
 	// instanceName is Multipass's rule for instance names (they become
 	// host names).
-	instanceName = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	instanceName = lazyre.New(`^[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
 	// nixIdent is a Nix identifier, which --arg and --argstr name.
-	nixIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_'-]*$`)
+	nixIdent = lazyre.New(`^[A-Za-z_][A-Za-z0-9_'-]*$`)
 )
 
 // Validate checks a configuration built in code against the rules Parse

@@ -1,8 +1,9 @@
 package diagnose
 
 import (
-	"regexp"
 	"strings"
+
+	"nixpass/builder/lazyre"
 )
 
 // nixLog is Nix's log split for the rules: all lines, and the error
@@ -13,7 +14,7 @@ type nixLog struct {
 	errs []int
 }
 
-var reANSI = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+var reANSI = lazyre.New("\x1b\\[[0-9;]*[A-Za-z]")
 
 func parse(s string) *nixLog {
 	s = reANSI.ReplaceAllString(strings.ReplaceAll(s, "\r", ""), "")
@@ -28,7 +29,7 @@ func parse(s string) *nixLog {
 
 // find returns the submatches of re on the first error line (or its
 // continuation) that matches, and that line's index.
-func (l *nixLog) find(re *regexp.Regexp) ([]string, int) {
+func (l *nixLog) find(re *lazyre.Regexp) ([]string, int) {
 	for _, i := range l.errs {
 		if m := re.FindStringSubmatch(errorText(l.lines, i)); m != nil {
 			return m, i
@@ -39,7 +40,7 @@ func (l *nixLog) find(re *regexp.Regexp) ([]string, int) {
 
 // findLine returns the submatches of re on the first line of the whole
 // log (warnings excluded) that matches, and its index.
-func (l *nixLog) findLine(re *regexp.Regexp) ([]string, int) {
+func (l *nixLog) findLine(re *lazyre.Regexp) ([]string, int) {
 	for i, line := range l.lines {
 		if strings.HasPrefix(strings.TrimSpace(line), "warning:") {
 			continue
@@ -70,7 +71,7 @@ func (l *nixLog) innermost() int {
 	return at
 }
 
-var reAt = regexp.MustCompile(`^\s*at (.+:\d+:\d+):\s*$`)
+var reAt = lazyre.New(`^\s*at (.+:\d+:\d+):\s*$`)
 
 // position is FILE:LINE:COL of the error at line i: the "at" line after
 // it, or else the innermost trace frame before it.
@@ -113,9 +114,9 @@ func errorText(lines []string, i int) string {
 }
 
 var (
-	reLastLines = regexp.MustCompile(`^\s*[Ll]ast \d+ log lines:`)
-	reTailLine  = regexp.MustCompile(`^\s*> ?(.*)$`)
-	reBuilding  = regexp.MustCompile(`^building '([^']+)'`)
+	reLastLines = lazyre.New(`^\s*[Ll]ast \d+ log lines:`)
+	reTailLine  = lazyre.New(`^\s*> ?(.*)$`)
+	reBuilding  = lazyre.New(`^building '([^']+)'`)
 )
 
 const tailLines = 10

@@ -1,10 +1,10 @@
 package diagnose
 
 import (
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
 // reCannotBuildOn is Nix's line for a remote builder it could not use, the
@@ -13,7 +13,7 @@ import (
 //	cannot build on 'ssh-ng://bigbox': error: cannot open connection to remote store 'ssh-ng://bigbox': error: unexpected end-of-file   (2.8)
 //	cannot build on 'ssh-ng://bigbox': error: failed to start SSH connection to 'bigbox'                                                (2.26, 2.34)
 //	cannot build on 'ssh://bigbox': error: cannot connect to 'bigbox': sh: 1: nix-store: not found                                        (all)
-var reCannotBuildOn = regexp.MustCompile(`^cannot build on '([^']+)': (.*)$`)
+var reCannotBuildOn = lazyre.New(`^cannot build on '([^']+)': (.*)$`)
 
 // RemoteAttempt is one remote builder Nix tried and could not use, with
 // ssh's (or the remote shell's) own words for why.

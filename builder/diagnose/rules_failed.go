@@ -2,10 +2,10 @@ package diagnose
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
 // builderFailedRule covers a builder that failed: 2.8–2.23 "error:
@@ -91,7 +91,7 @@ var nixKilledRule = Rule{
 	},
 }
 
-var reKilledComm = regexp.MustCompile(`Killed process \d+ \(([^)]*)\)`)
+var reKilledComm = lazyre.New(`Killed process \d+ \(([^)]*)\)`)
 
 func signalKind(m Match, ev *Evidence) builder.Kind {
 	if m.Signal == 9 && ev.OOM.Killed {

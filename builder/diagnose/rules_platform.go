@@ -3,21 +3,21 @@ package diagnose
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
 var (
 	// Nix 2.8–2.33: "a 'aarch64-linux' with features {} is required to
 	// build '/nix/store/…drv', but I am a 'x86_64-linux' with features {…}".
-	rePlatformOld = regexp.MustCompile(`a '([^']+)' with features \{([^}]*)\} is required to build '([^']+)', but I am a '([^']+)' with features \{([^}]*)\}`)
-	reCannotBuild = regexp.MustCompile(`Cannot build '([^']+)'\.`)
+	rePlatformOld = lazyre.New(`a '([^']+)' with features \{([^}]*)\} is required to build '([^']+)', but I am a '([^']+)' with features \{([^}]*)\}`)
+	reCannotBuild = lazyre.New(`Cannot build '([^']+)'\.`)
 	// 2.34 says "platform mismatch"; some releases between say "required
 	// system or feature not available" before the same two lines.
-	reReqSystem   = regexp.MustCompile(`Reason: (?:platform mismatch|required system or feature not available).*Required system: '([^']+)'.*Current system: '([^']+)'`)
-	reReqFeatures = regexp.MustCompile(`Reason: missing system features.*Required features: \{([^}]*)\}.*Available features: \{([^}]*)\}`)
+	reReqSystem   = lazyre.New(`Reason: (?:platform mismatch|required system or feature not available).*Required system: '([^']+)'.*Current system: '([^']+)'`)
+	reReqFeatures = lazyre.New(`Reason: missing system features.*Required features: \{([^}]*)\}.*Available features: \{([^}]*)\}`)
 )
 
 // platformRule covers a derivation for another system or needing a
@@ -115,12 +115,12 @@ func missing(need, have string) string {
 }
 
 var (
-	reDownload   = regexp.MustCompile(`unable to download '([^']+)': (.+?)(?:; retrying in .*)?$`)
-	reFlakeInput = regexp.MustCompile(`while updating the flake input '([^']+)'`)
-	reGitFetch   = regexp.MustCompile(`fatal: unable to access '([^']+)': (.+)$`)
-	reBuilder    = regexp.MustCompile(`builder for '([^']+)' failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
-	reNoOutput   = regexp.MustCompile(`builder for '([^']+)' (failed to produce output path.*)`)
-	reReason     = regexp.MustCompile(`Reason: builder failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
+	reDownload   = lazyre.New(`unable to download '([^']+)': (.+?)(?:; retrying in .*)?$`)
+	reFlakeInput = lazyre.New(`while updating the flake input '([^']+)'`)
+	reGitFetch   = lazyre.New(`fatal: unable to access '([^']+)': (.+)$`)
+	reBuilder    = lazyre.New(`builder for '([^']+)' failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
+	reNoOutput   = lazyre.New(`builder for '([^']+)' (failed to produce output path.*)`)
+	reReason     = lazyre.New(`Reason: builder failed (with exit code (\d+)|due to signal (\d+) \(([^)]*)\))`)
 )
 
 // networkRule covers a download that failed, while evaluating

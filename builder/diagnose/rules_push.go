@@ -1,10 +1,10 @@
 package diagnose
 
 import (
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
 // rePushLine is one of nixpass's own push lines in a build log, written
@@ -14,7 +14,7 @@ import (
 //	# push: 127.0.0.1:5000/team/app:v1: failed: push to 127.0.0.1:5000 failed: the connection was refused: …
 //	# push: 127.0.0.1:5000/team/app:v1: hint: Nothing answers at 127.0.0.1:5000: …
 //	# push: 127.0.0.1:5000/team/app:v1: pushed sha256:… (1 layers uploaded, 0 existing, 1234 bytes)
-var rePushLine = regexp.MustCompile(`^# push: (\S+): (start|failed|hint|pushed)\b:? ?(.*)$`)
+var rePushLine = lazyre.New(`^# push: (\S+): (start|failed|hint|pushed)\b:? ?(.*)$`)
 
 // pushRule: the log's last push ended in failure. It comes first in the
 // table: a push runs only after a build succeeded, so its failure is the

@@ -2,15 +2,15 @@ package diagnose
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
 // reNoSpace is a full disk in the failure's own words: ENOSPC, EDQUOT
 // (glibc's strerror texts) and SQLite's SQLITE_FULL.
-var reNoSpace = regexp.MustCompile(`No space left on device|Disk quota exceeded|database or disk is full`)
+var reNoSpace = lazyre.New(`No space left on device|Disk quota exceeded|database or disk is full`)
 
 // diskNote is what Nix adds under a failed build when the store's or the
 // build folder's disk is nearly full after it (2.8 to 2.34: the same text).
@@ -82,7 +82,7 @@ func errorLine(l *nixLog, i int) string {
 	return "the build failed"
 }
 
-var reBuildUsers = regexp.MustCompile(`the group '([^']+)' specified in 'build-users-group' does not exist`)
+var reBuildUsers = lazyre.New(`the group '([^']+)' specified in 'build-users-group' does not exist`)
 
 // buildUsersRule covers a Nix without its build users, what Debian's
 // nix-bin is without nix-setup-systemd: "error: the group 'nixbld'
@@ -111,10 +111,10 @@ var buildUsersRule = Rule{
 }
 
 var (
-	reSocket = regexp.MustCompile(`cannot connect to socket at '([^']+)': (.+)$`)
+	reSocket = lazyre.New(`cannot connect to socket at '([^']+)': (.+)$`)
 	// 2.8 as a user outside nix-users, without NIX_REMOTE: the socket's
 	// folder is root:nix-users 0770.
-	reSocketStat = regexp.MustCompile(`getting status of '?(/nix/var/nix/daemon-socket/socket)'?: (Permission denied)`)
+	reSocketStat = lazyre.New(`getting status of '?(/nix/var/nix/daemon-socket/socket)'?: (Permission denied)`)
 )
 
 // daemonSocketRule covers a nix-daemon that cannot be reached: "error:
@@ -164,7 +164,7 @@ var daemonSocketRule = Rule{
 	},
 }
 
-var reStorePerm = regexp.MustCompile(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: (Permission denied|Operation not permitted|Read-only file system)`)
+var reStorePerm = lazyre.New(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: (Permission denied|Operation not permitted|Read-only file system)`)
 
 // storePermissionRule covers a store this user may not write, what a
 // non-root user sees without the daemon: 2.8 "error: could not set

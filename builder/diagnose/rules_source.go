@@ -3,15 +3,15 @@ package diagnose
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 )
 
 var (
-	reHashMismatch = regexp.MustCompile(`hash mismatch in fixed-output derivation '([^']+)':`)
-	reSpecifiedGot = regexp.MustCompile(`specified:\s*(\S+)\s+got:\s*(\S+)`)
+	reHashMismatch = lazyre.New(`hash mismatch in fixed-output derivation '([^']+)':`)
+	reSpecifiedGot = lazyre.New(`specified:\s*(\S+)\s+got:\s*(\S+)`)
 )
 
 // hashMismatchRule covers a fixed-output derivation whose hash changed:
@@ -58,9 +58,9 @@ var hashMismatchRule = Rule{
 
 var (
 	// 2.34: Path 'x.nix' in the repository "/dir" is not tracked by Git.
-	reUntracked = regexp.MustCompile(`Path '([^']+)' in the repository "([^"]+)" is not tracked by Git`)
+	reUntracked = lazyre.New(`Path '([^']+)' in the repository "([^"]+)" is not tracked by Git`)
 	// 2.8 and 2.26: the file is simply absent from the flake's store copy.
-	reSourceMissing = regexp.MustCompile(`(?:getting status of|path) '/nix/store/[0-9a-z]{32}-source/([^']+)'(?:: No such file or directory| does not exist)`)
+	reSourceMissing = lazyre.New(`(?:getting status of|path) '/nix/store/[0-9a-z]{32}-source/([^']+)'(?:: No such file or directory| does not exist)`)
 )
 
 // untrackedRule covers a file git does not track in a git flake, which
@@ -108,10 +108,10 @@ var untrackedRule = Rule{
 }
 
 var (
-	reNoFile = regexp.MustCompile(`^(?:opening file '([^']+)': No such file or directory|path '([^']+)' does not exist)$`)
+	reNoFile = lazyre.New(`^(?:opening file '([^']+)': No such file or directory|path '([^']+)' does not exist)$`)
 	// nix-build FILE with FILE missing (2.8); also what a missing import
 	// says, so it counts only for the project's own file.
-	reNoFileStat = regexp.MustCompile(`^getting status of '([^']+)': No such file or directory$`)
+	reNoFileStat = lazyre.New(`^getting status of '([^']+)': No such file or directory$`)
 )
 
 // noNixFileRule covers building a folder without the Nix file: 2.8 and
@@ -154,7 +154,7 @@ var noNixFileRule = Rule{
 	},
 }
 
-var reMissingFile = regexp.MustCompile(`(?:getting status of|opening file|path) '([^']+)'(?:: No such file or directory| does not exist)`)
+var reMissingFile = lazyre.New(`(?:getting status of|opening file|path) '([^']+)'(?:: No such file or directory| does not exist)`)
 
 // missingFileRule covers a file the expression reads that is not there,
 // typically `import ../shared/lib.nix` from outside the project: 2.8
@@ -212,9 +212,9 @@ func (ev *Evidence) guestDir() string {
 }
 
 var (
-	reNixPath     = regexp.MustCompile(`file '([^']+)' was not found in the Nix search path`)
-	reMissingAttr = regexp.MustCompile(`attribute '([^']+)' in selection path '([^']+)' not found`)
-	reDidYouMean  = regexp.MustCompile(`^\s*Did you mean (.+?)\?\s*$`)
+	reNixPath     = lazyre.New(`file '([^']+)' was not found in the Nix search path`)
+	reMissingAttr = lazyre.New(`attribute '([^']+)' in selection path '([^']+)' not found`)
+	reDidYouMean  = lazyre.New(`^\s*Did you mean (.+?)\?\s*$`)
 )
 
 // nixPathRule covers a lookup path such as <nixpkgs> that the builder's

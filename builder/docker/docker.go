@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 	"nixpass/builder/runner"
 	"nixpass/builder/shq"
 )
@@ -57,55 +57,68 @@ type CLI struct {
 // of KindDocker saying what docker said and what to do; when ctx itself
 // ends, its cause is returned (wrapped) instead, for the caller to report.
 func (d *CLI) Load(ctx context.Context, path, tag string) (string, error) {
+	loaded, _, err := d.LoadID(ctx, path, tag)
+	return loaded, err
+}
+
+// LoadID is Load that also returns the ID of the image loaded ("" when
+// docker would not say), for Holds to check later.
+func (d *CLI) LoadID(ctx context.Context, path, tag string) (loaded, id string, err error) {
 	return d.load(ctx, []string{"load", "-i", path}, nil, tag, path)
+}
+
+// Holds reports whether ref names the image id in Docker now: one
+// `docker image inspect`, so an up-to-date build need not load an image
+// Docker already holds.
+func (d *CLI) Holds(ctx context.Context, ref, id string) bool {
+	if ref == "" || id == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, d.timeout(), errLoadTimeout)
+	defer cancel()
+	now, err := d.imageID(ctx, ref)
+	return err == nil && now == id
 }
 
 // LoadStream loads a docker-archive read from r (as a streamed image's
 // script writes it), with the same cleanup and errors as Load; the tag it
 // replaces is taken from docker's own report.
 func (d *CLI) LoadStream(ctx context.Context, r io.Reader) (loaded string, err error) {
-	return d.load(ctx, []string{"load"}, r, "", "")
+	loaded, _, err = d.load(ctx, []string{"load"}, r, "", "")
+	return loaded, err
 }
 
-func (d *CLI) load(parent context.Context, args []string, stdin io.Reader, tag, path string) (string, error) {
+// load runs one `docker load` and one `docker image inspect` of what it
+// loaded (issue 19: not one before and one after). The image the name
+// held before comes from docker's own report ("renaming the old one with
+// ID …"), which every engine prints when a load moves a tag.
+func (d *CLI) load(parent context.Context, args []string, stdin io.Reader, tag, path string) (string, string, error) {
 	ctx, cancel := context.WithTimeoutCause(parent, d.timeout(), errLoadTimeout)
 	defer cancel()
-	var before string
-	if tag != "" {
-		// An error here (no such image, or no engine) leaves nothing to
-		// clean up; the load itself reports an engine problem.
-		before, _ = d.imageID(ctx, tag)
-	}
 	res, err := d.run(ctx, runner.Cmd{Name: d.command(), Args: args, Stdin: stdin})
 	if err != nil {
 		if parent.Err() != nil {
-			return "", fmt.Errorf("docker load: %w", err)
+			return "", "", fmt.Errorf("docker load: %w", err)
 		}
-		return "", d.loadError(ctx, err, path)
+		return "", "", d.loadError(ctx, err, path)
 	}
 	rep := parseLoadOutput(string(res.Stdout))
 	if rep.loaded == "" {
-		return "", &builder.Error{Kind: builder.KindDocker, Message: "docker load finished without saying what it loaded: " + lastLines(string(res.Stdout)+string(res.Stderr), 3),
+		return "", "", &builder.Error{Kind: builder.KindDocker, Message: "docker load finished without saying what it loaded: " + lastLines(string(res.Stdout)+string(res.Stderr), 3),
 			Hint: d.retryHint(path, "check the engine with: "+shq.Join(d.command(), "info"))}
 	}
-	if tag == "" && rep.replaced != "" {
-		tag, before = rep.loaded, rep.replaced
+	id, _ := d.imageID(ctx, rep.loaded)
+	if rep.replaced != "" && id != "" && id != rep.replaced {
+		d.removeReplaced(ctx, rep.loaded, rep.replaced)
 	}
-	if before != "" {
-		d.removeReplaced(ctx, tag, before)
-	}
-	return rep.loaded, nil
+	return rep.loaded, id, nil
 }
 
-// removeReplaced removes old, the image tag named before the load, when
-// the load took its tag away, nothing else names it and no container uses
-// it. `docker image rm` without -f refuses anything still in use, so a
-// race with a new container loses nothing.
+// removeReplaced removes old, the image tag named before the load took
+// the tag away, when nothing else names it and no container uses it.
+// `docker image rm` without -f refuses anything still in use, so a race
+// with a new container loses nothing.
 func (d *CLI) removeReplaced(ctx context.Context, tag, old string) {
-	now, err := d.imageID(ctx, tag)
-	if err != nil || now == old {
-		return
-	}
 	tags, err := d.output(ctx, "image", "inspect", "--format", "{{len .RepoTags}}", old)
 	if err != nil || tags != "0" {
 		// Still tagged elsewhere (or gone): not dangling, not ours to remove.
@@ -183,8 +196,8 @@ type loadReport struct {
 }
 
 var (
-	reLoaded   = regexp.MustCompile(`^Loaded image(?: ID)?: (\S+)\s*$`)
-	reReplaced = regexp.MustCompile(`^The image (\S+) already exists, renaming the old one with ID (\S+) to empty string`)
+	reLoaded   = lazyre.New(`^Loaded image(?: ID)?: (\S+)\s*$`)
+	reReplaced = lazyre.New(`^The image (\S+) already exists, renaming the old one with ID (\S+) to empty string`)
 )
 
 func parseLoadOutput(stdout string) loadReport {
@@ -222,21 +235,21 @@ const (
 // (testdata/docker).
 var dockerRules = []struct {
 	cause dockerCause
-	re    *regexp.Regexp
+	re    *lazyre.Regexp
 }{
 	// Checked before "Cannot connect": a context that does not exist is
 	// the user's setting, not a stopped engine.
-	{causeContext, regexp.MustCompile(`unable to resolve docker endpoint: context "[^"]*"`)},
-	{causePermission, regexp.MustCompile(`(?i)permission denied while trying to connect to the docker`)},
+	{causeContext, lazyre.New(`unable to resolve docker endpoint: context "[^"]*"`)},
+	{causePermission, lazyre.New(`(?i)permission denied while trying to connect to the docker`)},
 	// Docker up to 28: "Cannot connect to the Docker daemon at URL. Is the
 	// docker daemon running?"; 29: "failed to connect to the docker API at URL; ...".
-	{causeDown, regexp.MustCompile(`Cannot connect to the Docker daemon|(?i)failed to connect to the docker API at`)},
+	{causeDown, lazyre.New(`Cannot connect to the Docker daemon|(?i)failed to connect to the docker API at`)},
 	// Before the image rule: the engine says "Error processing tar file
 	// (…): write …: no space left on device" when its disk fills.
-	{causeDiskFull, regexp.MustCompile(`(?i)no space left on device`)},
+	{causeDiskFull, lazyre.New(`(?i)no space left on device`)},
 	// The engine could not read the archive: not a tar, a damaged gzip,
 	// or a tar without docker's manifest.json/repositories.
-	{causeBadImage, regexp.MustCompile(`Error processing tar file|archive/tar: |/docker-import-\d+/repositories: no such file`)},
+	{causeBadImage, lazyre.New(`Error processing tar file|archive/tar: |/docker-import-\d+/repositories: no such file`)},
 }
 
 func dockerCauseOf(stderr string) dockerCause {

@@ -3,9 +3,9 @@ package multipass
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"nixpass/builder/lazyre"
 	"nixpass/builder/runner"
 	"nixpass/builder/tools"
 )
@@ -96,11 +96,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // Multipass's sources (daemon.cpp, instance_settings_handler.cpp,
 // launch.cpp, mount.cpp).
 var (
-	reMissing = regexp.MustCompile(`instance "[^"]*" does not exist|reason: No such instance`)
-	reDeleted = regexp.MustCompile(`instance "[^"]*" is deleted|reason: Instance is deleted`)
-	reExists  = regexp.MustCompile(`instance "[^"]*" already exists`)
-	reSize    = regexp.MustCompile(`Invalid (memory|disk) size value supplied|is not a valid memory size|Memory less than .* minimum not allowed|Disk can only be expanded|Need a positive size`)
-	reSource  = regexp.MustCompile(`Source path "[^"]*" (does not exist|is not a directory|is not readable)`)
+	reMissing = lazyre.New(`instance "[^"]*" does not exist|reason: No such instance`)
+	reDeleted = lazyre.New(`instance "[^"]*" is deleted|reason: Instance is deleted`)
+	reExists  = lazyre.New(`instance "[^"]*" already exists`)
+	reSize    = lazyre.New(`Invalid (memory|disk) size value supplied|is not a valid memory size|Memory less than .* minimum not allowed|Disk can only be expanded|Need a positive size`)
+	reSource  = lazyre.New(`Source path "[^"]*" (does not exist|is not a directory|is not readable)`)
 )
 
 const (

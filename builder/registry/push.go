@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -29,6 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 	"nixpass/builder/registry/ref"
 )
 
@@ -75,7 +75,7 @@ type Result = builder.PushResult
 
 // nixHash is a Nix output hash, the tag dockerTools gives an image
 // without one.
-var nixHash = regexp.MustCompile(`^[0-9a-df-np-sv-z]{32}$`)
+var nixHash = lazyre.New(`^[0-9a-df-np-sv-z]{32}$`)
 
 // Tag is the tag a push writes: the ref's, else the image's own (from its
 // NAME:TAG), else "latest". An image tagged with its Nix output hash gets

@@ -322,9 +322,19 @@ lifeline_watch() {
 	) <&8 >/dev/null 2>&1 8<&- 3<&- 4<&- 9<&- &
 	watcher=$!
 	(
-		trap - INT TERM HUP EXIT
+		trap - INT HUP EXIT
 		trap '' PIPE
-		while sleep 5 >/dev/null 2>&1 && kill -0 "$1" 2>/dev/null; do
+		# The sleep runs in the background and is waited for, so the TERM
+		# the EXIT trap sends interrupts the wait and ends the sleep too:
+		# nothing of the build outlives it (a plain sleep would, by up to
+		# 5 s, re-parented to PID 1).
+		s=""
+		trap 'kill $s 2>/dev/null; exit 0' TERM
+		while :; do
+			sleep 5 >/dev/null 2>&1 &
+			s=$!
+			wait $s || break
+			kill -0 "$1" 2>/dev/null || break
 			if ! printf '@nixpass alive\n' 2>/dev/null; then
 				kill -TERM -"$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
 				exit 0

@@ -50,7 +50,10 @@ type GoodOutput struct {
 	ModTime   time.Time `json:"mod_time"`
 	Image     string    `json:"image,omitempty"`
 	// Loaded is what nixpass last loaded into Docker from this file.
-	Loaded   string `json:"loaded,omitempty"`
+	Loaded string `json:"loaded,omitempty"`
+	// LoadedID is the image ID Loaded had in Docker after that load: an
+	// up-to-date build whose Docker still holds it does not load again.
+	LoadedID string `json:"loaded_id,omitempty"`
 	Platform string `json:"platform,omitempty"`
 	// Pushed is what this file (this store path) was pushed as, keyed by
 	// the project's push ref as configured: an up-to-date build of the
@@ -137,7 +140,7 @@ func (s *Store) SetGood(dir string, good *GoodOutput) error {
 		return err
 	}
 	rec.LastGood = good
-	return s.save(dir, rec)
+	return s.save(dir, rec, true)
 }
 
 // Record saves res as the project's last result (and good, when set, as
@@ -148,17 +151,19 @@ func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
 		rec = projectRecord{}
 	}
 	rec.Last = res
+	durable := good == nil || !sameGood(good, rec.LastGood)
 	if good != nil {
 		rec.LastGood = good
 	}
-	if err := s.save(res.Project, rec); err != nil {
+	if err := s.save(res.Project, rec, durable); err != nil {
 		return err
 	}
 	return s.appendHistory(res)
 }
 
-// save writes the record of the project in dir (temp file + rename).
-func (s *Store) save(dir string, rec projectRecord) error {
+// save writes the record of the project in dir (temp file + rename),
+// synced first when durable (writeRecord).
+func (s *Store) save(dir string, rec projectRecord, durable bool) error {
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
@@ -166,7 +171,7 @@ func (s *Store) save(dir string, rec projectRecord) error {
 	if err := os.MkdirAll(filepath.Dir(s.recordPath(dir)), 0o700); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
-	if err := renameio.WriteFile(s.recordPath(dir), b, 0o600); err != nil {
+	if err := writeRecord(s.recordPath(dir), b, durable); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
 	return nil

@@ -46,6 +46,13 @@ type Machine struct {
 	// skipRemote is set by Prepare when the daemon already has Remote's
 	// builders in its own nix.conf and would ignore them from us.
 	skipRemote atomic.Bool
+	// ready is set once Prepare's set-up check (the script's check and
+	// the trust check) has passed: it runs once per process, and a build
+	// that fails later explains itself from Nix's own log.
+	ready atomic.Bool
+	// trustOK is set once the trust check has passed (Prepare or
+	// Realised).
+	trustOK atomic.Bool
 }
 
 var _ machine.Machine = (*Machine)(nil)
@@ -77,6 +84,11 @@ func (l *Machine) Prepare(ctx context.Context, dir string, progress func(string)
 		return "", &builder.Error{Kind: builder.KindUnavailable, Err: err, Message: "install the build script: " + err.Error(),
 			Hint: "check that the state folder " + l.ScriptDir + " is writable"}
 	}
+	if l.ready.Load() {
+		// The team cache is asked each build: it may have gone down.
+		l.prepareCache(ctx, progress)
+		return dir, nil
+	}
 	var out bytes.Buffer
 	_, err := l.runner().Run(ctx, runner.Cmd{Name: "sh", Args: []string{l.scriptPath(), "check"}, Stdout: &out})
 	if err != nil {
@@ -89,6 +101,8 @@ func (l *Machine) Prepare(ctx context.Context, dir string, progress func(string)
 		return "", err
 	}
 	l.prepareCache(ctx, progress)
+	l.trustOK.Store(true)
+	l.ready.Store(true)
 	return dir, nil
 }
 
