@@ -9,15 +9,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"nixpass/builder/lazyre"
 
 	"github.com/google/renameio/v2"
 )
 
 // keyName is what Nix accepts before the ':' of a key: no ':' and no
 // white space; nixpass also keeps it a plain file name.
-var keyName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var keyName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // KeyPair is a signing key in Nix's forms: Secret is
 // "NAME:BASE64(64-byte ed25519 private key)", Public is

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 	"nixpass/builder/runner"
 )
 
@@ -140,7 +140,7 @@ func redact(out, keyFile string) string {
 }
 
 // copyLine is what Nix 2.8 to 2.34 print for each path nix copy sends.
-var copyLine = regexp.MustCompile(`copying path '(/[^']+)' to '`)
+var copyLine = lazyre.New(`copying path '(/[^']+)' to '`)
 
 func copiedPaths(stderr []byte) []string {
 	var out []string
