@@ -18,11 +18,17 @@ import (
 // pid to. The cgroup is removed when the test ends.
 func memoryCgroup(t *testing.T, limit int64) string {
 	t.Helper()
+	return memoryCgroupNamed(t, fmt.Sprintf("nixpass-test-%d", os.Getpid()), limit)
+}
+
+// memoryCgroupNamed is memoryCgroup with the cgroup's own name, for tests
+// that need more than one at once.
+func memoryCgroupNamed(t *testing.T, name string, limit int64) string {
+	t.Helper()
 	self, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
 		t.Fatalf("read /proc/self/cgroup: %v", err)
 	}
-	name := fmt.Sprintf("nixpass-test-%d", os.Getpid())
 	for _, line := range strings.Split(strings.TrimSpace(string(self)), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {

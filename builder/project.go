@@ -34,6 +34,9 @@ type Project struct {
 	// Mounts are more host folders (absolute) the build reads, such as a
 	// monorepo's shared library: the VM mounts them at their own paths.
 	Mounts []string
+	// MaxJobs and Cores are Nix's max-jobs and cores for the first
+	// attempt; 0 leaves Nix's own.
+	MaxJobs, Cores int
 	// Push is where each good image is pushed, "REGISTRY/REPO[:TAG]";
 	// "" pushes nothing.
 	Push string

@@ -171,6 +171,10 @@ type Result struct {
 	// builders to this machine; the image itself is good. (A failed
 	// `docker load` is KindDocker.)
 	Warning string `json:"warning,omitempty"`
+	// Attempts are the build's runs of Nix, in order: more than one when
+	// nixpass rebuilt after an OOM kill. Kind is that of the last one
+	// until the image is loaded and pushed.
+	Attempts []Attempt `json:"attempts"`
 	// Cache is the upload to [cache] upload after the build, when one
 	// is configured.
 	Cache    *CacheUpload `json:"cache,omitempty"`
@@ -192,6 +196,21 @@ type CacheUpload struct {
 	DurationMS int64 `json:"duration_ms"`
 	// Error is the failure's message, when the upload failed.
 	Error string `json:"error,omitempty"`
+}
+
+// Attempt is one run of Nix within a build.
+type Attempt struct {
+	// Kind is how the attempt ended (KindOK when Nix succeeded).
+	Kind Kind `json:"kind"`
+	// MaxJobs and Cores are the max-jobs and cores Nix ran with: the
+	// project's, or Nix's own effective values (0 when they were not read).
+	MaxJobs int `json:"max_jobs"`
+	Cores   int `json:"cores"`
+	// Memory is the VM's memory in bytes during the attempt (0 for the
+	// local backend).
+	Memory int64 `json:"memory"`
+	// DurationMS is the attempt's wall time.
+	DurationMS int64 `json:"duration_ms"`
 }
 
 // Succeeded reports whether the build produced (or kept) a good image.

@@ -27,7 +27,6 @@ import (
 	"nixpass/builder/docker"
 	"nixpass/builder/machine"
 	"nixpass/builder/runner"
-	"nixpass/builder/script"
 	"nixpass/builder/shq"
 	"nixpass/builder/store"
 )
@@ -71,6 +70,12 @@ type Builder struct {
 	// project without a system whose image is for another platform gets
 	// a warning, once, saying how to build for this one.
 	DeployPlatform string
+	// NoOOMRetry is [builder] oom_retry = false: a build killed for lack
+	// of memory is not rebuilt with fewer jobs.
+	NoOOMRetry bool
+	// RemoteOnly is [builder] max_jobs = 0: builds run on remote builders
+	// only, so there are no local jobs to halve.
+	RemoteOnly bool
 }
 
 // ErrTimeout is the cause of a build context that ran out of time.
@@ -105,6 +110,8 @@ type run struct {
 	guestDir string
 	// marker is the running marker, nil without a Store.
 	marker *store.Lock
+	// failedDrv is the derivation the last classified failure names.
+	failedDrv string
 	// later is the good output whose cache upload runs after Build has
 	// returned (Builder.Uploads).
 	later *store.GoodOutput
@@ -127,6 +134,8 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		Output:  filepath.Join(p.Dir, p.Output),
 		Started: now,
 		Reason:  builder.ReasonOf(ctx),
+		// "attempts": [] for a build that never ran Nix (a config error).
+		Attempts: []builder.Attempt{},
 	}}
 	good := r.execute(ctx)
 	if r.later != nil {
@@ -292,56 +301,7 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	// nixpass did not rename into place is removed.
 	defer r.removeTemp()
 
-	code, runErr := r.runScript(ctx, token, args)
-	if runErr == nil && code != script.ExitUsage && code != script.ExitRunDirUnsafe && b.Store != nil {
-		b.Store.DropsDone(drops)
-	}
-	if code == script.ExitNoEmulation && runErr == nil && ctx.Err() == nil {
-		if es, ok := b.Machine.(machine.EmulationSetup); ok {
-			r.setPhase("preparing")
-			if err := es.SetupEmulation(ctx, p.System, progress); err != nil {
-				return r.fail(r.interrupted(ctx, err))
-			}
-			r.resetReport()
-			code, runErr = r.runScript(ctx, token, args)
-		}
-	}
-
-	var failure error
-	if code != 0 && runErr == nil && ctx.Err() == nil {
-		failure = r.classify(ctx, code)
-		if next, ok := r.diskFullRetry(code, failure, args); ok {
-			r.retryAfterDiskFull(failure)
-			code, runErr = r.runScript(ctx, token, next)
-			failure = nil
-			r.mu.Lock()
-			done := r.report.heal.diskFullNote()
-			r.mu.Unlock()
-			r.logLine("# " + done)
-			r.addWarning(done)
-		}
-	}
-	if failure != nil {
-		var grown bool
-		if grown, failure = r.memoryRetry(ctx, failure); grown {
-			code, runErr = r.runScript(ctx, token, args)
-			failure = nil
-		}
-	}
-
-	if ctx.Err() != nil {
-		return r.fail(r.interrupted(ctx, ctx.Err()))
-	}
-	if runErr != nil {
-		return r.fail(runErr)
-	}
-	if code != 0 {
-		if failure == nil {
-			failure = r.classify(ctx, code)
-		}
-		return r.fail(failure)
-	}
-	return r.succeed(ctx)
+	return r.attempts(ctx, args, drops, progress)
 }
 
 func (b *Builder) storeGood(dir string) *store.GoodOutput {

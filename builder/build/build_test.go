@@ -67,10 +67,17 @@ func TestScriptOutcomes(t *testing.T) {
 		{"script usage", scriptMachine{stderr: "nixpass-build: unknown argument: --x\n", exit: 65}, builder.KindBuild, "unknown argument", "nixpass bug"},
 		{"cancelled inside", scriptMachine{stdout: "@nixpass cancelled\n", exit: 130}, builder.KindCancelled, "cancelled", "untouched"},
 		{"signal 9, kernel OOM", scriptMachine{
-			stdout: "@nixpass uptime 100.5\n@nixpass kmsg-read dmesg\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus) total-vm:1kB\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, builder.KindOOM, "the builder for app ran out of memory: the kernel killed cc1plus (Out of memory: Killed process 42 (cc1plus))", "jobs"},
+			stdout: "@nixpass uptime 100.5\n@nixpass cgroup self /sys/fs/cgroup/memory/b\n@nixpass user-uid 0\n@nixpass uptime-end 102\n@nixpass kmsg-read dmesg\n" +
+				"@nixpass kmsg [  101.2] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/b,task_memcg=/b,task=cc1plus,pid=42,uid=0\n" +
+				"@nixpass kmsg [  101.2] Memory cgroup out of memory: Killed process 42 (cc1plus) total-vm:1kB\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, builder.KindOOM, "the builder for app ran out of memory: the kernel killed cc1plus (Memory cgroup out of memory: Killed process 42 (cc1plus) in memory cgroup /b, uid 0)", "jobs"},
+		{"signal 9, another cgroup's OOM kill", scriptMachine{
+			stdout: "@nixpass uptime 100.5\n@nixpass cgroup self /sys/fs/cgroup/memory/a\n@nixpass user-uid 0\n@nixpass uptime-end 102\n@nixpass kmsg-read dmesg\n" +
+				"@nixpass kmsg [  101.2] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/b,task_memcg=/b,task=cc1plus,pid=42,uid=0\n" +
+				"@nixpass kmsg [  101.2] Memory cgroup out of memory: Killed process 42 (cc1plus) total-vm:1kB\n",
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, builder.KindBuild, "killed by signal 9, but the kernel log (dmesg) recorded no OOM kill", "if memory is short"},
 		{"signal 9, stale OOM only", scriptMachine{
-			stdout: "@nixpass uptime 500\n@nixpass kmsg-read dmesg\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus)\n",
+			stdout: "@nixpass uptime 500\n@nixpass uptime-end 600\n@nixpass kmsg-read dmesg\n@nixpass kmsg [  101.2] Out of memory: Killed process 42 (cc1plus)\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 100}, builder.KindBuild, "killed by signal 9, but the kernel log (dmesg) recorded no OOM kill", "if memory is short"},
 		{"signal 9, no kernel log", scriptMachine{
 			stdout: "@nixpass uptime 500\n",
@@ -82,12 +89,27 @@ func TestScriptOutcomes(t *testing.T) {
 		{"eval, no stutter", scriptMachine{
 			stderr: "error: undefined variable 'x'\n\n       at /p/default.nix:1:1:\n", exit: 1}, builder.KindEval, "undefined variable 'x' at /p/default.nix:1:1", "fix the expression at /p/default.nix:1:1"},
 		{"nix-build itself killed", scriptMachine{
-			stdout: "@nixpass uptime 10\n@nixpass signal 9\n@nixpass kmsg-read sudo dmesg\n@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, builder.KindOOM, "the kernel killed nix-build (Memory cgroup out of memory: Killed process 7 (nix-build))", "memory"},
+			stdout: "@nixpass uptime 10\n@nixpass cgroup self /sys/fs/cgroup/u\n@nixpass user-uid 1000\n@nixpass uptime-end 12\n@nixpass signal 9\n@nixpass kmsg-read sudo dmesg\n" +
+				"@nixpass kmsg [ 11.0] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/u,task_memcg=/u,task=nix-build,pid=7,uid=1000\n" +
+				"@nixpass kmsg [ 11.0] Memory cgroup out of memory: Killed process 7 (nix-build)\n", exit: 137}, builder.KindOOM, "the kernel killed nix-build (Memory cgroup out of memory: Killed process 7 (nix-build) in memory cgroup /u, uid 1000)", "memory"},
+		{"exit code 137: a command in the builder OOM-killed", scriptMachine{
+			stdout: "@nixpass uptime 100.5\n@nixpass cgroup daemon /sys/fs/cgroup/memory/d\n@nixpass build-uids 999\n@nixpass user-uid 1000\n@nixpass uptime-end 102\n@nixpass kmsg-read sudo dmesg\n" +
+				"@nixpass kmsg [  101.2] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/d,task_memcg=/d,task=awk,pid=42,uid=999\n" +
+				"@nixpass kmsg [  101.2] Memory cgroup out of memory: Killed process 42 (awk) total-vm:1kB\n",
+			stderr: "error: builder for '" + drv + "' failed with exit code 137;\n", exit: 100}, builder.KindOOM,
+			"a process of the builder for app (exit code 137) ran out of memory: the kernel killed awk (Memory cgroup out of memory: Killed process 42 (awk) in memory cgroup /d, uid 999)", "jobs"},
+		{"exit code 137 without an OOM kill", scriptMachine{
+			stdout: "@nixpass uptime 100.5\n@nixpass cgroup daemon /sys/fs/cgroup/memory/d\n@nixpass uptime-end 102\n@nixpass kmsg-read sudo dmesg\n",
+			stderr: "error: Cannot build '" + drv + "'.\n       Reason: builder failed with exit code 137.\n", exit: 1}, builder.KindBuild,
+			"a process of the builder for app (exit code 137) was killed by signal 9, but the kernel log (sudo dmesg) recorded no OOM kill", "if memory is short"},
+		{"signal 9, an old kernel's kill without its cgroup", scriptMachine{
+			stdout: "@nixpass uptime 10\n@nixpass uptime-end 12\n@nixpass signal 9\n@nixpass kmsg-read dmesg\n@nixpass kmsg [ 11.0] Out of memory: Killed process 7 (nix-build)\n", exit: 137},
+			builder.KindBuild, "nix was killed by signal 9, possibly out of memory: Out of memory: Killed process 7 (nix-build)", "if memory is short"},
 		// A normal user through nix-daemon: dmesg is restricted, the
 		// daemon's memory cgroup counted the kill.
 		{"signal 9, daemon cgroup counter", scriptMachine{
-			stdout: "@nixpass oom-count before 3 /proc/vmstat\n" +
-				"@nixpass oom-count before 0 /sys/fs/cgroup/memory/nix daemon/memory.oom_control\n" +
+			stdout: "@nixpass uptime 1\n@nixpass cgroup daemon /sys/fs/cgroup/memory/nix daemon\n@nixpass oom-count before 3 /proc/vmstat\n" +
+				"@nixpass oom-count before 0 /sys/fs/cgroup/memory/nix daemon/memory.oom_control\n@nixpass uptime-end 2\n" +
 				"@nixpass oom-count after 4 /proc/vmstat\n" +
 				"@nixpass oom-count after 1 /sys/fs/cgroup/memory/nix daemon/memory.oom_control\n" +
 				"@nixpass mem-total 25275539456\n@nixpass mem-limit 209715200 /sys/fs/cgroup/memory/nix daemon\n@nixpass kmsg-read none\n",
@@ -95,21 +117,22 @@ func TestScriptOutcomes(t *testing.T) {
 			"the builder for app ran out of memory: the kernel killed it (/sys/fs/cgroup/memory/nix daemon/memory.oom_control: oom_kill went from 0 to 1 during the build)",
 			"the build ran in the memory cgroup /sys/fs/cgroup/memory/nix daemon, limited to 200 MiB: raise that limit"},
 		{"signal 9, cgroup v2 events", scriptMachine{
-			stdout: "@nixpass oom-count before 0 /sys/fs/cgroup/system.slice/nix-daemon.service/memory.events\n" +
+			stdout: "@nixpass uptime 1\n@nixpass uptime-end 2\n@nixpass cgroup daemon /sys/fs/cgroup/system.slice/nix-daemon.service\n" +
+				"@nixpass oom-count before 0 /sys/fs/cgroup/system.slice/nix-daemon.service/memory.events\n" +
 				"@nixpass oom-count after 2 /sys/fs/cgroup/system.slice/nix-daemon.service/memory.events\n" +
 				"@nixpass mem-total 8000000000\n@nixpass mem-limit 9000000000 /sys/fs/cgroup/system.slice/nix-daemon.service\n@nixpass kmsg-read none\n",
 			stderr: "error: Cannot build '" + drv + "'.\n       Reason: builder failed due to signal 9 (Killed).\n", exit: 1}, builder.KindOOM,
 			"memory.events: oom_kill went from 0 to 2", "jobs"},
 		{"signal 9, only the machine's counter", scriptMachine{
 			stdout: "@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 4 /proc/vmstat\n@nixpass kmsg-read none\n",
-			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, builder.KindOOM,
-			"/proc/vmstat: oom_kill went from 3 to 4", "memory"},
+			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, builder.KindBuild,
+			"possibly out of memory: oom_kill went from 3 to 4 during the build somewhere on the machine (/proc/vmstat)", "if memory is short"},
 		{"signal 9, counters unchanged", scriptMachine{
 			stdout: "@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n@nixpass kmsg-read none\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, builder.KindBuild,
 			"killed by signal 9, but /proc/vmstat recorded no OOM kill during the build", "if memory is short"},
 		{"signal 9, counters and log unchanged", scriptMachine{
-			stdout: "@nixpass uptime 50\n@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n" +
+			stdout: "@nixpass uptime 50\n@nixpass uptime-end 60\n@nixpass oom-count before 3 /proc/vmstat\n@nixpass oom-count after 3 /proc/vmstat\n" +
 				"@nixpass oom-count before 0 /a/memory.events\n@nixpass oom-count after 0 /a/memory.events\n" +
 				"@nixpass oom-count before 1 /b/memory.events\n@nixpass oom-count after 1 /b/memory.events\n@nixpass kmsg-read journalctl -k\n",
 			stderr: "error: builder for '" + drv + "' failed due to signal 9 (Killed)\n", exit: 1}, builder.KindBuild,

@@ -61,6 +61,9 @@ func (r *run) classify(ctx context.Context, code int) error {
 	}
 
 	d := diagnose.Diagnose(nixLog, r.evidence(ctx, rep))
+	r.mu.Lock()
+	r.failedDrv = d.Drv
+	r.mu.Unlock()
 	if d.Kind == builder.KindOK {
 		// Nix failed without saying why (killed before it could, or a
 		// message nixpass does not know): say what is known.
@@ -92,18 +95,9 @@ func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence 
 	// What the script could read of the kernel's OOM kills (its log, or
 	// the counters a normal user can read); nothing read means nothing is
 	// known either way.
-	oe := rep.oom.evidence(rep.kmsg, rep.uptime)
-	ev.OOM = oe
-	switch {
-	case oe.Killed && oe.Source != "" && !strings.HasPrefix(oe.Source, "/"):
-		// A kernel log (dmesg, journalctl -k): its own line says it.
-		ev.OOM.Source = "the kernel log (" + oe.Source + ")"
-	case oe.Killed:
-		// A counter: the file and how it changed.
-		ev.OOM.Source, ev.OOM.Line = oe.Source+": "+oe.Line, ""
-	case oe.Readable:
-		ev.OOM.Source = rep.oom.witnesses()
-	}
+	oe := rep.oom.evidence()
+	ev.OOM = rep.oom.worded(oe)
+	r.logKernel(rep.oom)
 	if rep.heal.diskFree > 0 {
 		ev.Machine.StoreFree = rep.heal.diskFree
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"nixpass/builder"
@@ -17,8 +18,14 @@ import (
 // one) with the same table as a build, for the builder m (nil: none in
 // particular); the project is unknown, so hints name it DIR. Its text is
 // cleaned like a build's, URLs' user info masked.
+//
+// A nixpass build log also carries the kernel's evidence of an OOM kill
+// ("# " lines: the build's window, memory cgroups, counters and the kills
+// in those cgroups); the same OOM rule as the build's weighs it.
 func Explain(ctx context.Context, m machine.Machine, log string) diagnose.Diagnosis {
-	d := diagnose.Diagnose(log, machine.Evidence(ctx, m))
+	ev := machine.Evidence(ctx, m)
+	ev.Signal, ev.OOM = logEvidence(log)
+	d := diagnose.Diagnose(log, ev)
 	d.Message, d.Hint = cleanText(d.Message), cleanText(d.Hint)
 	return d
 }
@@ -66,4 +73,36 @@ func CheckSource(p builder.Project) error {
 	return &builder.Error{Kind: builder.KindConfig, Err: err,
 		Message: fmt.Sprintf("nothing to build in %s: the %s needs %s, which does not exist", p.Dir, what, want),
 		Hint:    hint}
+}
+
+// logEvidence reads back the OOM evidence a nixpass build log holds: the
+// "# KEY VALUE" lines of the script's report (protocol.go), of its last
+// attempt. A log without them gives none.
+func logEvidence(log string) (signal int, oom diagnose.OOM) {
+	var o oomReport
+	seen := false
+	for _, l := range strings.Split(log, "\n") {
+		rest, ok := strings.CutPrefix(l, "# ")
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(rest, "attempt ") {
+			// A later attempt: its report replaces the earlier one's.
+			o, signal, seen = oomReport{}, 0, false
+			continue
+		}
+		key, val, _ := strings.Cut(rest, " ")
+		switch {
+		case key == "signal":
+			signal, _ = strconv.Atoi(val)
+		case oomKeys[key]:
+			o.line(key, val)
+			seen = true
+		}
+	}
+	if !seen {
+		return signal, diagnose.OOM{}
+	}
+	oom = o.worded(o.evidence())
+	return signal, oom
 }

@@ -39,8 +39,8 @@ func FuzzProtocolLine(f *testing.F) {
 				t.Fatalf("error %q reported as %q %q", val, r.report.errCode, r.report.errMsg)
 			}
 		case "kmsg":
-			if len(r.report.kmsg) != 1 || r.report.kmsg[0] != val {
-				t.Fatalf("kmsg %q reported as %q", val, r.report.kmsg)
+			if len(r.report.oom.kmsg) != 1 || r.report.oom.kmsg[0] != val {
+				t.Fatalf("kmsg %q reported as %q", val, r.report.oom.kmsg)
 			}
 		}
 	})

@@ -13,20 +13,26 @@ import (
 
 // scriptReport is what the script said on its "@nixpass" protocol lines.
 type scriptReport struct {
-	uptime    float64
 	storePath string
 	upToDate  bool
 	temp      string
 	copied    int64
 	signal    int
-	kmsg      []string
 	errCode   string
 	errMsg    string
 	// oom is the OOM evidence the script could read (oom.go).
 	oom oomReport
+	// nixJobs are Nix's effective max-jobs and cores, read after a
+	// failure (zero: not read).
+	nixJobs jobs
 	// heal is what the script said about free space (heal.go).
 	heal healReport
 }
+
+// oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
+// to the build log, so that `nixpass explain` applies the same rule.
+var oomKeys = map[string]bool{"oom-count": true, "mem-limit": true, "mem-total": true, "kmsg-read": true, "kmsg": true,
+	"uptime": true, "uptime-end": true, "cgroup": true, "build-uids": true, "user-uid": true, "pool": true}
 
 func (r *run) runScript(ctx context.Context, token string, args []string) (int, error) {
 	stdout := &machine.LineWriter{Fn: r.protocolLine}
@@ -87,8 +93,6 @@ func (r *run) protocolLine(line string) {
 	r.mu.Lock()
 	rep := &r.report
 	switch key {
-	case "uptime":
-		rep.uptime, _ = strconv.ParseFloat(val, 64)
 	case "store-path":
 		rep.storePath = val
 	case "up-to-date":
@@ -99,14 +103,17 @@ func (r *run) protocolLine(line string) {
 		rep.copied, _ = strconv.ParseInt(val, 10, 64)
 	case "signal":
 		rep.signal, _ = strconv.Atoi(val)
-	case "kmsg":
-		rep.kmsg = append(rep.kmsg, val)
 	case "error":
 		rep.errCode, rep.errMsg, _ = strings.Cut(val, " ")
-	case "oom-count", "mem-limit", "mem-total", "kmsg-read":
-		rep.oom.line(key, val)
+	case "nix-jobs":
+		j, c, _ := strings.Cut(val, " ")
+		rep.nixJobs.MaxJobs, _ = strconv.Atoi(j)
+		rep.nixJobs.Cores, _ = strconv.Atoi(c)
 	case "disk-free", "gc-freed", "gc-failed":
 		rep.heal.line(key, val)
+	}
+	if oomKeys[key] {
+		rep.oom.line(key, val)
 	}
 	note := ""
 	if key == "gc-freed" {
@@ -118,10 +125,17 @@ func (r *run) protocolLine(line string) {
 		r.setPhase(val)
 	case "lock-holder":
 		r.scriptWait(val)
-	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json", "disk-free", "gc-failed":
+	case "kmsg":
+		// Only the kills the OOM rule weighs for this build go to the
+		// log, after the build (logKernel): never the machine's history.
+	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed":
 		r.logLine("# " + rest)
 	case "gc-freed":
 		r.logLine("# " + note)
 		r.b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Phase: "collecting", Detail: note})
+	default:
+		if oomKeys[key] {
+			r.logLine("# " + rest)
+		}
 	}
 }

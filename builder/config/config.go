@@ -60,6 +60,9 @@ type Builder struct {
 	// MaxJobs is Nix's max-jobs for local builds: 0 builds only on the
 	// remote builders; nil leaves Nix's default (local and remote).
 	MaxJobs *int `toml:"max_jobs"`
+	// OOMRetry rebuilds a build the kernel killed for lack of memory at
+	// once with half the jobs and cores, down to 1 and 1; nil means true.
+	OOMRetry *bool `toml:"oom_retry"`
 	// Substituters replace Nix's binary caches (URLs), when set.
 	Substituters []string `toml:"substituters"`
 	// TrustedPublicKeys are the caches' signing keys ("NAME:BASE64").

@@ -44,6 +44,11 @@ type Project struct {
 	// The VM mounts them at their own paths like the project, and they
 	// are watched like it.
 	Mounts []string `toml:"mounts,omitempty"`
+	// MaxJobs and Cores are Nix's max-jobs and cores for this project's
+	// builds (each at least 1); left out, Nix's own. After an OOM kill
+	// nixpass rebuilds with half of each ([builder] oom_retry).
+	MaxJobs *int `toml:"max_jobs,omitempty"`
+	Cores   *int `toml:"cores,omitempty"`
 	// Push is where every successful build is pushed, as
 	// "REGISTRY/REPO[:TAG]" with the registry written out (docker.io/…
 	// for Docker Hub) and no digest.

@@ -24,7 +24,8 @@ const projectsHelp = `# One [[project]] table per project folder. Keys: path (ab
 # false); system ("x86_64-linux" or "aarch64-linux", default the
 # builder's own); mounts (more folders the build reads, e.g. ["../lib"]);
 # push (push each image to "REGISTRY/REPO[:TAG]"); systems (one image per
-# system, pushed under one tag, e.g. ["x86_64-linux", "aarch64-linux"]).
+# system, pushed under one tag, e.g. ["x86_64-linux", "aarch64-linux"]);
+# max_jobs and cores (Nix's, at least 1; left out: Nix's own).
 `
 
 // referenceKey is one key Render writes, with the comment above it.
@@ -64,6 +65,10 @@ var reference = []struct {
 					return "0  # left out: Nix's default"
 				}
 				return strconv.Itoa(*c.Builder.MaxJobs)
+			}},
+		{"oom_retry", "Rebuild at once with half the jobs and cores (down to 1 and 1) when the kernel killed a build for lack of memory.",
+			func(c *Config) string {
+				return strconv.FormatBool(c.Builder.OOMRetry == nil || *c.Builder.OOMRetry)
 			}},
 		{"substituters", "Binary caches, replacing Nix's list; left out: Nix's own.",
 			func(c *Config) string {
@@ -219,6 +224,12 @@ func renderProject(p Project) string {
 	kv("system", p.System)
 	if len(p.Mounts) > 0 {
 		b.WriteString("mounts = " + quoteList(p.Mounts, "") + "\n")
+	}
+	if p.MaxJobs != nil {
+		fmt.Fprintf(&b, "max_jobs = %d\n", *p.MaxJobs)
+	}
+	if p.Cores != nil {
+		fmt.Fprintf(&b, "cores = %d\n", *p.Cores)
 	}
 	kv("push", p.Push)
 	if len(p.Systems) > 0 {

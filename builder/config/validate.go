@@ -204,6 +204,14 @@ func (p Project) problems(n int) []problem {
 			}
 		}
 	}
+	for _, kv := range []struct {
+		key string
+		n   *int
+	}{{"max_jobs", p.MaxJobs}, {"cores", p.Cores}} {
+		if kv.n != nil && *kv.n < 1 {
+			bad(kv.key, "%d is less than 1: give Nix at least one (left out: Nix's own setting)", *kv.n)
+		}
+	}
 	if p.System != "" && !slices.Contains(Systems, p.System) {
 		bad("system", "%q is not a system nixpass builds for: use %q or %q", p.System, Systems[0], Systems[1])
 	}

@@ -123,6 +123,8 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 		MemoryGrown: grown,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
+		NoOOMRetry:     e.Config.Builder.OOMRetry != nil && !*e.Config.Builder.OOMRetry,
+		RemoteOnly:     e.Config.Builder.MaxJobs != nil && *e.Config.Builder.MaxJobs == 0,
 	}
 }
 
@@ -130,7 +132,8 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 func Request(p config.Project) builder.Project {
 	p = p.WithDefaults()
 	r := builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
-		System: p.System, Mounts: p.MountPaths(), Push: p.Push, Systems: p.Systems}
+		System: p.System, Mounts: p.MountPaths(), Push: p.Push, Systems: p.Systems,
+		MaxJobs: deref(p.MaxJobs), Cores: deref(p.Cores)}
 	if len(p.Systems) == 1 && p.System == "" {
 		r.System, r.Systems = p.Systems[0], nil
 	}
@@ -159,4 +162,12 @@ func privateNotices(state, logs, path string) []string {
 		out = append(out, fmt.Sprintf("warning: could not make every nixpass folder private: %v", err))
 	}
 	return out
+}
+
+// deref is *n, or 0 for nil (left out).
+func deref(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }

@@ -30,6 +30,14 @@ type OOM struct {
 	Source string
 	// Line is the kernel's line about the kill, when there is one.
 	Line string
+	// Possible is true when an OOM kill was seen that cannot be
+	// attributed to this build: the machine's counter alone, or a kill in
+	// a memory cgroup shared with another running build. Line and Source
+	// say what was read. The verdict stays KindBuild: nothing is retried.
+	Possible bool
+	// Unattributed is true for a log from an older nixpass, whose kernel
+	// lines carry no time window and no cgroup to attribute them with.
+	Unattributed bool
 	// Limit is the memory, in bytes, the build could use: the limit of the
 	// memory cgroup it was killed in when that is lower than RAM,
 	// otherwise RAM; 0 when unknown.

@@ -27,6 +27,12 @@ var builderFailedRule = Rule{
 			if m[4] != "" {
 				fmt.Sscan(m[4], &out.Signal)
 			}
+			if m[3] == "137" {
+				// The builder's shell reports a command killed by
+				// SIGKILL as status 128+9: an OOM kill of a process
+				// inside the builder, when the kernel's evidence says so.
+				out.Signal, out.Reason = 9, "exit code 137"
+			}
 			at = i
 		} else if m, i := l.find(reCannotBuild); m != nil {
 			text := errorText(l.lines, i)
@@ -37,6 +43,9 @@ var builderFailedRule = Rule{
 			out = Match{Drv: m[1], What: "failed " + r[1]}
 			if r[3] != "" {
 				fmt.Sscan(r[3], &out.Signal)
+			}
+			if r[2] == "137" {
+				out.Signal, out.Reason = 9, "exit code 137"
 			}
 			at = i
 		} else if m, i := l.find(reNoOutput); m != nil {
@@ -95,6 +104,11 @@ func signalKind(m Match, ev *Evidence) builder.Kind {
 // "could not be read" when there was none to read.
 func signalMessage(who string, m Match, ev *Evidence) string {
 	var s string
+	if m.Reason == "exit code 137" {
+		// Not the builder itself: a command it ran, which its shell
+		// reported with status 137.
+		who = "a process of " + who + " (exit code 137)"
+	}
 	switch {
 	case m.Signal == 9 && ev.OOM.Killed:
 		s = who + " ran out of memory: the kernel killed it"
@@ -106,6 +120,14 @@ func signalMessage(who string, m Match, ev *Evidence) string {
 		} else if ev.OOM.Source != "" {
 			s += " (" + ev.OOM.Source + ")"
 		}
+	case m.Signal == 9 && ev.OOM.Possible:
+		s = who + " was killed by signal 9, possibly out of memory: " + ev.OOM.Line
+		if ev.OOM.Source != "" {
+			s += " (" + ev.OOM.Source + ")"
+		}
+		s += "; nixpass cannot tell it was this build's memory, so it does not retry"
+	case m.Signal == 9 && ev.OOM.Unattributed:
+		s = who + " was killed by signal 9; this log's kernel lines could not be attributed to the build (it was written by an older nixpass, without the build's time window and memory cgroup), so whether memory ran out is unknown"
 	case m.Signal == 9 && ev.OOM.Readable:
 		src := ev.OOM.Source
 		if src == "" {

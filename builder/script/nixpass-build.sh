@@ -9,6 +9,7 @@
 # Usage:
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
 #                       [--system SYSTEM] [--lifeline] [--checked]
+#                       [--max-jobs N] [--cores N]
 #                       [--root LINK [--drop KEY]...]
 #                       [--min-free BYTES --max-free BYTES [--collect]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
@@ -52,6 +53,22 @@
 #   @nixpass mem-total BYTES       the machine's RAM (MemTotal)
 #   @nixpass kmsg-read SOURCE      which kernel log could be read: dmesg,
 #       sudo dmesg, journalctl -k, or none
+#   @nixpass kmsg LINE             an OOM-killer line of that log (the
+#       kernel's "oom-kill:" line, with task_memcg, pid and uid, and its
+#       "Killed process" line)
+#   @nixpass uptime SECONDS / uptime-end SECONDS  the build's time window,
+#       read just before nix starts and just after it ends
+#   @nixpass cgroup self|daemon DIR  the memory cgroup this script runs in,
+#       and each nix-daemon's: the kills nixpass may attribute to the build
+#   @nixpass build-uids UID...     the build users (the nixbld group)
+#   @nixpass user-uid UID          the user running the build
+#   @nixpass pool UID PID mine|other CGROUP  a build user's lock in Nix's user pool
+#       (/nix/var/nix/userpool, seen in /proc/locks, sampled every second)
+#       and the process holding it: "mine" is this build's own nix (root
+#       without a daemon), "other" a daemon worker or another nix; CGROUP
+#       is the holder's memory cgroup ("-" unknown)
+#   @nixpass nix-jobs MAXJOBS CORES  Nix's effective max-jobs and cores
+#       (cores 0 and max-jobs auto read as the CPU count), after a failure
 #   @nixpass kmsg LINE             an OOM-killer line of that log
 #
 # Free space (issue 18): with --min-free, before evaluating, the store's
@@ -145,7 +162,7 @@ kernel_oom_lines() {
 		return 0
 	fi
 	say "kmsg-read $src"
-	printf '%s\n' "$log" | grep -E 'Killed process|out of memory' | tail -n 20 |
+	printf '%s\n' "$log" | grep -E 'oom-kill:|Killed process|out of memory' | tail -n 60 |
 		while IFS= read -r line; do say "kmsg $line"; done
 }
 
@@ -175,13 +192,71 @@ cgroup_dirs_of() {
 # nix-daemon's (a daemon's worker forks it).
 build_cgroups() {
 	{
-		cgroup_dirs_of $$
+		cgroup_dirs_of $$ | sed 's/^/self /'
 		for p in /proc/[0-9]*; do
 			c=""
 			{ read -r c <"$p/comm"; } 2>/dev/null || continue
-			[ "$c" = nix-daemon ] && cgroup_dirs_of "${p#/proc/}"
+			[ "$c" = nix-daemon ] && cgroup_dirs_of "${p#/proc/}" | sed 's/^/daemon /'
 		done
 	} | sort -u
+}
+
+# pool_holders prints "UID PID mine|other" for each build user whose lock in
+# Nix's user pool is held (/proc/locks names the lock's inode and holder):
+# a build is using that user. "mine" when the holder is in this script's
+# process group (our own nix, as root without a daemon).
+pool_holders() {
+	NIXPASS_POOL=$(ls -i /nix/var/nix/userpool 2>/dev/null) || return 0
+	[ -n "$NIXPASS_POOL" ] || return 0
+	export NIXPASS_POOL
+	awk 'BEGIN { n = split(ENVIRON["NIXPASS_POOL"], l, "\n")
+			for (i = 1; i <= n; i++) { split(l[i], f, " "); ino[f[1]] = f[2] } }
+		$2 != "->" && $3 == "ADVISORY" { k = split($6, d, ":"); if (d[k] in ino) print ino[d[k]], $5 }' /proc/locks 2>/dev/null |
+		sort -u | while read -r uid pid; do
+			pg=$(sed 's/.*) [A-Za-z] [0-9]* \([0-9]*\) .*/\1/' "/proc/$pid/stat" 2>/dev/null)
+			w=other
+			[ "$pg" = "$$" ] && w=mine
+			cg=$(cgroup_dirs_of "$pid" | head -n 1)
+			printf '%s %s %s %s\n' "$uid" "$pid" "$w" "${cg:--}"
+		done
+}
+
+# pool_watch FILE samples the user pool every second into FILE until it is
+# stopped ($pooler): a build through the same store at the same time shows
+# there, even one that starts and ends while ours runs.
+pool_watch() {
+	(
+		trap - INT TERM HUP EXIT
+		while :; do
+			pool_holders
+			sleep 1
+		done
+	) >>"$1" </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
+	pooler=$!
+}
+
+# build_ids reports the build users' and this user's uids.
+build_ids() {
+	ids=""
+	members=$(getent group nixbld 2>/dev/null | cut -d: -f4 | tr ',' ' ')
+	for u in $members; do
+		i=$(id -u "$u" 2>/dev/null) && ids="$ids $i"
+	done
+	[ -n "$ids" ] && say "build-uids${ids}"
+	say "user-uid $(id -u)"
+}
+
+# nix_jobs reports Nix's effective max-jobs and cores (0 and auto: the
+# CPU count), for the next attempt after an OOM kill.
+nix_jobs() {
+	conf=$("$nixbin/nix" --extra-experimental-features nix-command config show 2>/dev/null) ||
+		conf=$("$nixbin/nix" --extra-experimental-features nix-command show-config 2>/dev/null) || return 0
+	j=$(printf '%s\n' "$conf" | sed -n 's/^max-jobs = //p')
+	c=$(printf '%s\n' "$conf" | sed -n 's/^cores = //p')
+	n=$(nproc 2>/dev/null || echo 1)
+	case "$j" in auto) j=$n ;; '' | *[!0-9]*) return 0 ;; esac
+	case "$c" in 0) c=$n ;; '' | *[!0-9]*) return 0 ;; esac
+	say "nix-jobs $j $c"
 }
 
 # oom_counts PHASE reports every OOM-kill counter this user can read.
@@ -296,7 +371,7 @@ clean_pidfiles() {
 		p=$(cat "$f" 2>/dev/null)
 		t=${f##*/}
 		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
-		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err"
+		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err" "$f.pool"
 	done
 }
 
@@ -420,7 +495,7 @@ cmd_cancel() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat=""
+	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
 	root="" minfree="" maxfree="" collect="" drops=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
@@ -445,6 +520,9 @@ cmd_build() {
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
 		--system) system=$2; shift 2; n=$((n - 2)) ;;
 		--nix-arg) set -- "$@" "$2"; shift 2; n=$((n - 2)) ;;
+		--max-jobs | --cores)
+			case "$2" in '' | *[!0-9]*) echo "nixpass-build: bad $1: $2" >&2; exit 65 ;; esac
+			set -- "$@" "$1" "$2"; shift 2; n=$((n - 2)) ;;
 		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
 		esac
 	done
@@ -478,7 +556,7 @@ cmd_build() {
 	# trap ignores SIGPIPE first: with nixpass gone, saying "cancelled" on
 	# a broken stdout must not kill us before the EXIT trap cleans up.
 	keep_tmp="" tmp_mine=""
-	trap 'kill $watcher $heartbeat 2>/dev/null; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
+	trap 'kill $watcher $heartbeat $pooler 2>/dev/null; rm -f -- "$pidfile.pool"; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
 	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
 	if [ -n "$lifeline" ]; then
 		exec 8<&0 </dev/null
@@ -525,8 +603,14 @@ cmd_build() {
 		link_nb=--no-out-link link_fl=--no-link
 	fi
 
-	cgroups=$(build_cgroups)
+	labelled=$(build_cgroups)
+	cgroups=$(printf '%s\n' "$labelled" | sed 's/^[a-z]* //' | sort -u)
+	printf '%s\n' "$labelled" | while IFS= read -r c; do [ -n "$c" ] && say "cgroup $c"; done
+	build_ids
+	pool_holders >"$pidfile.pool"
+	pool_watch "$pidfile.pool"
 	oom_counts before
+	say "uptime $(uptime_secs)"
 	say "phase evaluating"
 	if [ -n "$flake" ]; then
 		# The flake goes last, after --: a value starting with - is an
@@ -540,9 +624,17 @@ cmd_build() {
 	fi
 	status=$?
 	if [ $status -ne 0 ]; then
+		say "uptime-end $(uptime_secs)"
+		pool_holders >>"$pidfile.pool"
+	fi
+	kill "$pooler" 2>/dev/null
+	pooler=""
+	if [ $status -ne 0 ]; then
+		sort -u "$pidfile.pool" 2>/dev/null | while read -r l; do say "pool $l"; done
 		if [ $status -gt 128 ]; then
 			say "signal $((status - 128))"
 		fi
+		nix_jobs
 		oom_counts after
 		mem_limits
 		kernel_oom_lines

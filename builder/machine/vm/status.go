@@ -70,6 +70,10 @@ func (v *Machine) DiagnoseMachine(ctx context.Context) diagnose.Machine {
 	return m
 }
 
+// MemoryBytes is the VM's configured memory, which each build attempt
+// records (no Multipass call).
+func (v *Machine) MemoryBytes() int64 { return v.Spec.Memory }
+
 // DiskHint implements machine.DiskAdvisor.
 func (v *Machine) DiskHint(ctx context.Context) string {
 	return fmt.Sprintf("collect garbage in the VM: %s — or grow its disk: %s (disks can only grow)",
