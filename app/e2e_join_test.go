@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,10 @@ func (w *world) waitRunning() {
 func TestBuildJoinsTheRunningBuild(t *testing.T) {
 	needNix(t)
 	w := newWorld(t)
-	dir := w.project("join", imageNix("join-1", "echo slow-build-marker; sleep 3"))
+	// Tags of this run's own: a derivation left in the store by an earlier
+	// run would be up to date, and quick.
+	tag := fmt.Sprintf("join-%d-", time.Now().UnixNano())
+	dir := w.project("join", imageNix(tag+"1", "echo slow-build-marker; sleep 3"))
 	first := w.command("build", dir, "--json")
 	var out1 bytes.Buffer
 	first.Stdout, first.Stderr = &out1, &bytes.Buffer{}
@@ -62,22 +66,22 @@ func TestBuildJoinsTheRunningBuild(t *testing.T) {
 	}
 
 	// A changed Nix file: a build of its own.
-	w.setNix(dir, imageNix("join-2", "sleep 3"))
+	w.setNix(dir, imageNix(tag+"2", "sleep 3"))
 	first = w.command("build", dir)
 	first.Stdout, first.Stderr = &bytes.Buffer{}, &bytes.Buffer{}
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
 	w.waitRunning()
-	w.setNix(dir, imageNix("join-3", ""))
+	w.setNix(dir, imageNix(tag+"3", ""))
 	o = w.run("build", dir, "--json")
 	_ = first.Wait()
-	if o.code != 0 || strings.Contains(o.stderr, "is being built already") || o.res.Image != "offline:join-3" {
+	if o.code != 0 || strings.Contains(o.stderr, "is being built already") || o.res.Image != "offline:"+tag+"3" {
 		t.Errorf("a changed file was joined: %s", o)
 	}
 
 	// The first build cancelled: the second builds by itself.
-	w.setNix(dir, imageNix("join-4", "sleep 5"))
+	w.setNix(dir, imageNix(tag+"4", "sleep 5"))
 	first = w.command("build", dir)
 	first.Stdout, first.Stderr = &bytes.Buffer{}, &bytes.Buffer{}
 	if err := first.Start(); err != nil {
@@ -98,7 +102,7 @@ func TestBuildJoinsTheRunningBuild(t *testing.T) {
 	err := second.Wait()
 	var r2 builder.Result
 	_ = json.Unmarshal(out2.Bytes(), &r2)
-	if err != nil || r2.Image != "offline:join-4" || !strings.Contains(err2.String(), "building here") {
+	if err != nil || r2.Image != "offline:"+tag+"4" || !strings.Contains(err2.String(), "building here") {
 		t.Errorf("after the joined build was cancelled: %v %+v\n%s", err, r2, err2.String())
 	}
 }

@@ -71,6 +71,8 @@ var faces = map[builder.Kind]face{
 	builder.KindNetwork:     {"⇣", "Check the network, then Build again"},
 	builder.KindPlatform:    {"⊗", "Set up emulation or drop the project's system"},
 	builder.KindDocker:      {"◐", "Start Docker, then Load into Docker"},
+	builder.KindPush:        {"◐", "Fix the login or registry, then push again"},
+	builder.KindCache:       {"◐", "Fix the cache's access, then build again"},
 }
 
 // Mark is the one-character mark of kind k.

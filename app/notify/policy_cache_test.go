@@ -17,12 +17,12 @@ func TestPolicyBuiltNotUploaded(t *testing.T) {
 		Cache:   &builder.CacheUpload{URL: "https://cache.example.com", Error: "HTTP error 403"}}
 	p := &Policy{Success: true}
 	m, shown := p.Decide(fin(r))
-	if !shown || m.Title != "api: built, not uploaded to the cache" {
+	if !shown || m.Title != "nixpass · api: built, not uploaded to the cache" {
 		t.Fatalf("got %v %q", shown, m.Title)
 	}
-	for _, want := range []string{"api:latest is built (84.0 MB) but not uploaded to the team cache: upload to https://cache.example.com: HTTP error 403", "the server refused"} {
-		if !strings.Contains(m.Body, want) {
-			t.Errorf("body %q lacks %q", m.Body, want)
-		}
+	// What failed, then the action: two short lines (issue 21's form).
+	lines := strings.Split(m.Body, "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "built result.tar.gz (84.0 MB), but not uploaded to the cache") || lines[1] != "Fix the cache's access, then build again" {
+		t.Errorf("body %q", m.Body)
 	}
 }

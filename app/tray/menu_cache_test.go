@@ -23,10 +23,10 @@ func TestMenuCacheUpload(t *testing.T) {
 	}{
 		{"uploaded", uploaded, "✓ 12:03 · 84.0 MB · 41 s · uploaded"},
 		{"nothing new to upload", nothingNew, "✓ 12:03 · 84.0 MB · 41 s"},
-		{"upload failed", failed, "✗ 12:03 · 84.0 MB · built, not uploaded to the cache"},
+		{"upload failed", failed, "◐ 12:03 · 84.0 MB · built, not uploaded to the cache"},
 	}
 	for _, tt := range tests {
-		if got := LastLine(proj(builder.ProjectIdle, tt.r), time.UTC); got != tt.want {
+		if got := LastLineAt(proj(builder.ProjectIdle, tt.r), time.UTC, tt.r.Finished); got != tt.want {
 			t.Errorf("%s: last line %q, want %q", tt.name, got, tt.want)
 		}
 	}

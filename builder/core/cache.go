@@ -36,7 +36,7 @@ func (e *Env) cacheUploader() build.CacheUploader {
 		return nil
 	}
 	return hostUpload{up: cache.Upload{URL: c.Upload, SecretKeyFile: c.SecretKeyFile, Runner: runner.Exec{}},
-		deps: c.IncludeBuildDeps, roots: filepath.Join(e.StateDir, "gcroots")}
+		deps: c.IncludeBuildDeps, roots: filepath.Join(e.StateDir, "upload-roots")}
 }
 
 // hostUpload uploads from this host's store with builder/cache.

@@ -359,7 +359,9 @@ build_lock() {
 		say "lock-holder ${h:-}"
 		flock 9
 	fi
+	umask 077
 	printf 'PID %s, building %s since %s UTC\n' "$$" "$dir" "$(date -u +%H:%M:%S)" >|"$1/build.holder" 2>/dev/null
+	umask 022
 }
 
 # clean_pidfiles removes pid files of builds that are gone: their process
