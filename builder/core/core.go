@@ -18,6 +18,7 @@ import (
 	"nixpass/builder"
 	"nixpass/builder/config"
 	"nixpass/builder/scheduler"
+	"nixpass/builder/store"
 	"nixpass/builder/watch"
 )
 
@@ -53,6 +54,9 @@ type App struct {
 	cancel context.CancelFunc
 	// first holds the projects never built when Start ran (BuildNeverBuilt).
 	first []config.Project
+	// firstReason is why each of first is built: "first build", "last
+	// build killed" or "last build cancelled".
+	firstReason map[string]string
 }
 
 // Start loads the config at path, takes the single-instance lock, starts
@@ -91,8 +95,8 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 		return nil, err
 	}
 	a := &App{Bus: &builder.Bus{}, internal: &builder.Bus{}, env: env, w: w, lock: lock, logf: logf,
-		projects: map[string]*builder.ProjectStatus{}}
-	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D()}
+		projects: map[string]*builder.ProjectStatus{}, firstReason: map[string]string{}}
+	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D(), Backend: cfg.Builder.Backend, Name: cfg.VM.Name}
 	if env.VM != nil {
 		opts.Stopper = env.VM
 	}
@@ -128,9 +132,13 @@ func (a *App) apply(cfg *config.Config, starting bool) []config.Project {
 			last, _ := a.env.Store.Last(p.Path)
 			ps = &builder.ProjectStatus{Path: p.Path, State: builder.ProjectIdle, Last: last}
 			a.projects[p.Path] = ps
-			// A first build cancelled by quitting did not build it either.
+			// A build cancelled by quitting, or killed, did not finish:
+			// build again, saying why.
 			if !starting || last == nil || last.Kind == builder.KindCancelled {
 				build = append(build, p)
+				if starting {
+					a.firstReason[p.Path] = startReason(last)
+				}
 			}
 		}
 		ps.Name, ps.Output, ps.Watch, ps.DockerLoad = p.Name(), p.OutputPath(), p.Watching(), p.DockerLoad
@@ -332,10 +340,25 @@ func (a *App) Snapshot() builder.Snapshot {
 // subscribing to Bus, so that they see those builds queued.
 func (a *App) BuildNeverBuilt() {
 	a.mu.Lock()
-	first := a.first
-	a.first = nil
+	first, reasons := a.first, a.firstReason
+	a.first, a.firstReason = nil, map[string]string{}
 	a.mu.Unlock()
-	a.enqueue(first, "first build")
+	for _, p := range first {
+		a.sched.Enqueue(Request(p), reasons[p.Path])
+	}
+}
+
+// startReason is why the app builds a project as it starts: it was never
+// built, or its last build did not finish.
+func startReason(last *builder.Result) string {
+	switch {
+	case last == nil:
+		return "first build"
+	case store.WasKilled(last):
+		return "last build killed"
+	default:
+		return "last build cancelled"
+	}
 }
 
 // Build queues a build of the registered project in dir.
