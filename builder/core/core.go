@@ -17,6 +17,7 @@ import (
 
 	"nixpass/builder"
 	"nixpass/builder/config"
+	"nixpass/builder/machine"
 	"nixpass/builder/scheduler"
 	"nixpass/builder/store"
 	"nixpass/builder/watch"
@@ -57,6 +58,8 @@ type App struct {
 	// firstReason is why each of first is built: "first build", "last
 	// build killed" or "last build cancelled".
 	firstReason map[string]string
+	// knownGood is when a build or a check last found the builder working.
+	knownGood time.Time
 }
 
 // Start loads the config at path, takes the single-instance lock, starts
@@ -234,8 +237,8 @@ func (a *App) track(events <-chan builder.Event) {
 		}
 		a.mu.Unlock()
 		a.Bus.Publish(ev)
-		if f, ok := ev.(builder.BuildFinished); ok && f.Result.Kind != builder.KindCancelled {
-			go a.updateStatus(context.Background())
+		if f, ok := ev.(builder.BuildFinished); ok {
+			a.statusFromOutcome(f.Result)
 		}
 	}
 }
@@ -299,23 +302,42 @@ func (a *App) watchConfig(ctx context.Context) {
 
 func (a *App) refreshStatus(ctx context.Context) {
 	a.updateStatus(ctx)
-	t := time.NewTicker(30 * time.Second)
+	t := time.NewTicker(statusEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.updateStatus(ctx)
+			if a.statusDue() {
+				a.probeStatus(ctx)
+			}
 		}
 	}
 }
 
-// updateStatus asks the machine for its state and publishes a change.
+// updateStatus asks the machine for its full state and publishes a change.
 func (a *App) updateStatus(ctx context.Context) {
-	st := a.env.Machine.Status(ctx)
+	a.setStatus(a.env.Machine.Status(ctx))
+}
+
+// probeStatus is the periodic refresh: the machine's cheap probe when it
+// has one (machine.Prober), else its full status.
+func (a *App) probeStatus(ctx context.Context) {
+	if p, ok := a.env.Machine.(machine.Prober); ok {
+		a.setStatus(p.Probe(ctx))
+		return
+	}
+	a.updateStatus(ctx)
+}
+
+// setStatus records st and publishes it when it changed.
+func (a *App) setStatus(st builder.BuilderStatus) {
 	a.mu.Lock()
 	changed := st != a.status
+	if st.State == builder.BuilderRunning && st.Problem == "" {
+		a.knownGood = time.Now()
+	}
 	a.mu.Unlock()
 	if changed {
 		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: st})
