@@ -17,7 +17,6 @@ import (
 
 	"nixpass/builder"
 	"nixpass/builder/config"
-	"nixpass/builder/machine"
 	"nixpass/builder/scheduler"
 	"nixpass/builder/store"
 	"nixpass/builder/watch"
@@ -297,50 +296,6 @@ func (a *App) watchConfig(ctx context.Context) {
 			}
 		case <-fw.Errors:
 		}
-	}
-}
-
-func (a *App) refreshStatus(ctx context.Context) {
-	a.updateStatus(ctx)
-	t := time.NewTicker(statusEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if a.statusDue() {
-				a.probeStatus(ctx)
-			}
-		}
-	}
-}
-
-// updateStatus asks the machine for its full state and publishes a change.
-func (a *App) updateStatus(ctx context.Context) {
-	a.setStatus(a.env.Machine.Status(ctx))
-}
-
-// probeStatus is the periodic refresh: the machine's cheap probe when it
-// has one (machine.Prober), else its full status.
-func (a *App) probeStatus(ctx context.Context) {
-	if p, ok := a.env.Machine.(machine.Prober); ok {
-		a.setStatus(p.Probe(ctx))
-		return
-	}
-	a.updateStatus(ctx)
-}
-
-// setStatus records st and publishes it when it changed.
-func (a *App) setStatus(st builder.BuilderStatus) {
-	a.mu.Lock()
-	changed := st != a.status
-	if st.State == builder.BuilderRunning && st.Problem == "" {
-		a.knownGood = time.Now()
-	}
-	a.mu.Unlock()
-	if changed {
-		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: st})
 	}
 }
 
