@@ -3,6 +3,8 @@ package diagnose
 import (
 	"regexp"
 	"strings"
+
+	"nixpass/builder"
 )
 
 // nixLog is Nix's log split for the rules: all lines, and the error
@@ -17,7 +19,13 @@ var reANSI = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
 
 func parse(s string) *nixLog {
 	s = reANSI.ReplaceAllString(strings.ReplaceAll(s, "\r", ""), "")
-	l := &nixLog{lines: strings.Split(s, "\n")}
+	l := &nixLog{}
+	for _, line := range strings.Split(s, "\n") {
+		// nixpass's own mark where a long stored log was cut is not Nix's.
+		if !strings.HasPrefix(line, builder.LogCutPrefix) {
+			l.lines = append(l.lines, line)
+		}
+	}
 	for i, line := range l.lines {
 		if strings.HasPrefix(strings.TrimSpace(line), "error:") {
 			l.errs = append(l.errs, i)

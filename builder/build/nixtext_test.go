@@ -1,0 +1,62 @@
+package build
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"nixpass/builder/diagnose"
+)
+
+// feed adds a whole text, line by line, as a build reads it.
+func (n *nixText) feed(s string) {
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		n.line(l)
+	}
+}
+
+// noise is n bytes of a chatty builder's lines that no rule reads.
+func noise(n int) string {
+	const l = "make[2]: compiling module 0123456789 with some flags -O2 -g\n"
+	return strings.Repeat(l, n/len(l)+1)
+}
+
+// A huge log is diagnosed from what the build keeps of it (head, notable
+// middle lines, tail) exactly as from the whole: each real Nix text with
+// 5 MB of builder output (more than the head and the tail hold) inserted at its start, its middle, and just
+// before its last lines.
+func TestNixTextKeepsDiagnosis(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "nix", "*.txt"))
+	remote, _ := filepath.Glob(filepath.Join("..", "testdata", "nix", "remote", "*.txt"))
+	files = append(files, remote...)
+	if len(files) < 10 {
+		t.Fatalf("want the real Nix texts in builder/testdata/nix, found %d", len(files))
+	}
+	pad := noise(5 << 20)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(b), "\n")
+		for _, at := range []int{0, 1, len(lines) / 2, max(len(lines)-3, 0)} {
+			full := strings.Join(lines[:at], "") + pad + strings.Join(lines[at:], "")
+			var n nixText
+			n.feed(full)
+			kept := n.String()
+			if len(kept) > nixHeadBytes+nixMiddleBytes+nixTailMaxBytes {
+				t.Fatalf("%s: kept %d bytes of %d", f, len(kept), len(full))
+			}
+			ev := diagnose.Evidence{}
+			got, want := diagnose.Diagnose(kept, ev), diagnose.Diagnose(full, ev)
+			if got.Kind != want.Kind || got.Message != want.Message || got.Hint != want.Hint {
+				t.Errorf("%s, noise after line %d: diagnosis of the kept text\n got %s: %s (%s)\nwant %s: %s (%s)",
+					filepath.Base(f), at, got.Kind, got.Message, got.Hint, want.Kind, want.Message, want.Hint)
+			}
+			if gotA, wantA := diagnose.RemoteAttempts(kept), diagnose.RemoteAttempts(full); len(gotA) != len(wantA) {
+				t.Errorf("%s, noise after line %d: remote attempts %v, want %v", filepath.Base(f), at, gotA, wantA)
+			}
+		}
+	}
+}
