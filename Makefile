@@ -35,14 +35,18 @@ else
 	$(BIN) app
 endif
 
-app: ## assemble build/nixpass.app (macOS; needs cgo and the Xcode command line tools)
+# SIGN_IDENTITY="Developer ID Application: Name (TEAMID)" signs with the hardened
+# runtime and a timestamp (for notarization, docs/macos.md); empty signs ad hoc.
+SIGN_IDENTITY ?=
+
+app: ## assemble build/nixpass.app (macOS; needs cgo and the Xcode command line tools; SIGN_IDENTITY=... to sign)
 	$(DARWIN_CGO) $(GO) build -ldflags "$(LDFLAGS)" -o build/nixpass-darwin ./app
-	$(GO) run ./packaging/bundle -binary build/nixpass-darwin -version $(VERSION) -plist Info.plist -out build/nixpass.app
+	$(GO) run ./packaging/bundle -binary build/nixpass-darwin -version $(VERSION) -plist Info.plist -sign "$(SIGN_IDENTITY)" -out build/nixpass.app
 
 app-universal: ## build/nixpass.app for Intel and Apple silicon (lipo; macOS 12+)
 	$(DARWIN_CGO) GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS)" -o build/nixpass-darwin-amd64 ./app
 	$(DARWIN_CGO) GOARCH=arm64 $(GO) build -ldflags "$(LDFLAGS)" -o build/nixpass-darwin-arm64 ./app
-	$(GO) run ./packaging/bundle -binary build/nixpass-darwin-amd64 -binary build/nixpass-darwin-arm64 -version $(VERSION) -plist Info.plist -out build/nixpass.app
+	$(GO) run ./packaging/bundle -binary build/nixpass-darwin-amd64 -binary build/nixpass-darwin-arm64 -version $(VERSION) -plist Info.plist -sign "$(SIGN_IDENTITY)" -out build/nixpass.app
 
 install: ## install the app (macOS) or the binary (Linux) and link the CLI
 ifeq ($(UNAME),Darwin)

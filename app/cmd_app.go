@@ -45,23 +45,36 @@ func runTray(c *cli, ctx context.Context) int {
 		logf("start at login: %v", err)
 	}
 	sender := notify.Default()
-	policy := &notify.Policy{Success: app.Env().Config.Notify.Success}
+	policy := &notify.Policy{Success: app.Env().Config.Notify.Success,
+		Name: func(dir string) string { return tray.NameOf(app.Snapshot(), dir) }}
 	events, stop := app.Subscribe()
 	defer stop()
+	fb := &fallback{logf: logf, snapshot: app.Snapshot}
 	go func() {
+		// A builder found unavailable before this subscription is
+		// announced too (the policy announces it once either way).
+		if m, ok := policy.Decide(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: app.Snapshot().Builder}); ok {
+			if err := notify.Deliver(sender, m); err != nil {
+				fb.failed(err)
+			}
+		}
 		for ev := range events {
 			if cp, ok := ev.(builder.ConfigProblem); ok {
 				logf("%s", cp.Message)
 			}
 			if m, ok := policy.Decide(ev); ok {
 				if err := notify.Deliver(sender, m); err != nil {
-					logf("%v", err)
+					fb.failed(err)
 				}
+			}
+			if f, ok := ev.(builder.BuildFinished); ok {
+				fb.finished(f)
 			}
 		}
 	}()
 	err = tray.Available()
 	if errors.Is(err, tray.ErrNoTrayHost) {
+		fb.noMenu()
 		// A desktop without a tray host still shows notifications: keep
 		// building and notifying until SIGINT/SIGTERM.
 		logf("%v", err)
@@ -92,6 +105,14 @@ type senderNotifier struct{ s notify.Sender }
 
 func (n senderNotifier) Notify(title, body string) error {
 	return notify.Deliver(n.s, notify.Message{Title: title, Body: body, Group: "nixpass"})
+}
+
+// OnAction hands the notifications' buttons to the tray, where the
+// sender has buttons (Linux servers that list actions).
+func (n senderNotifier) OnAction(f func(project, action string)) {
+	if a, ok := n.s.(notify.ActionSource); ok {
+		a.OnAction(f)
+	}
 }
 
 // runHeadless runs the watchers and the scheduler until SIGINT/SIGTERM.

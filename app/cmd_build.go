@@ -41,9 +41,30 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 	if err := build.CheckSource(req); err != nil {
 		return c.fail(err)
 	}
-	pr := newProgress(c.stderr)
-	res := e.Builder(pr.event).Build(ctx, req)
-	pr.done()
+	// One build per request: a build of the same request already running
+	// (the app builds a project as soon as it is added) is joined.
+	var res *builder.Result
+	if m, ok := joinable(e.Store, req); ok {
+		fmt.Fprintf(c.stderr, "nixpass: %s is being built already (pid %d, since %s): waiting for that build; log %s\n",
+			clean.Line(dir), m.PID, m.Started.Local().Format("15:04:05"), clean.Line(m.Log))
+		var logw io.Writer = io.Discard
+		if !*asJSON {
+			logw = cleanWriter{c.stderr}
+		}
+		res = join(ctx, e.Store, req, m, logw)
+		switch {
+		case res == nil && ctx.Err() != nil:
+			res = &builder.Result{Project: dir, Status: builder.StatusFailed, Kind: builder.KindCancelled,
+				Message: "stopped waiting for the running build of " + dir, Hint: "that build goes on in the nixpass that started it (pid " + fmt.Sprint(m.PID) + ")"}
+		case res == nil:
+			fmt.Fprintln(c.stderr, "nixpass: that build ended without a result; building here")
+		}
+	}
+	if res == nil {
+		pr := newProgress(c.stderr)
+		res = e.Builder(pr.event).Build(ctx, req)
+		pr.done()
+	}
 	if *asJSON {
 		c.printJSON(res)
 	} else {

@@ -167,6 +167,9 @@ type listEntry struct {
 	DockerLoad bool     `json:"docker_load"`
 	System     string   `json:"system,omitempty"`
 	Mounts     []string `json:"mounts,omitempty"`
+	// Written is the path as the config file spells it, when that is not
+	// the canonical path (Path) nixpass watches and builds.
+	Written string `json:"written,omitempty"`
 }
 
 func cmdList(c *cli, ctx context.Context, args []string) int {
@@ -182,7 +185,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 	entries := []listEntry{}
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		entries = append(entries, listEntry{p.Path, p.File, redact.URLs(p.Flake), p.Attr, maskAll(p.Args), p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts})
+		entries = append(entries, listEntry{p.Path, p.File, redact.URLs(p.Flake), p.Attr, maskAll(p.Args), p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts, p.Written})
 	}
 	if *asJSON {
 		c.printJSON(listReport{Projects: entries})
@@ -205,6 +208,11 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", clean.Line(p.Path), clean.Line(what), clean.Line(p.Output), p.Watch)
 	}
 	tw.Flush()
+	for _, p := range entries {
+		if p.Written != "" {
+			fmt.Fprintf(c.stdout, "%s is written %q in the config; nixpass watches and builds it as %s\n", clean.Line(p.Path), p.Written, clean.Line(p.Path))
+		}
+	}
 	return 0
 }
 
@@ -220,6 +228,16 @@ func cmdLogs(c *cli, ctx context.Context, args []string) int {
 	e, err := c.load()
 	if err != nil {
 		return c.fail(err)
+	}
+	// The newest build's log: one still running first.
+	if running := e.Store.Running(dir); len(running) > 0 {
+		m := running[len(running)-1]
+		if f, err := os.Open(m.Log); err == nil {
+			defer f.Close()
+			fmt.Fprintf(c.stderr, "# %s (still running: pid %d, since %s)\n", m.Log, m.PID, m.Started.Local().Format("15:04:05"))
+			_, _ = io.Copy(c.stdout, f)
+			return 0
+		}
 	}
 	last, err := e.Store.Last(dir)
 	if err != nil {

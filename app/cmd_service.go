@@ -14,9 +14,21 @@ import (
 // loginAgent describes the agent that starts this very binary at login
 // with the config in use.
 func (c *cli) loginAgent() (*agent.Manager, error) {
+	s, err := c.agentSpec()
+	if err != nil {
+		return nil, err
+	}
+	return agent.New(s)
+}
+
+// agentSpec is what the agent runs: it depends on the binary and the
+// config in use only, never on the caller's environment (PATH is the
+// install folders'), so the same binary and config give the same file
+// from the app and from any shell, and installing again reloads nothing.
+func (c *cli) agentSpec() (agent.Spec, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("find the nixpass binary: %w", err)
+		return agent.Spec{}, fmt.Errorf("find the nixpass binary: %w", err)
 	}
 	if real, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = real
@@ -25,15 +37,16 @@ func (c *cli) loginAgent() (*agent.Manager, error) {
 	if c.configPath != "" {
 		abs, err := filepath.Abs(c.configPath)
 		if err != nil {
-			return nil, err
+			return agent.Spec{}, err
 		}
 		args = append(args, "--config", abs)
 	}
 	logs, err := config.LogDir()
 	if err != nil {
-		return nil, err
+		return agent.Spec{}, err
 	}
-	return agent.New(agent.Spec{Executable: exe, Args: append(args, "app"), LogDir: logs, PATH: tools.Default().PATH()})
+	home, _ := os.UserHomeDir()
+	return agent.Spec{Executable: exe, Args: append(args, "app"), LogDir: logs, PATH: tools.InstallPATH(home)}, nil
 }
 
 func cmdService(c *cli, ctx context.Context, args []string) int {
@@ -48,15 +61,17 @@ func cmdService(c *cli, ctx context.Context, args []string) int {
 	}
 	switch pos[0] {
 	case "install":
-		if err := m.Install(); err != nil {
+		rep, err := m.Apply()
+		if err != nil {
 			return c.fail(err)
 		}
-		fmt.Fprintf(c.stdout, "nixpass starts at login (%s)\n", m.Path())
+		fmt.Fprintln(c.stdout, rep.InstallMessage(m.Path()))
 	case "uninstall":
-		if err := m.Uninstall(); err != nil {
+		rep, err := m.Remove()
+		if err != nil {
 			return c.fail(err)
 		}
-		fmt.Fprintln(c.stdout, "nixpass no longer starts at login")
+		fmt.Fprintln(c.stdout, rep.UninstallMessage())
 	case "status":
 		st, err := m.Status()
 		if err != nil {

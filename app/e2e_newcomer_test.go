@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -132,5 +133,74 @@ func TestSmallTruths(t *testing.T) {
 	w.env = append(w.env, "NIX_CONFIG=substituters =\nbuild-users-group = nixpass-no-such-group\n")
 	if o := w.run("status"); o.code != 6 || !strings.Contains(o.stdout, "unavailable") {
 		t.Errorf("status with an unusable builder: %s", o)
+	}
+}
+
+// TestProgressSaysTheNetworkIsDown: while Nix retries a download, the
+// progress line says the network looks down instead of staying silent.
+func TestProgressSaysTheNetworkIsDown(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	w.env = append(w.env, "NIX_CONFIG=substituters =\ndownload-attempts = 2\n")
+	dir := w.project("offline-net", `import <nix/fetchurl.nix> {
+  url = "http://nixpass-unresolvable.invalid/src/app-1.0.tar.gz";
+  sha256 = "0000000000000000000000000000000000000000000000000000";
+}
+`)
+	o := w.run("build", dir)
+	if o.code != 8 {
+		t.Fatalf("build: want exit 8 (network): %s", o)
+	}
+	want := "cannot reach nixpass-unresolvable.invalid ("
+	i := strings.Index(o.stderr, want)
+	if i < 0 || !strings.Contains(o.stderr, "the network looks down") {
+		t.Fatalf("the progress did not say the network is down: %s", o)
+	}
+	if strings.Count(o.stderr, want) != 1 {
+		t.Errorf("said more than once: %s", o.stderr)
+	}
+}
+
+// TestDesktopWithoutNotificationsPrintsResults: a Linux desktop session
+// with neither a tray host nor a notification service says once that
+// notifications cannot be shown, prints each result where the app runs,
+// and writes a failure's report file as the menu would.
+func TestDesktopWithoutNotificationsPrintsResults(t *testing.T) {
+	needNix(t)
+	d := startBus(t, false, false)
+	w := newWorld(t)
+	w.writeConfig("[scheduler]\nquiet = \"300ms\"\n")
+	dir := w.project("quietdesk", imageNix("e2e-quiet", ""))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	cmd := exec.Command(nixpassBin, "app")
+	cmd.Env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+d.addr)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitFor(t, 30*time.Second, "the first result on stderr", func() bool {
+		return strings.Contains(stderr.String(), "✓ "+dir)
+	})
+	w.setNix(dir, "import ./image.nix { tag = ; }\n")
+	waitFor(t, 30*time.Second, "the failure on stderr", func() bool {
+		return strings.Contains(stderr.String(), "✗ "+dir) && strings.Contains(stderr.String(), "the full report: ")
+	})
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	out := stderr.String()
+	if n := strings.Count(out, "notifications cannot be shown"); n != 1 {
+		t.Errorf("said %d times that notifications cannot be shown:\n%s", n, out)
+	}
+	if n := strings.Count(out, "org.freedesktop"); n > 1 {
+		t.Errorf("the D-Bus error is repeated %d times:\n%s", n, out)
+	}
+	report := strings.TrimSpace(out[strings.Index(out, "the full report: ")+len("the full report: "):])
+	report = strings.SplitN(report, "\n", 2)[0]
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "syntax error") {
+		t.Errorf("report %s: %v\n%s", report, err, b)
 	}
 }

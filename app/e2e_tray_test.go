@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"image/color"
+	"image/png"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,7 +15,37 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"nixpass/assets"
 )
+
+// comparePixmap checks the tray's IconPixmap against the PNG it was given,
+// pixel by pixel (ARGB32, network order; a transparent pixel's colour
+// does not matter).
+func comparePixmap(t *testing.T, got []pixmap, want []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	if len(got) != 1 || int(got[0].W) != b.Dx() || int(got[0].H) != b.Dy() || len(got[0].Pix) != 4*b.Dx()*b.Dy() {
+		t.Fatalf("IconPixmap: %d pixmaps, want one %dx%d", len(got), b.Dx(), b.Dy())
+	}
+	wrong := 0
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+			p := got[0].Pix[4*(y*b.Dx()+x):]
+			if p[0] != c.A || (c.A != 0 && (p[1] != c.R || p[2] != c.G || p[3] != c.B)) {
+				wrong++
+			}
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("IconPixmap differs from the PNG in %d pixels", wrong)
+	}
+}
 
 // desktop plays the desktop on a private session bus: it is the
 // StatusNotifierWatcher the tray registers with, and the notification
@@ -22,9 +55,29 @@ type desktop struct {
 	addr string
 	conn *dbus.Conn
 
+	// caps is what the notification server lists in GetCapabilities.
+	caps []string
+
 	mu            sync.Mutex
 	items         []string // bus names that registered an item
-	notifications [][2]string
+	notifications []notice
+}
+
+// notice is one Notify call, every argument as sent.
+type notice struct {
+	app, icon, summary, body string
+	replaces, id             uint32
+	actions                  []string
+	hints                    map[string]dbus.Variant
+	timeout                  int32
+}
+
+func (n notice) urgency() byte {
+	if v, ok := n.hints["urgency"]; ok {
+		b, _ := v.Value().(byte)
+		return b
+	}
+	return 1
 }
 
 type watcher struct{ d *desktop }
@@ -41,11 +94,16 @@ type notifications struct{ d *desktop }
 func (n notifications) Notify(app string, id uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	n.d.mu.Lock()
 	defer n.d.mu.Unlock()
-	n.d.notifications = append(n.d.notifications, [2]string{summary, body})
-	return uint32(len(n.d.notifications)), nil
+	got := notice{app: app, icon: icon, summary: summary, body: body, replaces: id, actions: actions, hints: hints, timeout: timeout}
+	got.id = id
+	if id == 0 {
+		got.id = uint32(len(n.d.notifications) + 1)
+	}
+	n.d.notifications = append(n.d.notifications, got)
+	return got.id, nil
 }
 
-func (n notifications) GetCapabilities() ([]string, *dbus.Error) { return []string{"body"}, nil }
+func (n notifications) GetCapabilities() ([]string, *dbus.Error) { return n.d.caps, nil }
 
 func (n notifications) GetServerInformation() (string, string, string, string, *dbus.Error) {
 	return "nixpass-test", "nixpass", "1", "1.2", nil
@@ -53,13 +111,20 @@ func (n notifications) GetServerInformation() (string, string, string, string, *
 
 func startDesktop(t *testing.T) *desktop {
 	t.Helper()
-	return startDesktopWith(t, true)
+	return startDesktopWith(t, true, "body")
 }
 
 // startDesktopWith starts the bus; trayHost false leaves out the
 // StatusNotifierWatcher, as on stock GNOME without the AppIndicator
 // extension: notifications only.
-func startDesktopWith(t *testing.T, trayHost bool) *desktop {
+func startDesktopWith(t *testing.T, trayHost bool, caps ...string) *desktop {
+	t.Helper()
+	return startBus(t, trayHost, true, caps...)
+}
+
+// startBus starts a session bus whose fake desktop owns the tray host
+// and the notification service as asked.
+func startBus(t *testing.T, trayHost, notifier bool, caps ...string) *desktop {
 	t.Helper()
 	need(t, "dbus-daemon", "apt-get install dbus")
 	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1", "--address=unix:path="+filepath.Join(t.TempDir(), "bus"))
@@ -75,7 +140,7 @@ func startDesktopWith(t *testing.T, trayHost bool) *desktop {
 	if err != nil {
 		t.Fatalf("read bus address: %v", err)
 	}
-	d := &desktop{t: t, addr: strings.TrimSpace(addr)}
+	d := &desktop{t: t, addr: strings.TrimSpace(addr), caps: caps}
 	d.conn, err = dbus.Connect(d.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +154,7 @@ func startDesktopWith(t *testing.T, trayHost bool) *desktop {
 			return d.conn.Export(notifications{d}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
 		},
 	} {
-		if name == "org.kde.StatusNotifierWatcher" && !trayHost {
+		if name == "org.kde.StatusNotifierWatcher" && !trayHost || name == "org.freedesktop.Notifications" && !notifier {
 			continue
 		}
 		if err := export(); err != nil {
@@ -187,21 +252,84 @@ func (d *desktop) iconPixmap(item string) string {
 	return fmt.Sprint(v.Value())
 }
 
-func (d *desktop) waitNotification(summary string) [2]string {
+// pixmap is one IconPixmap entry: width, height, ARGB32 bytes.
+type pixmap struct {
+	W, H int32
+	Pix  []byte
+}
+
+func (d *desktop) pixmaps(item string) []pixmap {
+	d.t.Helper()
+	v, err := d.conn.Object(item, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.IconPixmap")
+	if err != nil {
+		d.t.Fatalf("IconPixmap: %v", err)
+	}
+	var got []pixmap
+	if err := dbus.Store([]any{v.Value()}, &got); err != nil {
+		d.t.Fatalf("IconPixmap %T: %v", v.Value(), err)
+	}
+	return got
+}
+
+// itemProp reads a string property of the StatusNotifierItem.
+func (d *desktop) itemProp(item, name string) string {
+	d.t.Helper()
+	v, err := d.conn.Object(item, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem." + name)
+	if err != nil {
+		d.t.Fatalf("%s: %v", name, err)
+	}
+	s, _ := v.Value().(string)
+	return s
+}
+
+// tooltip is the item's tooltip title.
+func (d *desktop) tooltip(item string) string {
+	d.t.Helper()
+	v, err := d.conn.Object(item, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.ToolTip")
+	if err != nil {
+		d.t.Fatalf("ToolTip: %v", err)
+	}
+	var tip struct {
+		Name  string
+		Icons []pixmap
+		Title string
+		Text  string
+	}
+	if err := dbus.Store([]any{v.Value()}, &tip); err != nil {
+		d.t.Fatalf("ToolTip %T: %v", v.Value(), err)
+	}
+	return tip.Title
+}
+
+// invoke is the server saying the user clicked action key of notification id.
+func (d *desktop) invoke(id uint32, key string) {
+	d.t.Helper()
+	if err := d.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", id, key); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+func (d *desktop) notices() []notice {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]notice(nil), d.notifications...)
+}
+
+func (d *desktop) waitNotification(summary string) notice {
 	d.t.Helper()
 	return d.waitNotificationWith(summary, "")
 }
 
 // waitNotificationWith waits for a notification whose title holds summary
 // and whose body holds body.
-func (d *desktop) waitNotificationWith(summary, body string) [2]string {
+func (d *desktop) waitNotificationWith(summary, body string) notice {
 	d.t.Helper()
-	var got [2]string
+	var got notice
 	waitFor(d.t, 30*time.Second, "notification "+summary+" "+body, func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		for _, n := range d.notifications {
-			if strings.Contains(n[0], summary) && strings.Contains(n[1], body) {
+			if strings.Contains(n.summary, summary) && strings.Contains(n.body, body) {
 				got = n
 				return true
 			}
@@ -211,11 +339,20 @@ func (d *desktop) waitNotificationWith(summary, body string) [2]string {
 	return got
 }
 
+// labelName is the name in a project's label "MARK NAME · TIME".
+func labelName(label string) string {
+	if f := strings.Fields(label); len(f) > 1 {
+		return f[1]
+	}
+	return ""
+}
+
 // projectMenu finds the project's submenu, whatever its state mark.
 func projectMenu(t *testing.T, root node, name string) node {
 	t.Helper()
 	for _, c := range root.children {
-		if strings.HasSuffix(c.label, " "+name) && len(c.children) > 0 && c.visible {
+		// dbusmenu labels double '_' (a single one marks an access key).
+		if labelName(c.label) == strings.ReplaceAll(name, "_", "__") && len(c.children) > 0 && c.visible {
 			return c
 		}
 	}
@@ -225,9 +362,10 @@ func projectMenu(t *testing.T, root node, name string) node {
 
 func TestTrayDrivenOverDBus(t *testing.T) {
 	needNix(t)
-	d := startDesktop(t)
+	// A server with buttons and markup (Xfce's, GNOME's).
+	d := startDesktopWith(t, true, "body", "actions", "body-markup")
 	w := newWorld(t)
-	dir := w.project("trayapp", imageNix("e2e-tray", ""))
+	dir := w.project("tray_app", imageNix("e2e-tray", ""))
 	if o := w.run("add", "--no-watch", dir); o.code != 0 {
 		t.Fatal(o)
 	}
@@ -250,23 +388,34 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 	if _, ok := root.find("Start at login"); !ok {
 		t.Errorf("no Start at login item: %+v", root)
 	}
-	pm := projectMenu(t, root, "trayapp")
-	build, ok := pm.find("Build now")
+	pm := projectMenu(t, root, "tray_app")
+	// The app builds the never-built project as it starts: the item reads
+	// "Restart build" then (the same item as "Build now").
+	build, ok := pm.find("Restart build")
+	if !ok {
+		build, ok = pm.find("Build now")
+	}
 	if !ok || !build.enabled {
 		t.Fatalf("Build now: %+v", pm)
 	}
 	// Never built: the app builds it as it starts.
-	n := d.waitNotification("nixpass: trayapp built")
-	if !strings.Contains(n[1], "offline:e2e-tray") {
-		t.Errorf("success body %q lacks the image name", n[1])
+	n := d.waitNotification("nixpass · tray_app: built")
+	if !strings.Contains(n.body, "offline:e2e-tray") {
+		t.Errorf("success body %q lacks the image name", n.body)
 	}
 	idleIcon := d.iconPixmap(item)
+	// The item is named for panels that list and remember items, and its
+	// icon arrives as the PNG's pixels.
+	if title, id := d.itemProp(item, "Title"), d.itemProp(item, "Id"); title != "nixpass" || id != "nixpass" {
+		t.Errorf("item Title %q, Id %q: want nixpass for both", title, id)
+	}
+	comparePixmap(t, d.pixmaps(item), assets.Color(assets.Idle))
 
 	w.setNix(dir, imageNix("e2e-tray-2", ""))
 	d.click(item, build.id)
-	d.waitNotificationWith("nixpass: trayapp built", "offline:e2e-tray-2")
+	d.waitNotificationWith("nixpass · tray_app: built", "offline:e2e-tray-2")
 	waitFor(t, 10*time.Second, "the menu to show the result", func() bool {
-		for _, c := range projectMenu(t, d.layout(item), "trayapp").children {
+		for _, c := range projectMenu(t, d.layout(item), "tray_app").children {
 			if strings.HasPrefix(c.label, "✓ ") && strings.Contains(c.label, "MB") {
 				return true
 			}
@@ -277,24 +426,39 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 	// Break the project: an evaluation error.
 	w.setNix(dir, "import ./image.nix { tag = oops; }\n")
 	d.click(item, build.id)
-	n = d.waitNotification("trayapp: Nix evaluation error")
-	if !strings.Contains(n[1], "undefined variable 'oops'") || !strings.Contains(n[1], "fix the expression") {
-		t.Errorf("failure notification: %q", n)
+	n = d.waitNotification("nixpass · tray_app: Nix evaluation error")
+	if !strings.Contains(n.body, "undefined variable 'oops'") || !strings.Contains(n.body, "Fix the Nix expression") {
+		t.Errorf("failure notification: %+v", n)
 	}
+	if lines := strings.Split(n.body, "\n"); len(lines) > 2 || len([]rune(lines[0])) > 80 {
+		t.Errorf("body %q: want at most two lines of 80", n.body)
+	}
+	if n.app != "nixpass" || n.icon == "" || n.urgency() != 1 || !strings.Contains(strings.Join(n.actions, "|"), "build|Build again") {
+		t.Errorf("failure notification's arguments: %+v", n)
+	}
+	// "Build again" on the notification: a manual build, so the same
+	// failure is shown again, replacing the first notification.
+	before := len(d.notices())
+	d.invoke(n.id, "build")
+	waitFor(t, 60*time.Second, "the failure notified again", func() bool {
+		all := d.notices()
+		return len(all) > before && all[len(all)-1].summary == n.summary && all[len(all)-1].replaces == n.id
+	})
 	waitFor(t, 10*time.Second, "the failed state", func() bool {
-		pm := projectMenu(t, d.layout(item), "trayapp")
+		pm := projectMenu(t, d.layout(item), "tray_app")
 		_, failed := pm.find("✗ Nix evaluation error")
 		return strings.HasPrefix(pm.label, "✗") && failed
 	})
 	if d.iconPixmap(item) == idleIcon {
 		t.Error("the icon did not change for the failed state")
 	}
+	comparePixmap(t, d.pixmaps(item), assets.Color(assets.Failed))
 	// The diagnosis is in the menu too, not only in the notification.
-	pm = projectMenu(t, d.layout(item), "trayapp")
+	pm = projectMenu(t, d.layout(item), "tray_app")
 	var msg, hint bool
 	for _, c := range pm.children {
 		msg = msg || (c.visible && strings.Contains(c.label, "undefined variable 'oops'"))
-		hint = hint || (c.visible && strings.HasPrefix(c.label, "→ ") && strings.Contains(c.label, "fix the expression"))
+		hint = hint || (c.visible && strings.HasPrefix(c.label, "→ ") && strings.Contains(c.label, "Fix the Nix expression"))
 	}
 	if show, ok := pm.find("Show last error…"); !msg || !hint || !ok || !show.enabled {
 		t.Errorf("failed project's menu lacks the message (%v), the hint (%v) or an enabled Show last error… (%v): %+v", msg, hint, ok, pm)
@@ -323,7 +487,7 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 		for i := 1; i <= 9; i++ {
 			found := false
 			for label, at := range pos {
-				if strings.HasSuffix(label, fmt.Sprintf(" extra%d", i)) && at < q {
+				if labelName(label) == fmt.Sprintf("extra%d", i) && at < q {
 					found = true
 				}
 			}
@@ -351,7 +515,7 @@ func TestTrayDrivenOverDBus(t *testing.T) {
 
 func TestAppWithoutTrayHostKeepsBuildingAndNotifying(t *testing.T) {
 	needNix(t)
-	d := startDesktopWith(t, false)
+	d := startDesktopWith(t, false, "body")
 	w := newWorld(t)
 	w.writeConfig("[scheduler]\nquiet = \"300ms\"\n")
 	dir := w.project("notray", imageNix("e2e-notray", ""))
@@ -370,10 +534,15 @@ func TestAppWithoutTrayHostKeepsBuildingAndNotifying(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
 	// It builds the never-built project and notifies, without an icon.
-	d.waitNotificationWith("nixpass: notray built", "offline:e2e-notray")
+	first := d.waitNotificationWith("nixpass · notray: built", "offline:e2e-notray")
+	if len(first.actions) != 0 {
+		t.Errorf("actions %q sent to a server that lists none", first.actions)
+	}
 	// And it keeps watching: a change is built and notified too.
 	w.setNix(dir, imageNix("e2e-notray-2", ""))
-	d.waitNotificationWith("nixpass: notray built", "offline:e2e-notray-2")
+	if n := d.waitNotificationWith("nixpass · notray: built", "offline:e2e-notray-2"); n.replaces != first.id {
+		t.Errorf("the second notification replaces %d, want the first's id %d", n.replaces, first.id)
+	}
 
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -83,6 +83,8 @@ type ProjectStatus struct {
 	// Progress is what the running build is doing (its phase, and while
 	// preparing, e.g. a first VM creation, the step).
 	Progress string `json:"progress,omitempty"`
+	// Since is when the running build started (zero when none runs).
+	Since time.Time `json:"since,omitempty"`
 }
 
 // Snapshot is a consistent copy of everything the tray shows; the menu is
@@ -92,6 +94,9 @@ type Snapshot struct {
 	Projects []ProjectStatus `json:"projects"`
 	// StartAtLogin says whether the login agent is installed.
 	StartAtLogin bool `json:"start_at_login"`
+	// ConfigProblem is the config edit not in force yet (nil when the file
+	// parses).
+	ConfigProblem *ConfigProblem `json:"config_problem,omitempty"`
 }
 
 // BuilderChanged reports a new builder status.
@@ -156,4 +161,9 @@ type ConfigProblem struct {
 	At
 	Path    string `json:"path"`
 	Message string `json:"message"`
+	// Line and Key locate the problem when known (0 and "" otherwise);
+	// Reason is what is wrong there, without the file and the position.
+	Line   int    `json:"line,omitempty"`
+	Key    string `json:"key,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }

@@ -3,6 +3,7 @@ package builder
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -103,4 +104,14 @@ func HumanGiB(n int64) string {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%.1f GiB", g)
+}
+
+// RequestKey names what p asks to build (its folder, Nix file or flake,
+// attribute, arguments, system, output and mounts): two requests with the
+// same key build the same derivation from the same files, so a build may
+// join another's instead of running twice.
+func (p Project) RequestKey() string {
+	b, _ := json.Marshal(p)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
 }

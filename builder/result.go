@@ -116,11 +116,17 @@ const (
 // Result is the outcome of one build, as printed by `nixpass build --json`
 // and stored as the project's last result.
 type Result struct {
-	Project    string `json:"project"`
-	Status     string `json:"status"`
-	Kind       Kind   `json:"kind"`
-	Message    string `json:"message"`
-	Hint       string `json:"hint"`
+	Project string `json:"project"`
+	Status  string `json:"status"`
+	Kind    Kind   `json:"kind"`
+	Message string `json:"message"`
+	Hint    string `json:"hint"`
+	// Action is the short remedy menus and notifications show (at most 60
+	// characters, no command line); Hint is the full one.
+	Action string `json:"action,omitempty"`
+	// Reason is why the build ran ("manual", "change", "start", ...): a
+	// build is manual when any request merged into it was manual.
+	Reason     string `json:"reason,omitempty"`
 	StorePath  string `json:"store_path"`
 	Output     string `json:"output"`
 	Bytes      int64  `json:"bytes"`
@@ -159,6 +165,8 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Hint    string
+	// Action is the short remedy for menus and notifications, if any.
+	Action string
 	// Err is the underlying cause, if any, for errors.Is/As.
 	Err error
 }

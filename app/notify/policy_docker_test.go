@@ -17,10 +17,10 @@ func TestPolicyBuiltNotLoaded(t *testing.T) {
 		Hint:    "start the engine: sudo systemctl start docker"}
 	p := &Policy{Success: true}
 	m, shown := p.Decide(fin(notLoaded))
-	if !shown || m.Title != "api: built, not loaded into Docker" {
+	if !shown || m.Title != "nixpass · api: built, not loaded into Docker" {
 		t.Fatalf("got %v %q", shown, m.Title)
 	}
-	for _, want := range []string{"api:latest is built (84.0 MB) but Docker did not load it: Cannot connect to the Docker daemon", "sudo systemctl start docker"} {
+	for _, want := range []string{"api:latest is built (84.0 MB); Docker said: Cannot connect to the Docker", "Start Docker, then Load into Docker"} {
 		if !strings.Contains(m.Body, want) {
 			t.Errorf("body %q lacks %q", m.Body, want)
 		}
@@ -28,7 +28,7 @@ func TestPolicyBuiltNotLoaded(t *testing.T) {
 	if _, shown := p.Decide(fin(notLoaded)); shown {
 		t.Error("the same failure was announced twice")
 	}
-	if m, shown := p.Decide(fin(ok(false))); !shown || m.Title != "nixpass: api fixed" {
+	if m, shown := p.Decide(fin(ok(false))); !shown || m.Title != "nixpass · api: fixed" {
 		t.Errorf("the next good load: %v %q, want fixed", shown, m.Title)
 	}
 }

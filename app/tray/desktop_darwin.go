@@ -11,7 +11,6 @@ import (
 
 	"nixpass/builder/config"
 	"nixpass/builder/runner"
-	"nixpass/builder/tools"
 )
 
 func openFile(ctx context.Context, path string) error {
@@ -52,13 +51,10 @@ func confirm(ctx context.Context, question string) (bool, error) {
 	return err == nil, err
 }
 
-// openShell writes a .command file and opens it with Terminal: no Apple
-// Events, so no -1743 "not authorized" and no Automation prompt.
-func openShell(ctx context.Context, vm string) error {
-	mp, err := tools.Default().Find("multipass")
-	if err != nil {
-		return err
-	}
+// openShell writes a .command file running the Multipass at mp and opens
+// it with Terminal: no Apple Events, so no -1743 "not authorized" and no
+// Automation prompt.
+func openShell(ctx context.Context, mp, vm string) error {
 	dir, err := config.StateDir()
 	if err != nil {
 		return err

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 
 	"github.com/godbus/dbus/v5"
 
+	"nixpass/builder"
 	"nixpass/builder/config"
 	"nixpass/builder/runner"
 	"nixpass/builder/shq"
@@ -35,12 +37,35 @@ func checkDesktop() error {
 	return nil
 }
 
+// errNoOpener is what every "Show…" item says without xdg-open.
+var errNoOpener = errors.New("nothing to open files with: install xdg-utils (sudo apt-get install xdg-utils)")
+
 func openFile(ctx context.Context, path string) error {
+	if _, err := exec.LookPath("xdg-open"); err != nil {
+		return errNoOpener
+	}
 	_, err := run(ctx, "xdg-open", path)
 	return err
 }
 
 func reveal(ctx context.Context, dir string) error { return openFile(ctx, dir) }
+
+// revealFile opens the folder that holds path.
+func revealFile(ctx context.Context, path string) error { return openFile(ctx, filepath.Dir(path)) }
+
+// showReportFor writes p's failure report to its own file in the state
+// folder (same-named folders never share one) and opens it.
+func showReportFor(ctx context.Context, p builder.ProjectStatus, title, text string) error {
+	dir, err := config.StateDir()
+	if err != nil {
+		return err
+	}
+	path, err := writeReport(dir, reportName(p.Path), title, text)
+	if err != nil {
+		return fmt.Errorf("show last error: %w", err)
+	}
+	return openFile(ctx, path)
+}
 
 // pickFolder asks for a folder with zenity or kdialog.
 func pickFolder(ctx context.Context) (string, error) {
@@ -72,28 +97,14 @@ func confirm(ctx context.Context, question string) (bool, error) {
 	return err == nil, err
 }
 
-func openShell(ctx context.Context, vm string) error {
+func openShell(ctx context.Context, mp, vm string) error {
 	for _, term := range []string{"x-terminal-emulator", "gnome-terminal", "konsole", "xterm"} {
 		if _, err := tools.Default().Find(term); err == nil {
-			_, err := run(ctx, term, "-e", "multipass", "shell", vm)
+			_, err := run(ctx, term, "-e", mp, "shell", vm)
 			return err
 		}
 	}
-	return errors.New("no terminal found: run " + shq.Join("multipass", "shell", vm))
-}
-
-// showReport writes the failure to a text file in the state folder and
-// opens it.
-func showReport(ctx context.Context, title, text, _ string) error {
-	dir, err := config.StateDir()
-	if err != nil {
-		return err
-	}
-	path, err := writeReport(dir, title, text)
-	if err != nil {
-		return fmt.Errorf("show last error: %w", err)
-	}
-	return openFile(ctx, path)
+	return errors.New("no terminal found: run " + shq.Join(mp, "shell", vm))
 }
 
 func isCancel(err error) bool {

@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/renameio/v2"
 
+	"nixpass/builder"
+	"nixpass/builder/config"
 	"nixpass/builder/shq"
 )
 
@@ -94,12 +97,25 @@ func ensureConfig(path string) error {
 	return f.Close()
 }
 
-// writeReport writes a "Show last error…" report to dir/last-error.txt
-// for platforms that show it as a file.
-func writeReport(dir, title, text string) (string, error) {
+// writeReport writes a "Show last error…" report to dir/name for
+// platforms that show it as a file; the folder and the file are the
+// user's own (0700, 0600).
+func writeReport(dir, name, title, text string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "last-error.txt")
+	path := filepath.Join(dir, name)
 	return path, renameio.WriteFile(path, []byte(title+"\n\n"+text+"\n"), 0o600)
+}
+
+// WriteErrorReport writes the "Show last error…" report of p's failed
+// build to its own file in the state folder, as the menu does, for a
+// desktop that has no menu to show it; it returns the file's path.
+func WriteErrorReport(p builder.ProjectStatus) (string, error) {
+	dir, err := config.StateDir()
+	if err != nil {
+		return "", err
+	}
+	title, text := ErrorReport(p, time.Local)
+	return writeReport(dir, reportName(p.Path), title, text)
 }

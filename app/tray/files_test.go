@@ -86,7 +86,7 @@ func TestEnsureConfig(t *testing.T) {
 
 func TestWriteReport(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
-	path, err := writeReport(dir, "api: Nix evaluation error", "undefined variable 'oops'\n\nWhat to do: fix the expression")
+	path, err := writeReport(dir, reportName("/src/api"), "api: Nix evaluation error", "undefined variable 'oops'\n\nWhat to do: fix the expression")
 	if err != nil {
 		t.Fatal(err)
 	}

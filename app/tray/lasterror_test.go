@@ -13,8 +13,12 @@ import (
 // build shows none of them.
 func TestLastErrorInTheMenu(t *testing.T) {
 	oom := res(builder.KindOOM)
-	oom.Message = "the build of /nix/store/abc-image.drv was killed: out of memory\nlast lines:\n  ld: killed"
+	oom.Message = "the builder for /nix/store/0123456789abcdfghijklmnpqrsvwxyz-image.drv ran out of memory: the kernel killed ld (cgroup /sys/fs/cgroup/nix-build/memory.max)\nlast lines:\n  ld: killed"
 	oom.Hint = "give the VM more memory: nixpass vm resize --memory 16G"
+	oom.Action = "Give the build more memory (limit 200 MiB)"
+	build := res(builder.KindBuild)
+	build.Message = "the builder for /nix/store/0123456789abcdfghijklmnpqrsvwxyz-app.drv failed with exit code 2\nlast 3 log lines:\n> make: *** [all] Error 2"
+	build.Hint = "read the builder's log above or in full: nixpass logs /src/api"
 	long := res(builder.KindEval)
 	long.Message = strings.Repeat("é", 200)
 	for _, tc := range []struct {
@@ -23,8 +27,9 @@ func TestLastErrorInTheMenu(t *testing.T) {
 		line, hint string // "" = hidden
 		show       bool
 	}{
-		{"oom", oom, "the build of /nix/store/abc-image.drv was killed: out of memory", "→ give the VM more memory: nixpass vm resize --memory 16G", true},
-		{"long message is cut", long, strings.Repeat("é", menuTextMax-1) + "…", "", true},
+		{"oom: the remedy shows, no store or cgroup path", oom, "the builder for image.drv ran out of memory: the kernel…", "→ Give the build more memory (limit 200 MiB)", true},
+		{"build failure: the failing line, Show log", build, "make: *** [all] Error 2", "→ Show log", true},
+		{"long message is cut", long, strings.Repeat("é", lineMax-1) + "…", "→ Fix the Nix expression", true},
 		{"success", res(builder.KindOK), "", "", false},
 		{"cancelled", res(builder.KindCancelled), "", "", false},
 		{"never built", nil, "", "", false},
@@ -61,13 +66,28 @@ func TestErrorReport(t *testing.T) {
 	}
 }
 
+// While building, the submenu shows the start time and the phase, keeps
+// the last good result and its actions, and offers "Restart build".
 func TestBuildingShowsProgress(t *testing.T) {
-	p := proj(builder.ProjectBuilding, nil)
-	if got := LastLine(p, time.UTC); got != "building…" {
-		t.Errorf("LastLine = %q, want building…", got)
+	p := proj(builder.ProjectBuilding, res(builder.KindOK))
+	p.Since = at.Add(-3 * time.Minute)
+	p.Progress = "evaluating"
+	pm := BuildAt(builder.Snapshot{Projects: []builder.ProjectStatus{p}}, time.UTC, at).Projects[0]
+	if got := find(pm.Items, "progress"); !got.Visible || got.Title != "building since 12:00 · evaluating" {
+		t.Errorf("progress line = %+v", got)
+	}
+	if got := find(pm.Items, "last").Title; got != "✓ 12:03 · 84.0 MB · 41 s" {
+		t.Errorf("last result while building = %q, want the last good one", got)
+	}
+	if d := find(pm.Items, "docker"); !d.Enabled {
+		t.Errorf("Load into Docker while building: %+v, want enabled", d)
+	}
+	if b := find(pm.Items, "build"); b.Title != "Restart build" || !b.Enabled {
+		t.Errorf("build item while building: %+v", b)
 	}
 	p.Progress = "preparing: creating the builder VM \"nixpass\" (first use; installing Nix takes a few minutes)"
-	if got := LastLine(p, time.UTC); !strings.HasPrefix(got, "preparing: creating the builder VM") || len([]rune(got)) > menuTextMax+1 {
-		t.Errorf("LastLine = %q, want the progress, at most one menu line", got)
+	pm = BuildAt(builder.Snapshot{Projects: []builder.ProjectStatus{p}}, time.UTC, at).Projects[0]
+	if got := find(pm.Items, "progress").Title; len([]rune(got)) > lineMax {
+		t.Errorf("progress = %q, want at most one menu line", got)
 	}
 }

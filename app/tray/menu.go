@@ -2,15 +2,17 @@
 // state snapshot to a menu model (table-tested), and a thin adapter that
 // shows the model with fyne.io/systray.
 //
-// It may import builder (the root), config, runner, shq, tools and
-// assets; nothing under builder/ imports app.
+// It may import builder (the root), clean, config, runner, shq, tools,
+// app/human and assets; nothing under builder/ imports app.
 package tray
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"nixpass/app/human"
 	"nixpass/assets"
 	"nixpass/builder"
 	"nixpass/builder/clean"
@@ -43,28 +45,44 @@ type Model struct {
 	Global   []Item
 }
 
-// Build derives the menu from s. now is the local clock, for times.
+// Build derives the menu from s, with times in loc.
 func Build(s builder.Snapshot, loc *time.Location) Model {
-	m := Model{Icon: IconFor(s), Tooltip: BuilderLine(s.Builder)}
+	return BuildAt(s, loc, time.Now())
+}
+
+// lineMax is how many characters of text fit a menu line (the menu grows
+// as wide as its widest line; 1280 px ran off the screen).
+const lineMax = 60
+
+// BuildAt is Build with now given, for tests.
+func BuildAt(s builder.Snapshot, loc *time.Location, now time.Time) Model {
+	m := Model{Icon: IconFor(s), Tooltip: Summary(s)}
 	vm := s.Builder.Backend == "multipass"
 	st := s.Builder.State
 	running := vm && st == builder.BuilderRunning
 	startable := vm && (st == builder.BuilderStopped || st == builder.BuilderSuspended || st == builder.BuilderMissing)
 	exists := vm && st != builder.BuilderUnavailable && st != builder.BuilderMissing
-	hint := s.Builder.Hint
+	hint := human.Cut(firstLine(s.Builder.Hint), lineMax)
 	m.Builder = []Item{
-		{Key: "status", Title: BuilderLine(s.Builder), Visible: true},
+		{Key: "status", Title: human.Cut(BuilderLine(s.Builder), lineMax), Visible: true},
 		{Key: "hint", Title: "→ " + hint, Visible: hint != "" && st != builder.BuilderRunning},
+		// Clicking it opens the config.
+		{Key: "configproblem", Title: configLine(s.ConfigProblem), Enabled: true, Visible: s.ConfigProblem != nil},
 		{Key: "start", Title: startTitle(st), Enabled: startable, Visible: vm},
 		{Key: "stop", Title: "Stop builder", Enabled: running, Visible: vm},
 		{Key: "resize", Title: "Resize…", Enabled: exists, Visible: vm},
 		{Key: "shell", Title: "Open shell", Enabled: running, Visible: vm},
 		{Key: "delete", Title: "Delete builder…", Enabled: exists, Visible: vm},
 	}
+	names := map[string]int{}
 	for _, p := range s.Projects {
-		m.Projects = append(m.Projects, projectMenu(p, loc))
+		names[p.Name]++
+	}
+	for _, p := range s.Projects {
+		m.Projects = append(m.Projects, projectMenu(p, names[p.Name] > 1, loc, now))
 	}
 	m.Global = []Item{
+		{Key: "empty", Title: "No projects yet: add a folder with a default.nix", Visible: len(s.Projects) == 0},
 		{Key: "add", Title: "Add project…", Enabled: true, Visible: true},
 		{Key: "buildall", Title: "Build all", Enabled: len(s.Projects) > 0, Visible: true},
 		{Key: "config", Title: "Open config", Enabled: true, Visible: true},
@@ -129,7 +147,7 @@ func IconFor(s builder.Snapshot) assets.Icon {
 func BuilderLine(b builder.BuilderStatus) string {
 	if b.Backend == "local" {
 		if b.State == builder.BuilderUnavailable {
-			return "Builder: " + firstLine(b.Problem)
+			return "Builder: " + human.Clean(firstLine(b.Problem), "")
 		}
 		return "Builder: this machine (local Nix)"
 	}
@@ -154,14 +172,40 @@ func BuilderLine(b builder.BuilderStatus) string {
 	case builder.BuilderDeleted:
 		return "Builder: deleted"
 	case builder.BuilderUnavailable:
-		return "Builder: " + firstLine(b.Problem)
+		return "Builder: " + human.Clean(firstLine(b.Problem), "")
 	}
 	return "Builder: checking…"
 }
 
 func roundGiB(n int64) int64 { return (n + 1<<29) >> 30 << 30 }
 
-func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
+// DisplayName is the project's name, with its parent folder when
+// another project has the same name: "api (work)".
+func DisplayName(p builder.ProjectStatus, twin bool) string {
+	if !twin {
+		return p.Name
+	}
+	return p.Name + " (" + filepath.Base(filepath.Dir(p.Path)) + ")"
+}
+
+// NameOf is how the menu names the project in dir: DisplayName among s's
+// projects, or the folder's base name when it is not registered.
+func NameOf(s builder.Snapshot, dir string) string {
+	n, me := 0, builder.ProjectStatus{Path: dir, Name: filepath.Base(dir)}
+	for _, p := range s.Projects {
+		if p.Path == dir {
+			me = p
+		}
+	}
+	for _, p := range s.Projects {
+		if p.Name == me.Name {
+			n++
+		}
+	}
+	return DisplayName(me, n > 1)
+}
+
+func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now time.Time) ProjectMenu {
 	busy := p.State == builder.ProjectBuilding || p.State == builder.ProjectQueued
 	good := p.Last != nil && p.Last.Succeeded()
 	// Built but not loaded: the image file is good, so loading it again
@@ -172,29 +216,63 @@ func projectMenu(p builder.ProjectStatus, loc *time.Location) ProjectMenu {
 		dockerTitle = "Load into Docker (not loaded yet)"
 	}
 	failed := Failed(p.Last)
-	var errLine, errHint string
+	var errLine, action string
 	if failed {
-		errLine, errHint = menuText(firstLine(p.Last.Message)), menuText(firstLine(p.Last.Hint))
+		errLine, action = human.Cut(human.FailingLine(p.Last), lineMax), human.Cut(human.Action(p.Last), lineMax)
+	}
+	image := ""
+	if p.Last != nil && (good || notLoaded) {
+		image = p.Last.Image
+	}
+	title := projectMark(p) + " " + DisplayName(p, twin)
+	if p.Last != nil && !busy && p.State != builder.ProjectMissing {
+		title += " · " + human.Time(p.Last.Finished, now, loc)
+	}
+	buildTitle := "Build now"
+	if busy {
+		buildTitle = "Restart build"
 	}
 	return ProjectMenu{
 		Dir:   p.Path,
-		Title: projectMark(p) + " " + p.Name,
+		Title: title,
 		Items: []Item{
-			{Key: "last", Title: LastLine(p, loc), Visible: true},
+			{Key: "progress", Title: progressLine(p, loc, now), Visible: busy},
+			{Key: "last", Title: LastLineAt(p, loc, now), Visible: true},
+			{Key: "image", Title: "Image: " + image, Visible: image != ""},
 			// The diagnosis never lives only in a notification, which
 			// macOS may not show at all.
 			{Key: "error", Title: errLine, Visible: failed && errLine != ""},
-			{Key: "errorhint", Title: "→ " + errHint, Visible: failed && errHint != ""},
+			{Key: "errorhint", Title: "→ " + action, Visible: failed && action != ""},
 			{Key: "lasterror", Title: "Show last error…", Enabled: failed, Visible: failed},
-			{Key: "build", Title: "Build now", Enabled: p.State != builder.ProjectMissing, Visible: true},
+			{Key: "build", Title: buildTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "cancel", Title: "Cancel build", Enabled: busy, Visible: true},
 			{Key: "watch", Title: "Auto-build", Enabled: true, Visible: true, Checkable: true, Checked: p.Watch},
-			{Key: "docker", Title: dockerTitle, Enabled: (good || notLoaded) && !busy, Visible: true},
+			{Key: "docker", Title: dockerTitle, Enabled: good || notLoaded, Visible: true},
+			{Key: "copyload", Title: "Copy docker load command", Enabled: true, Visible: image != "" || hasOutput(p.Last, good || notLoaded)},
+			{Key: "showimage", Title: "Show image in folder", Enabled: true, Visible: image != "" || hasOutput(p.Last, good || notLoaded)},
 			{Key: "reveal", Title: revealTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "log", Title: "Show log", Enabled: p.Last != nil && p.Last.Log != "", Visible: true},
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
 		},
 	}
+}
+
+func hasOutput(r *builder.Result, usable bool) bool { return usable && r != nil && r.Output != "" }
+
+// progressLine is "building since 15:35 · evaluating" (a start time, not a
+// ticking counter), or "queued".
+func progressLine(p builder.ProjectStatus, loc *time.Location, now time.Time) string {
+	if p.State == builder.ProjectQueued {
+		return "queued"
+	}
+	line := "building"
+	if !p.Since.IsZero() {
+		line += " since " + human.Time(p.Since, now, loc)
+	}
+	if p.Progress != "" {
+		line += " · " + p.Progress
+	}
+	return human.Cut(line, lineMax)
 }
 
 func projectMark(p builder.ProjectStatus) string {
@@ -207,34 +285,28 @@ func projectMark(p builder.ProjectStatus) string {
 		return "?"
 	case p.Last == nil:
 		return "·"
-	case p.Last.Succeeded():
-		return "✓"
-	case p.Last.Kind == builder.KindCancelled:
-		return "·"
 	}
-	return "✗"
+	return human.Mark(p.Last.Kind)
 }
 
-// LastLine is a project's status line: "✓ 12:03 · 84 MB · 41 s"
+// LastLine is a project's last result: "✓ 12:03 · 84 MB · 41 s"
 // (followed by " · linux/arm64" when the image's platform is known),
-// "✗ out of memory at 12:10", "building…".
+// "▲ out of memory at 12:10"; the last result stays shown while a build
+// runs.
 func LastLine(p builder.ProjectStatus, loc *time.Location) string {
-	switch p.State {
-	case builder.ProjectBuilding:
-		if p.Progress != "" {
-			return menuText(p.Progress) + "…"
-		}
-		return "building…"
-	case builder.ProjectQueued:
-		return "queued"
-	case builder.ProjectMissing:
+	return LastLineAt(p, loc, time.Now())
+}
+
+// LastLineAt is LastLine with now given, for tests.
+func LastLineAt(p builder.ProjectStatus, loc *time.Location, now time.Time) string {
+	r := p.Last
+	if p.State == builder.ProjectMissing {
 		return "folder missing"
 	}
-	r := p.Last
 	if r == nil {
 		return "not built yet"
 	}
-	at := r.Finished.In(loc).Format("15:04")
+	at := human.Time(r.Finished, now, loc)
 	if r.Succeeded() {
 		platform := ""
 		if r.Platform != "" {
@@ -243,7 +315,7 @@ func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 		if r.UpToDate {
 			return "✓ " + at + " · up to date" + platform
 		}
-		label := fmt.Sprintf("✓ %s · %s · %s%s", at, builder.HumanBytes(r.Bytes), roundDuration(r.Duration()), platform)
+		label := fmt.Sprintf("✓ %s · %s · %s%s", at, builder.HumanBytes(r.Bytes), human.Duration(r.Duration()), platform)
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			label += " · on " + builder.BuilderHost(r.BuiltOn)
 		}
@@ -253,27 +325,15 @@ func LastLine(p builder.ProjectStatus, loc *time.Location) string {
 		return "cancelled at " + at
 	}
 	if r.Kind == builder.KindDocker {
-		return fmt.Sprintf("✗ %s · %s · built, not loaded into Docker", at, builder.HumanBytes(r.Bytes))
+		return fmt.Sprintf("%s %s · %s · built, not loaded into Docker", human.Mark(r.Kind), at, builder.HumanBytes(r.Bytes))
 	}
-	return "✗ " + r.Kind.Title() + " at " + at
+	return human.Mark(r.Kind) + " " + r.Kind.Title() + " at " + at
 }
 
 // Failed reports whether r is a failure worth showing: not a success,
 // not a cancel.
 func Failed(r *builder.Result) bool {
 	return r != nil && !r.Succeeded() && r.Kind != builder.KindCancelled
-}
-
-// menuTextMax is how many characters of a message fit a menu item.
-const menuTextMax = 90
-
-// menuText shortens s to one menu line.
-func menuText(s string) string {
-	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > menuTextMax {
-		return string(r[:menuTextMax-1]) + "…"
-	}
-	return s
 }
 
 // ErrorReport is the full text "Show last error…" shows: what failed,
@@ -293,13 +353,6 @@ func ErrorReport(p builder.ProjectStatus, loc *time.Location) (title, text strin
 		b.WriteString("\n\nLog: " + r.Log)
 	}
 	return title, b.String()
-}
-
-func roundDuration(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
-	}
-	return d.Round(time.Second).String()
 }
 
 func firstLine(s string) string {

@@ -22,18 +22,19 @@ func TestMenuBuiltNotLoaded(t *testing.T) {
 		wantMark string
 	}{
 		{"not loaded", proj(builder.ProjectIdle, res(builder.KindDocker)),
-			"✗ 12:03 · 84.0 MB · built, not loaded into Docker", "Load into Docker (not loaded yet)", true, true, "✗ api"},
+			"◐ 12:03 · 84.0 MB · built, not loaded into Docker", "Load into Docker (not loaded yet)", true, true, "◐ api · 12:03"},
+		// While it builds again, the last result and its remedy stay.
 		{"not loaded, rebuilding", proj(builder.ProjectBuilding, res(builder.KindDocker)),
-			"building…", "Load into Docker (not loaded yet)", false, false, "◌ api"},
+			"◐ 12:03 · 84.0 MB · built, not loaded into Docker", "Load into Docker (not loaded yet)", true, false, "◌ api"},
 		{"loaded", proj(builder.ProjectIdle, res(builder.KindOK)),
-			"✓ 12:03 · 84.0 MB · 41 s", "Load into Docker", true, false, "✓ api"},
+			"✓ 12:03 · 84.0 MB · 41 s", "Load into Docker", true, false, "✓ api · 12:03"},
 		{"build failed", proj(builder.ProjectIdle, res(builder.KindBuild)),
-			"✗ build failed at 12:03", "Load into Docker", false, true, "✗ api"},
+			"✗ build failed at 12:03", "Load into Docker", false, true, "✗ api · 12:03"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := builder.Snapshot{Builder: builder.BuilderStatus{Backend: "local", State: builder.BuilderRunning}, Projects: []builder.ProjectStatus{tt.p}}
-			m := Build(s, time.UTC)
+			m := BuildAt(s, time.UTC, at)
 			pm := m.Projects[0]
 			if got := find(pm.Items, "last").Title; got != tt.last {
 				t.Errorf("last line %q, want %q", got, tt.last)

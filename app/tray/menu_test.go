@@ -84,15 +84,15 @@ func TestLastLine(t *testing.T) {
 		{proj(builder.ProjectIdle, remote), "✓ 12:03 · 84.0 MB · 41 s · on me@bigbox"},
 		{proj(builder.ProjectIdle, local), "✓ 12:03 · 84.0 MB · 41 s"},
 		{proj(builder.ProjectIdle, arm), "✓ 12:03 · 84.0 MB · 41 s · linux/arm64"},
-		{proj(builder.ProjectIdle, oom), "✗ out of memory at 12:10"},
+		{proj(builder.ProjectIdle, oom), "▲ out of memory at 12:10"},
 		{proj(builder.ProjectIdle, res(builder.KindCancelled)), "cancelled at 12:03"},
-		{proj(builder.ProjectBuilding, res(builder.KindOK)), "building…"},
-		{proj(builder.ProjectQueued, nil), "queued"},
+		{proj(builder.ProjectBuilding, res(builder.KindOK)), "✓ 12:03 · 84.0 MB · 41 s"},
+		{proj(builder.ProjectQueued, nil), "not built yet"},
 		{proj(builder.ProjectMissing, nil), "folder missing"},
 		{proj(builder.ProjectIdle, nil), "not built yet"},
 	}
 	for _, tt := range tests {
-		if got := LastLine(tt.p, time.UTC); got != tt.want {
+		if got := LastLineAt(tt.p, time.UTC, at); got != tt.want {
 			t.Errorf("LastLine = %q, want %q", got, tt.want)
 		}
 	}
@@ -117,20 +117,20 @@ func TestMenuItemsFollowState(t *testing.T) {
 	}{
 		{"running VM, good build", builder.Snapshot{Builder: builder.BuilderStatus{Backend: "multipass", State: builder.BuilderRunning},
 			Projects: []builder.ProjectStatus{proj(builder.ProjectIdle, res(builder.KindOK))}},
-			false, true, true, true, false, true, false, true, true, true, "✓ api"},
+			false, true, true, true, false, true, false, true, true, true, "✓ api · 12:03"},
 		{"stopped VM, building", builder.Snapshot{Builder: builder.BuilderStatus{Backend: "multipass", State: builder.BuilderStopped, Hint: "starts on demand"},
 			Projects: []builder.ProjectStatus{proj(builder.ProjectBuilding, res(builder.KindOK))}},
-			true, false, false, true, true, true, true, false, true, true, "◌ api"},
+			true, false, false, true, true, true, true, true, true, true, "◌ api"},
 		{"local, failed", builder.Snapshot{Builder: builder.BuilderStatus{Backend: "local", State: builder.BuilderRunning},
 			Projects: []builder.ProjectStatus{proj(builder.ProjectIdle, res(builder.KindEval))}},
-			false, false, false, false, false, true, false, false, true, true, "✗ api"},
+			false, false, false, false, false, true, false, false, true, true, "✗ api · 12:03"},
 		{"missing folder, never built", builder.Snapshot{Builder: builder.BuilderStatus{Backend: "local", State: builder.BuilderRunning},
 			Projects: []builder.ProjectStatus{proj(builder.ProjectMissing, nil)}},
 			false, false, false, false, false, false, false, false, false, true, "? api"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := Build(tt.s, time.UTC)
+			m := BuildAt(tt.s, time.UTC, at)
 			vm := find(m.Builder, "start")
 			if vm.Enabled != tt.start || find(m.Builder, "stop").Enabled != tt.stop || find(m.Builder, "shell").Enabled != tt.shell || vm.Visible != tt.vmVisible {
 				t.Errorf("builder items: %+v", m.Builder)

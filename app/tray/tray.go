@@ -39,7 +39,9 @@ type Menu struct {
 	projects []projectSlots
 	dirs     []string // project dir per project slot, from the last model
 	clicks   chan *slot
+	acts     chan [2]string // notification buttons: project, action
 	quitOnce sync.Once
+	term     *terminator
 }
 
 type projectSlots struct {
@@ -58,11 +60,22 @@ func Run(ctx context.Context, core Core, notify Notifier, logf func(string, ...a
 	if err := checkDesktop(); err != nil {
 		return err
 	}
-	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64)}
+	m := &Menu{core: core, notify: notify, logf: logf, clicks: make(chan *slot, 64), acts: make(chan [2]string, 8)}
+	m.term = &terminator{quit: m.quitCore}
+	// "Show log" and "Build again" on a notification run the menu's own
+	// handlers.
+	if src, ok := notify.(interface {
+		OnAction(func(project, action string))
+	}); ok {
+		src.OnAction(func(project, action string) { m.acts <- [2]string{project, action} })
+	}
 	done := make(chan struct{})
-	// onExit also runs on AppKit's terminate path (logout, shutdown),
-	// after which AppKit exits the process: stop the builds there too.
-	systray.Run(func() { go m.loop(ctx, done) }, m.quitCore)
+	setIdentity()
+	// On AppKit's terminate path (logout, shutdown, the cask's quit:) the
+	// terminator answers "later" and stops the builds off the main
+	// thread (m5); onExit, run on the main thread as AppKit exits, then
+	// finds them stopped. Without the hook (Linux) onExit stops them.
+	systray.Run(func() { hookTerminate(m.term); go m.loop(ctx, done) }, m.quitCore)
 	<-done
 	return nil
 }
@@ -80,7 +93,7 @@ func (m *Menu) newSlot(item *systray.MenuItem, key string, proj int) *slot {
 
 func (m *Menu) create(model Model) {
 	for _, it := range model.Builder {
-		m.builder = append(m.builder, m.newSlot(systray.AddMenuItem(it.Title, ""), it.Key, -1))
+		m.builder = append(m.builder, m.newSlot(systray.AddMenuItem(menuLabel(it.Title), ""), it.Key, -1))
 	}
 	systray.AddSeparator()
 	m.ensureProjects(slotCount(len(model.Projects)), model)
@@ -88,9 +101,9 @@ func (m *Menu) create(model Model) {
 	for _, it := range model.Global {
 		var item *systray.MenuItem
 		if it.Checkable {
-			item = systray.AddMenuItemCheckbox(it.Title, "", it.Checked)
+			item = systray.AddMenuItemCheckbox(menuLabel(it.Title), "", it.Checked)
 		} else {
-			item = systray.AddMenuItem(it.Title, "")
+			item = systray.AddMenuItem(menuLabel(it.Title), "")
 		}
 		m.global = append(m.global, m.newSlot(item, it.Key, -1))
 	}
@@ -101,7 +114,7 @@ func (m *Menu) create(model Model) {
 // render rebuilds the whole menu when more are needed, so a new project
 // never lands below "Quit".
 func (m *Menu) ensureProjects(n int, model Model) {
-	template := projectMenu(builder.ProjectStatus{}, time.Local).Items
+	template := projectMenu(builder.ProjectStatus{}, false, time.Local, time.Now()).Items
 	for len(m.projects) < n {
 		i := len(m.projects)
 		top := systray.AddMenuItem("project", "")
@@ -114,9 +127,9 @@ func (m *Menu) ensureProjects(n int, model Model) {
 		for _, it := range items {
 			var sub *systray.MenuItem
 			if it.Checkable {
-				sub = top.AddSubMenuItemCheckbox(it.Title, "", it.Checked)
+				sub = top.AddSubMenuItemCheckbox(menuLabel(it.Title), "", it.Checked)
 			} else {
-				sub = top.AddSubMenuItem(it.Title, "")
+				sub = top.AddSubMenuItem(menuLabel(it.Title), "")
 			}
 			ps.items = append(ps.items, m.newSlot(sub, it.Key, i))
 		}
@@ -125,7 +138,7 @@ func (m *Menu) ensureProjects(n int, model Model) {
 }
 
 func apply(s *slot, it Item) {
-	s.item.SetTitle(it.Title)
+	s.item.SetTitle(menuLabel(it.Title))
 	if it.Enabled {
 		s.item.Enable()
 	} else {
@@ -173,9 +186,12 @@ func (m *Menu) render(model Model) {
 		}
 		pm := model.Projects[i]
 		m.dirs = append(m.dirs, pm.Dir)
-		ps.top.SetTitle(pm.Title)
+		ps.top.SetTitle(menuLabel(pm.Title))
 		ps.top.Show()
 		for j, it := range pm.Items {
+			if it.Key == "copyload" && clipboardTool() == nil {
+				it.Visible = false
+			}
 			apply(ps.items[j], it)
 		}
 	}
@@ -188,6 +204,12 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 	m.render(Build(m.core.Snapshot(), time.Local))
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
+	// fyne.io/systray v1.12.2 on Linux calls onReady before it exports
+	// the item's properties and drops a tooltip or icon set in between:
+	// render again, icon included, each second for the first five.
+	settle := time.NewTicker(time.Second)
+	defer settle.Stop()
+	settled := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -199,6 +221,10 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 				return
 			}
 			m.handle(ctx, s)
+		case a := <-m.acts:
+			if a[1] == "log" || a[1] == "build" {
+				m.act(ctx, a[1], a[0], false)
+			}
 		case _, ok := <-events:
 			if !ok {
 				return
@@ -211,7 +237,15 @@ func (m *Menu) loop(ctx context.Context, done chan struct{}) {
 					drained = true
 				}
 			}
+		case <-systray.TrayOpenedCh:
+			// Login Items may have switched the agent off meanwhile.
+			refreshLogin(m.core)
 		case <-tick.C:
+		case <-settle.C:
+			iconStale = true
+			if settled++; settled == 5 {
+				settle.Stop()
+			}
 		}
 		m.render(Build(m.core.Snapshot(), time.Local))
 	}
@@ -228,6 +262,7 @@ func (m *Menu) quit() {
 	}
 	m.mu.Unlock()
 	m.quitCore()
+	m.term.Stopped()
 	systray.Quit()
 }
 
@@ -252,21 +287,36 @@ func (m *Menu) dir(s *slot) string {
 // handle runs a click's action; slow ones run in the background so the
 // menu stays responsive.
 func (m *Menu) handle(ctx context.Context, s *slot) {
-	dir := m.dir(s)
+	m.act(ctx, s.key, m.dir(s), s.item.Checked())
+}
+
+// act runs the action key on the project in dir (checked is the item's
+// tick); notification buttons arrive here too.
+func (m *Menu) act(ctx context.Context, key, dir string, checked bool) {
 	report := func(what string, err error) {
 		if err != nil {
 			m.logf("%s: %v", what, err)
-			_ = m.notify.Notify("nixpass: "+what, err.Error())
+			_ = m.notify.Notify("nixpass · "+what+" failed", err.Error())
 		}
 	}
 	bg := func(what string, f func() error) { go func() { report(what, f()) }() }
-	switch s.key {
+	switch key {
 	case "build":
+		if p, ok := findProject(m.core.Snapshot(), dir); ok && (p.State == builder.ProjectBuilding || p.State == builder.ProjectQueued) {
+			// "Restart build": cancel, then a manual build.
+			m.core.Cancel(dir)
+		}
 		report("build", m.core.Build(dir))
+	case "copyload":
+		bg("copy docker load command", func() error { return copyLoadCommand(ctx, m.core.Snapshot(), dir) })
+	case "showimage":
+		bg("show image in folder", func() error { return showImage(ctx, m.core.Snapshot(), dir) })
+	case "configproblem":
+		bg("open config", func() error { return openFile(ctx, m.core.ConfigPath()) })
 	case "cancel":
 		m.core.Cancel(dir)
 	case "watch":
-		report("auto-build", m.core.SetWatch(dir, !s.item.Checked()))
+		report("auto-build", m.core.SetWatch(dir, !checked))
 	case "remove":
 		report("remove project", m.core.RemoveProject(dir))
 	case "docker":
@@ -277,7 +327,7 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "log":
 		bg("show log", func() error { return openLog(ctx, m.core.Snapshot(), dir) })
 	case "login":
-		bg("start at login", func() error { return m.core.SetStartAtLogin(!s.item.Checked()) })
+		bg("start at login", func() error { return m.core.SetStartAtLogin(!checked) })
 	case "buildall":
 		m.core.BuildAll()
 	case "config":
@@ -302,7 +352,13 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	case "stop":
 		bg("stop builder", func() error { return m.core.StopBuilder(ctx) })
 	case "shell":
-		bg("open shell", func() error { return openShell(ctx, m.core.VMName()) })
+		bg("open shell", func() error {
+			mp, err := shellMultipass(m.core)
+			if err != nil {
+				return err
+			}
+			return openShell(ctx, mp, m.core.VMName())
+		})
 	case "resize":
 		report("resize", m.notify.Notify("Resize the builder", "Run in a terminal: nixpass vm resize --memory 8G --cpus 4 (the VM is stopped and started again; the disk can only grow)"))
 	case "delete":
@@ -316,31 +372,47 @@ func (m *Menu) handle(ctx context.Context, s *slot) {
 	}
 }
 
+// openLog writes the readable view of the last build's log next to it and
+// opens that.
 func openLog(ctx context.Context, s builder.Snapshot, dir string) error {
-	for _, p := range s.Projects {
-		if p.Path == dir && p.Last != nil && p.Last.Log != "" {
-			return openFile(ctx, p.Last.Log)
-		}
+	p, ok := findProject(s, dir)
+	if !ok || p.Last == nil || p.Last.Log == "" {
+		return errors.New("no build log yet")
 	}
-	return errors.New("no build log yet")
+	view, err := writeLogView(p, time.Local)
+	if err != nil {
+		return fmt.Errorf("show log: %w", err)
+	}
+	return openFile(ctx, view)
 }
 
 func showLastError(ctx context.Context, s builder.Snapshot, dir string) error {
-	for _, p := range s.Projects {
-		if p.Path == dir && Failed(p.Last) {
-			title, text := ErrorReport(p, time.Local)
-			return showReport(ctx, title, text, p.Last.Log)
-		}
+	p, ok := findProject(s, dir)
+	if !ok || !Failed(p.Last) {
+		return errors.New("no failed build to show")
 	}
-	return errors.New("no failed build to show")
+	title, text := ErrorReport(p, time.Local)
+	return showReportFor(ctx, p, title, text)
 }
 
-var lastIcon = assets.Icon(-1)
+func showImage(ctx context.Context, s builder.Snapshot, dir string) error {
+	p, ok := findProject(s, dir)
+	if !ok || p.Last == nil || p.Last.Output == "" {
+		return errors.New("no image yet")
+	}
+	return revealFile(ctx, p.Last.Output)
+}
+
+// lastIcon is the icon last set; iconStale sets it again anyway.
+var (
+	lastIcon  = assets.Icon(-1)
+	iconStale bool
+)
 
 func setIcon(i assets.Icon) {
-	if i == lastIcon {
+	if i == lastIcon && !iconStale {
 		return
 	}
-	lastIcon = i
+	lastIcon, iconStale = i, false
 	systray.SetTemplateIcon(assets.Template(i), assets.Color(i))
 }

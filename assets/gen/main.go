@@ -66,15 +66,25 @@ var states = map[string]struct {
 	colour color.NRGBA
 	hollow bool
 }{
-	"idle":     {nil, nil, color.NRGBA{0x44, 0x4b, 0x55, 0xff}, false},
-	"building": {ring(0.8, 0.2, 0.09, 0.17), dot(0.8, 0.2, 0.22), color.NRGBA{0x1f, 0x6f, 0xeb, 0xff}, false},
-	"failed":   {cross(0.8, 0.2, 0.14, 0.06), dot(0.8, 0.2, 0.22), color.NRGBA{0xd0, 0x31, 0x2d, 0xff}, false},
-	"stopped":  {slash, nil, color.NRGBA{0x8a, 0x91, 0x99, 0xff}, true},
+	"idle":     {nil, nil, color.NRGBA{0x7d, 0x85, 0x90, 0xff}, false},
+	"building": {ring(0.8, 0.2, 0.09, 0.17), dot(0.8, 0.2, 0.22), color.NRGBA{0x3b, 0x82, 0xf6, 0xff}, false},
+	"failed":   {cross(0.8, 0.2, 0.14, 0.06), dot(0.8, 0.2, 0.22), color.NRGBA{0xef, 0x44, 0x44, 0xff}, false},
+	"stopped":  {slash, nil, color.NRGBA{0xb8, 0x73, 0x00, 0xff}, true},
 }
+
+// The colours above are mid-tones (relative luminance 0.21 to 0.24):
+// each reaches 3:1 against black, Xfce's #353535, Adwaita's #F6F5F4 and
+// white, so a Linux panel of any shade shows the glyph
+// (assets_test.go checks it on the files).
 
 const ss = 4 // supersampling per axis
 
-func render(size int, fg color.NRGBA, glyph shape, cut, mark shape) *image.NRGBA {
+// render draws glyph in fg. hard makes every pixel fully opaque or fully
+// transparent (half covered or more is opaque): fyne.io/systray v1.12.2
+// converts partly transparent pixels wrongly on Linux (it sends the low
+// byte of Go's 16-bit premultiplied colour), and the panel scales the
+// icon anyway.
+func render(size int, fg color.NRGBA, glyph shape, cut, mark shape, hard bool) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	for py := 0; py < size; py++ {
 		for px := 0; px < size; px++ {
@@ -95,6 +105,11 @@ func render(size int, fg color.NRGBA, glyph shape, cut, mark shape) *image.NRGBA
 					}
 				}
 			}
+			if hard && hits*2 < ss*ss {
+				hits = 0
+			} else if hard {
+				hits = ss * ss
+			}
 			if hits > 0 {
 				c := fg
 				c.A = uint8(int(fg.A) * hits / (ss * ss))
@@ -109,7 +124,7 @@ func appIcon(size int) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	glyph := render(size, color.NRGBA{0xff, 0xff, 0xff, 0xff}, func(x, y float64) bool {
 		return container((x-0.5)/0.7+0.5, (y-0.5)/0.7+0.5)
-	}, nil, nil)
+	}, nil, nil, false)
 	r := 0.18 * float64(size)
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
@@ -152,11 +167,11 @@ func main() {
 		if st.hollow {
 			glyph = func(x, y float64) bool { return container(x, y) && !(x > 0.19 && x < 0.81 && y > 0.35 && y < 0.71) }
 		}
-		if err := save(*out, "tray-"+name+"-template.png", render(44, color.NRGBA{0, 0, 0, 0xff}, glyph, st.cut, st.mark)); err != nil {
+		if err := save(*out, "tray-"+name+"-template.png", render(44, color.NRGBA{0, 0, 0, 0xff}, glyph, st.cut, st.mark, false)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		if err := save(*out, "tray-"+name+".png", render(44, st.colour, glyph, st.cut, st.mark)); err != nil {
+		if err := save(*out, "tray-"+name+".png", render(44, st.colour, glyph, st.cut, st.mark, true)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

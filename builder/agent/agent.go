@@ -37,7 +37,9 @@ type Spec struct {
 	Args []string
 	// PATH is the agent's PATH: launchd starts agents with
 	// /usr/bin:/bin:/usr/sbin:/sbin, which has neither multipass nor docker.
-	// Empty means the service manager's default.
+	// Empty means the service manager's default. It must not depend on the
+	// caller's environment (tools.InstallPATH), or the file would change,
+	// and the agent be reloaded, with every shell that installs it.
 	PATH string
 	// LogDir receives the agent's stdout and stderr (launchd only; systemd
 	// keeps them in the journal).
@@ -100,6 +102,8 @@ var launchdTemplate = template.Must(template.New("launchd").Funcs(funcs).Parse(`
 		<key>SuccessfulExit</key>
 		<false/>
 	</dict>
+	<key>ExitTimeOut</key>
+	<integer>{{.ExitSeconds}}</integer>
 	<key>ProcessType</key>
 	<string>Interactive</string>
 	<key>LimitLoadToSessionType</key>
@@ -130,6 +134,7 @@ Environment={{sd (printf "PATH=%s" .Spec.PATH)}}
 ExecStart={{sd .Spec.Executable}}{{range .Spec.Args}} {{sd .}}{{end}}
 Restart=on-failure
 RestartSec=5
+TimeoutStopSec={{.ExitSeconds}}
 
 [Install]
 WantedBy=default.target
@@ -140,15 +145,16 @@ WantedBy=default.target
 const BundleID = "dev.nixpass.app"
 
 type data struct {
-	Label    string
-	BundleID string
-	Spec     Spec
-	Log      string
+	Label       string
+	ExitSeconds int
+	BundleID    string
+	Spec        Spec
+	Log         string
 }
 
 func render(t *template.Template, s Spec) ([]byte, error) {
 	var b bytes.Buffer
-	if err := t.Execute(&b, data{Label: Label, BundleID: BundleID, Spec: s, Log: filepath.Join(s.LogDir, "agent.log")}); err != nil {
+	if err := t.Execute(&b, data{Label: Label, ExitSeconds: int(ExitTimeout / time.Second), BundleID: BundleID, Spec: s, Log: filepath.Join(s.LogDir, "agent.log")}); err != nil {
 		return nil, err
 	}
 	if bytes.Contains(b.Bytes(), []byte("{{")) {
@@ -221,36 +227,49 @@ func New(s Spec) (*Manager, error) {
 // Path is where the agent's file lives.
 func (m *Manager) Path() string { return m.path }
 
-// Install installs (or updates) the agent; on macOS it also loads it
-// (see Launchd). Installing the same agent twice is not an error.
-func (m *Manager) Install() error {
+// Install installs (or updates) the agent; see Apply.
+func (m *Manager) Install() error { _, err := m.Apply(); return err }
+
+// Apply installs (or updates) the agent; on macOS it also loads it (see
+// Launchd). Installing the same agent twice is not an error. The report
+// names the binary a replaced agent started, and whether the change waits
+// for the next login.
+func (m *Manager) Apply() (Report, error) {
+	if err := translocated(m.spec.Executable); err != nil {
+		return Report{}, err
+	}
 	if err := supported(); err != nil {
-		return err
+		return Report{}, err
 	}
 	if m.lc != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), launchctlTimeout)
 		defer cancel()
 		return m.lc.Install(ctx)
 	}
+	var rep Report
 	if cur, err := os.ReadFile(m.path); err == nil {
 		if bytes.Equal(cur, m.text) {
-			return nil
+			return rep, nil
 		}
+		rep.Replaced = otherExecutable(cur, m.text)
 		if err := m.Uninstall(); err != nil {
-			return err
+			return rep, err
 		}
 	}
 	if err := m.svc.Install(); err != nil {
-		return fmt.Errorf("install login agent %s: %w", m.path, err)
+		return rep, fmt.Errorf("install login agent %s: %w", m.path, err)
 	}
-	return nil
+	return rep, nil
 }
 
-// Uninstall removes the agent; removing an absent one is not an error.
-// On macOS it never stops the running app (see Launchd).
-func (m *Manager) Uninstall() error {
+// Uninstall removes the agent; see Remove.
+func (m *Manager) Uninstall() error { _, err := m.Remove(); return err }
+
+// Remove removes the agent; removing an absent one is not an error. On
+// macOS it never stops the running app (see Launchd).
+func (m *Manager) Remove() (Report, error) {
 	if err := supported(); err != nil {
-		return err
+		return Report{}, err
 	}
 	if m.lc != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), launchctlTimeout)
@@ -258,12 +277,12 @@ func (m *Manager) Uninstall() error {
 		return m.lc.Uninstall(ctx)
 	}
 	if _, err := os.Stat(m.path); errors.Is(err, os.ErrNotExist) {
-		return nil
+		return Report{}, nil
 	}
 	if err := m.svc.Uninstall(); err != nil {
-		return fmt.Errorf("remove login agent %s: %w", m.path, err)
+		return Report{}, fmt.Errorf("remove login agent %s: %w", m.path, err)
 	}
-	return nil
+	return Report{}, nil
 }
 
 // Status reports whether the agent is installed and running.

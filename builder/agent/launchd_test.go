@@ -2,10 +2,14 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"nixpass/builder/runner"
 )
 
 // launchdWorld is one starting state of the Mac: the plist file, what
@@ -16,6 +20,14 @@ type launchdWorld struct {
 	disabled bool
 	btmOff   bool
 	inJob    bool
+	// stopped: loaded but its process not running (the app was quit).
+	stopped bool
+	// exiting: a bootout is under way (print finds it once more).
+	exiting bool
+	// bootFails: bootstrap fails for a reason other than Login Items.
+	bootFails bool
+	// other: the old plist starts another nixpass binary.
+	other bool
 }
 
 func setupLaunchd(t *testing.T, w launchdWorld) (*Launchd, string) {
@@ -23,7 +35,7 @@ func setupLaunchd(t *testing.T, w launchdWorld) (*Launchd, string) {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "launchctl")
 	t.Setenv("FAKE_LAUNCHCTL_DIR", state)
-	for _, d := range []string{"loaded", "disabled"} {
+	for _, d := range []string{"loaded", "disabled", "stopped", "exiting"} {
 		if err := os.MkdirAll(filepath.Join(state, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -54,6 +66,11 @@ func setupLaunchd(t *testing.T, w launchdWorld) (*Launchd, string) {
 		if w.plist == "old" {
 			content = []byte("<plist>an older nixpass</plist>")
 		}
+		if w.other {
+			o := hostile
+			o.Executable = "/Applications/Old nixpass.app/Contents/MacOS/nixpass"
+			content, _ = RenderLaunchd(o)
+		}
 		if err := os.MkdirAll(filepath.Dir(l.Plist), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -73,6 +90,16 @@ func setupLaunchd(t *testing.T, w launchdWorld) (*Launchd, string) {
 	if w.inJob {
 		touch("self", "")
 	}
+	if w.stopped {
+		touch("stopped/"+Label, "")
+	}
+	if w.exiting {
+		touch("exiting/"+Label, "1")
+	}
+	if w.bootFails {
+		touch("bootstrap-fails", "")
+	}
+	l.Poll = time.Millisecond
 	return l, state
 }
 
@@ -89,23 +116,36 @@ func TestLaunchdStateMachine(t *testing.T) {
 		wantLoaded  bool
 		wantEnabled bool   // the checkbox
 		wantCalls   string // launchctl verbs that must have run, in order, space-separated
+		wantReport  Report
+		notErr      string // the error must not say this
 	}{
 		{name: "fresh install loads it now", world: launchdWorld{}, action: "install",
 			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print bootstrap"},
 		{name: "install twice changes nothing", world: launchdWorld{plist: "same", loaded: true}, action: "install",
 			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print"},
-		{name: "install over an older loaded plist reloads it", world: launchdWorld{plist: "old", loaded: true}, action: "install",
-			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print bootout bootstrap"},
+		{name: "install from Terminal over an older plist while the app runs: written, deferred, app untouched", world: launchdWorld{plist: "old", loaded: true}, action: "install",
+			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print", wantReport: Report{Deferred: true}},
+		{name: "install of another binary says which agent it replaces", world: launchdWorld{plist: "old", other: true, loaded: true}, action: "install",
+			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print",
+			wantReport: Report{Deferred: true, Replaced: "/Applications/Old nixpass.app/Contents/MacOS/nixpass"}},
+		{name: "install over an older plist of a quit app: bootout, wait until print fails, bootstrap", world: launchdWorld{plist: "old", loaded: true, stopped: true}, action: "install",
+			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print bootout print print print bootstrap"},
+		{name: "bootout answered 36 (still exiting): wait, then bootstrap", world: launchdWorld{plist: "old", loaded: true, stopped: true, exiting: true}, action: "install",
+			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print bootout print bootstrap"},
 		{name: "install re-enables a disabled job", world: launchdWorld{plist: "same", disabled: true}, action: "install",
 			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable print bootstrap"},
 		{name: "install from inside the job leaves the job alone", world: launchdWorld{plist: "old", loaded: true, inJob: true}, action: "install",
-			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable"},
+			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable", wantReport: Report{Deferred: true}},
 		{name: "re-tick inside the job after an untick", world: launchdWorld{loaded: true, inJob: true}, action: "install",
 			wantPlist: true, wantLoaded: true, wantEnabled: true, wantCalls: "enable"},
-		{name: "Login Items switched off: install says where to switch it on", world: launchdWorld{btmOff: true}, action: "install",
+		{name: "Login Items switched off (print-disabled says so): install says where to switch it on", world: launchdWorld{btmOff: true}, action: "install",
 			wantErr: "System Settings › General › Login Items", wantPlist: true, wantLoaded: false, wantEnabled: false},
-		{name: "uninstall from a terminal boots the job out", world: launchdWorld{plist: "same", loaded: true}, action: "uninstall",
-			wantPlist: false, wantLoaded: false, wantEnabled: false, wantCalls: "print bootout"},
+		{name: "bootstrap fails otherwise: Login Items is not blamed", world: launchdWorld{bootFails: true}, action: "install",
+			wantErr: "starts at the next login", notErr: "Login Items", wantPlist: true, wantLoaded: false, wantEnabled: false},
+		{name: "uninstall from Terminal while the app runs: plist deleted, app untouched", world: launchdWorld{plist: "same", loaded: true}, action: "uninstall",
+			wantPlist: false, wantLoaded: true, wantEnabled: false, wantCalls: "print", wantReport: Report{Deferred: true}},
+		{name: "uninstall from Terminal of a quit app boots it out and waits", world: launchdWorld{plist: "same", loaded: true, stopped: true}, action: "uninstall",
+			wantPlist: false, wantLoaded: false, wantEnabled: false, wantCalls: "print bootout print print print"},
 		{name: "uninstall inside the job keeps the app running", world: launchdWorld{plist: "same", loaded: true, inJob: true}, action: "uninstall",
 			wantPlist: false, wantLoaded: true, wantEnabled: false, wantCalls: ""},
 		{name: "uninstall of an absent agent is not an error", world: launchdWorld{}, action: "uninstall",
@@ -119,11 +159,18 @@ func TestLaunchdStateMachine(t *testing.T) {
 			l, state := setupLaunchd(t, tc.world)
 			ctx := context.Background()
 			var err error
+			var rep Report
 			switch tc.action {
 			case "install":
-				err = l.Install(ctx)
+				rep, err = l.Install(ctx)
 			case "uninstall":
-				err = l.Uninstall(ctx)
+				rep, err = l.Uninstall(ctx)
+			}
+			if tc.notErr != "" && err != nil && strings.Contains(err.Error(), tc.notErr) {
+				t.Errorf("%s: error %q blames %q", tc.action, err, tc.notErr)
+			}
+			if rep != tc.wantReport {
+				t.Errorf("%s: report %+v, want %+v", tc.action, rep, tc.wantReport)
 			}
 			switch {
 			case tc.wantErr == "" && err != nil:
@@ -193,6 +240,42 @@ func TestLaunchedByAgent(t *testing.T) {
 		t.Setenv("NIXPASS_AGENT", tc.agent)
 		if got := LaunchedByAgent(); got != tc.want {
 			t.Errorf("XPC_SERVICE_NAME=%q NIXPASS_AGENT=%q: LaunchedByAgent = %v, want %v", tc.xpc, tc.agent, got, tc.want)
+		}
+	}
+}
+
+// TestFakeLaunchctlModelsSlowBootout: the fake behaves as the launchctl
+// the review cites, so the state machine's tests mean something: a
+// bootstrap right after a bootout fails with 5, a second bootout answers
+// 36, and print finds the job until it has exited.
+func TestFakeLaunchctlModelsSlowBootout(t *testing.T) {
+	l, _ := setupLaunchd(t, launchdWorld{plist: "same", loaded: true, stopped: true})
+	ctx := context.Background()
+	code := func(args ...string) int {
+		_, err := l.launchctl(ctx, args...)
+		var xe *runner.ExitError
+		if errors.As(err, &xe) {
+			return xe.Code
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	}
+	for _, step := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"bootout", l.target()}, 0},
+		{[]string{"bootstrap", l.Domain, l.Plist}, 5},
+		{[]string{"bootout", l.target()}, 36},
+		{[]string{"print", l.target()}, 0},
+		{[]string{"print", l.target()}, 0},
+		{[]string{"print", l.target()}, 113},
+		{[]string{"bootstrap", l.Domain, l.Plist}, 0},
+	} {
+		if got := code(step.args...); got != step.want {
+			t.Fatalf("launchctl %s: exit %d, want %d", strings.Join(step.args, " "), got, step.want)
 		}
 	}
 }

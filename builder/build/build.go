@@ -78,8 +78,10 @@ type run struct {
 	nixLog  nixText
 	report  scriptReport
 	builtOn builtOn
-	phase   string
-	started time.Time
+	// saidNetwork is set once the progress line said the network is down.
+	saidNetwork bool
+	phase       string
+	started     time.Time
 	// token names this run's script invocation, its temporary file and
 	// its running marker (see store/killed.go).
 	token string
@@ -100,6 +102,7 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		Status:  builder.StatusFailed,
 		Output:  filepath.Join(p.Dir, p.Output),
 		Started: now,
+		Reason:  builder.ReasonOf(ctx),
 	}}
 	good := r.execute(ctx)
 	res := r.res
@@ -138,6 +141,7 @@ func (r *run) fail(err error) *store.GoodOutput {
 	r.res.Kind = be.Kind
 	r.res.Message = be.Message
 	r.res.Hint = be.Hint
+	r.res.Action = be.Action
 	return nil
 }
 
@@ -169,7 +173,7 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 		r.res.Log = f.Name()
 		// The marker outlives a killed nixpass, so the next one can
 		// close this build's log and record it as killed.
-		m := store.RunningMarker{Token: token, Project: p.Dir, Output: r.res.Output, Log: r.res.Log, Started: r.started, PID: os.Getpid()}
+		m := store.RunningMarker{Token: token, Project: p.Dir, Output: r.res.Output, Log: r.res.Log, Started: r.started, PID: os.Getpid(), Request: p.RequestKey()}
 		if h, ok := b.Machine.(machine.HostScriptDirer); ok {
 			m.ScriptDir = h.HostScriptDir()
 		}

@@ -81,16 +81,16 @@ func (r *run) classify(ctx context.Context, code int) error {
 		}
 		return &builder.Error{Kind: builder.KindBuild, Message: msg, Hint: "read the full log: " + shq.Join("nixpass", "logs", r.p.Dir)}
 	}
-	msg, hint := d.Message, d.Hint
+	msg, hint, action := d.Message, d.Hint, d.Action
 	if d.Missing != "" {
 		if a, ok := r.b.Machine.(machine.MountAdvisor); ok {
 			if advice := a.MountAdvice(d.Missing, r.p); advice != "" {
 				msg += "; " + advice
-				hint = advice
+				hint, action = advice, "Mount the folder that holds the missing file"
 			}
 		}
 	}
-	return &builder.Error{Kind: d.Kind, Message: msg, Hint: hint}
+	return &builder.Error{Kind: d.Kind, Message: msg, Hint: hint, Action: action}
 }
 
 // evidence gathers what the diagnosis weighs besides Nix's log: the

@@ -68,6 +68,7 @@ func (r *run) nixLine(line string) {
 	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
 		r.setPhase("building")
 	}
+	r.noteNetwork(line)
 	r.b.emit(builder.BuildLog{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Line: cleanText(line)})
 }
 

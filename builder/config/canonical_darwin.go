@@ -1,4 +1,4 @@
 package config
 
 // caseInsensitiveFS: APFS and HFS+ are case-insensitive by default.
-const caseInsensitiveFS = true
+var caseInsensitiveFS = true

@@ -3,4 +3,4 @@
 package config
 
 // caseInsensitiveFS: Linux file systems are case-sensitive.
-const caseInsensitiveFS = false
+var caseInsensitiveFS = false

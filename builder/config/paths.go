@@ -48,7 +48,8 @@ func LogDir() (string, error) {
 }
 
 // Load reads the config file at path. A missing file is not an error: it
-// means every default.
+// means every default. Project paths are read canonically (see
+// ReadCanonically); the file is not rewritten.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -57,5 +58,32 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
-	return Parse(bytes.NewReader(data), path)
+	c, err := Parse(bytes.NewReader(data), path)
+	if err != nil {
+		return nil, err
+	}
+	c.ReadCanonically()
+	return c, nil
+}
+
+// ReadCanonically replaces each project's path by its Canonical form, so a
+// path written by hand or by an older nixpass (through a symlink, in
+// another case or Unicode form) names the folder the watcher, the VM and
+// the state use; the spelling the file holds is kept in Written.
+// Two entries that are one folder keep their spellings (the second is
+// then a duplicate the file should lose, not a silent merge).
+func (c *Config) ReadCanonically() {
+	seen := map[string]bool{}
+	for i := range c.Projects {
+		seen[filepath.Clean(c.Projects[i].Path)] = true
+	}
+	for i := range c.Projects {
+		p := &c.Projects[i]
+		canon, err := Canonical(p.Path)
+		if err != nil || canon == filepath.Clean(p.Path) || seen[canon] {
+			continue
+		}
+		seen[canon] = true
+		p.Written, p.Path = p.Path, canon
+	}
 }

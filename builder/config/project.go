@@ -44,6 +44,11 @@ type Project struct {
 	// The VM mounts them at their own paths like the project, and they
 	// are watched like it.
 	Mounts []string `toml:"mounts,omitempty"`
+
+	// Written is Path as the file spells it, when Load read it in another
+	// spelling than the canonical one Path then holds ("" when the two
+	// agree). The file itself is never rewritten for this.
+	Written string `toml:"-"`
 }
 
 // Systems are the values system may take.
@@ -88,13 +93,18 @@ func (p Project) OutputPath() string {
 	return filepath.Join(p.Path, p.WithDefaults().Output)
 }
 
-// MountPaths returns the project's extra folders as clean absolute paths,
-// relative ones resolved against Path.
+// MountPaths returns the project's extra folders as canonical paths
+// (Canonical: symlinks resolved, the disk's spelling), relative ones
+// resolved against Path, so a symlinked ../lib is watched and mounted as
+// the folder it is.
 func (p Project) MountPaths() []string {
 	var out []string
 	for _, m := range p.Mounts {
 		if !filepath.IsAbs(m) {
 			m = filepath.Join(p.Path, m)
+		}
+		if c, err := Canonical(m); err == nil {
+			m = c
 		}
 		out = append(out, filepath.Clean(m))
 	}
@@ -117,11 +127,23 @@ func (c *Config) Project(dir string) (*Project, bool) {
 	return &p, true
 }
 
-// projectIndex is the index in c.Projects of dir's project, or -1.
+// projectIndex is the index in c.Projects of dir's project, or -1. A path
+// spelled as the file has it matches first; otherwise the canonical forms
+// are compared, so a folder the file names through a symlink, in another
+// case or Unicode form is still found by its real path, and the reverse.
 func (c *Config) projectIndex(dir string) int {
 	dir = filepath.Clean(dir)
 	for i := range c.Projects {
 		if filepath.Clean(c.Projects[i].Path) == dir {
+			return i
+		}
+	}
+	want, err := Canonical(dir)
+	if err != nil {
+		return -1
+	}
+	for i := range c.Projects {
+		if got, err := Canonical(c.Projects[i].Path); err == nil && got == want {
 			return i
 		}
 	}

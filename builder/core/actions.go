@@ -95,6 +95,37 @@ func (a *App) SetLoginAgent(l LoginAgent) {
 	a.mu.Unlock()
 }
 
+// MultipassCommand is the configured Multipass command ([builder]
+// multipass), for "Open shell".
+func (a *App) MultipassCommand() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.env.Config.Builder.Multipass
+}
+
+// RefreshStartAtLogin re-reads the login agent's state (the menu calls it
+// when it opens: Login Items may have switched nixpass off) and publishes
+// a change.
+func (a *App) RefreshStartAtLogin() {
+	a.mu.Lock()
+	l := a.agent
+	a.mu.Unlock()
+	if l == nil {
+		return
+	}
+	st, err := l.Status()
+	if err != nil {
+		return
+	}
+	a.mu.Lock()
+	changed := a.startAtLogin != st.Enabled
+	a.startAtLogin = st.Enabled
+	a.mu.Unlock()
+	if changed {
+		a.Bus.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
+	}
+}
+
 // SetStartAtLogin installs or removes the login agent.
 func (a *App) SetStartAtLogin(on bool) error {
 	a.mu.Lock()

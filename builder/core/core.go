@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
 	"github.com/gofrs/flock"
 
 	"nixpass/builder"
@@ -46,6 +45,8 @@ type App struct {
 	status       builder.BuilderStatus
 	agent        LoginAgent
 	startAtLogin bool
+	// configProblem is the config edit not in force (nil when it parses).
+	configProblem *builder.ConfigProblem
 
 	// mountUsers maps each watched extra folder to the projects that
 	// mount it (mounts.go); guarded by mu.
@@ -131,6 +132,7 @@ func (a *App) apply(cfg *config.Config, starting bool) []config.Project {
 		seen[p.Path] = true
 		ps, ok := a.projects[p.Path]
 		if !ok {
+			a.moveState(p)
 			last, _ := a.env.Store.Last(p.Path)
 			ps = &builder.ProjectStatus{Path: p.Path, State: builder.ProjectIdle, Last: last}
 			a.projects[p.Path] = ps
@@ -218,6 +220,11 @@ func (a *App) track(events <-chan builder.Event) {
 		case builder.ProjectChanged:
 			if ps, ok := a.projects[e.Project]; ok {
 				ps.State, ps.Problem = e.State, e.Problem
+				if e.State == builder.ProjectBuilding {
+					ps.Since = e.Time
+				} else if e.State != builder.ProjectQueued {
+					ps.Since = time.Time{}
+				}
 			}
 		case builder.BuildFinished:
 			if ps, ok := a.projects[e.Result.Project]; ok {
@@ -242,68 +249,11 @@ func (a *App) track(events <-chan builder.Event) {
 	}
 }
 
-// watchConfig reloads the config when the file changes (nixpass add or
-// remove from the CLI, or an edit). A config that does not parse is
-// reported and the last good one stays in force.
-func (a *App) watchConfig(ctx context.Context) {
-	fw, err := fsnotify.NewWatcher()
-	if err != nil {
-		a.logf("watch config: %v", err)
-		return
-	}
-	defer fw.Close()
-	dir := filepath.Dir(a.env.Path)
-	_ = os.MkdirAll(dir, 0o700)
-	if err := fw.Add(dir); err != nil {
-		a.logf("watch config: %v", err)
-		return
-	}
-	var timer *time.Timer
-	problem := func(msg string) {
-		a.internal.Publish(builder.ConfigProblem{At: builder.At{Time: time.Now()}, Path: a.env.Path, Message: msg})
-	}
-	reload := func() {
-		if empty, err := configEmpty(a.env.Path); err == nil && empty {
-			a.mu.Lock()
-			n := len(a.env.Config.Projects)
-			a.mu.Unlock()
-			problem(fmt.Sprintf("config not reloaded: %s is empty or missing; keeping the last good config (%d project(s)) until it has settings again", a.env.Path, n))
-			return
-		}
-		cfg, err := config.Load(a.env.Path)
-		if err != nil {
-			problem(fmt.Sprintf("config not reloaded: %v; keeping the last good config", err))
-			return
-		}
-		a.enqueue(a.apply(cfg, false), "added")
-		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: a.Snapshot().Builder})
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-fw.Events:
-			if !ok {
-				return
-			}
-			if filepath.Base(ev.Name) != filepath.Base(a.env.Path) || ev.Op == fsnotify.Chmod {
-				continue
-			}
-			if timer == nil {
-				timer = time.AfterFunc(100*time.Millisecond, reload)
-			} else {
-				timer.Reset(100 * time.Millisecond)
-			}
-		case <-fw.Errors:
-		}
-	}
-}
-
 // Snapshot is a copy of everything the tray shows.
 func (a *App) Snapshot() builder.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := builder.Snapshot{Builder: a.status, StartAtLogin: a.startAtLogin}
+	s := builder.Snapshot{Builder: a.status, StartAtLogin: a.startAtLogin, ConfigProblem: a.configProblem}
 	for _, ps := range a.projects {
 		s.Projects = append(s.Projects, *ps)
 	}
@@ -374,24 +324,4 @@ func (a *App) Quit() {
 	_ = a.w.Close()
 	_ = os.Remove(filepath.Join(a.env.StateDir, "app.pid"))
 	_ = a.lock.Unlock()
-}
-
-// configEmpty reports whether the config file is missing or holds nothing
-// but blanks and comments: while the app runs that is an accident (an
-// editor's truncation, a failed copy), not a wish to drop every project.
-func configEmpty(path string) (bool, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") {
-			return false, nil
-		}
-	}
-	return true, nil
 }

@@ -65,3 +65,15 @@ func (a *App) mountOnly(dir string) bool {
 	_, isMount := a.mountUsers[dir]
 	return isMount && !isProject
 }
+
+// moveState moves the state kept under the spelling the config file has
+// for p (read canonically now) to p's canonical path, so nothing rebuilds.
+// Called with a.mu held, when the app first sees p.
+func (a *App) moveState(p config.Project) {
+	if p.Written == "" {
+		return
+	}
+	if err := a.env.Store.MoveProject(p.Written, p.Path); err != nil {
+		a.logf("%v", err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"nixpass/builder/build"
 	"nixpass/builder/config"
 	"nixpass/builder/docker"
+	"nixpass/builder/hostarch"
 	"nixpass/builder/machine"
 	"nixpass/builder/machine/local"
 	"nixpass/builder/machine/vm"
@@ -116,7 +117,7 @@ func deployPlatform(backend string) string {
 	if v, ok := os.LookupEnv("NIXPASS_DEPLOY_PLATFORM"); ok {
 		return v
 	}
-	return build.LikelyDeployPlatform(runtime.GOOS, runtime.GOARCH, backend)
+	return build.LikelyDeployPlatform(runtime.GOOS, hostarch.Arch(), backend)
 }
 
 // privateNotices makes nixpass's folders private once (config.Tighten)

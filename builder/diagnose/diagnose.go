@@ -90,6 +90,9 @@ type Diagnosis struct {
 	Message string `json:"message"`
 	// Hint says what to do next.
 	Hint string `json:"hint"`
+	// Action is the short remedy menus and notifications show (at most 60
+	// characters, no command line).
+	Action string `json:"action,omitempty"`
 	// Drv is the failing derivation's store path, when known.
 	Drv string `json:"drv,omitempty"`
 	// Position is FILE:LINE:COL of an evaluation error, when known.
@@ -126,6 +129,9 @@ func Diagnose(log string, ev Evidence) Diagnosis {
 		}
 		d.Message = r.Message(m, &ev)
 		d.Hint = r.Hint(m, &ev, h)
+		if r.Action != nil {
+			d.Action = r.Action(m, &ev)
+		}
 		d.Commands, d.argvs = h.cmds, h.argvs
 		return d
 	}

@@ -43,9 +43,14 @@ func TestRealTexts(t *testing.T) {
 		{"hash-mismatch-sri", withContains(vmEvidence(), "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), builder.KindBuild, "hash-mismatch", []string{"vendor-deps"}, []string{`with "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="`}, true, ""},
 		{"missing-outside", withDir(vmEvidence(), "/Users/ana/proj"), builder.KindEval, "missing-file", []string{"/shared/lib.nix does not exist"}, []string{"only mounted folders", "--mount", "/shared"}, false, "missing-outside.nix:1:1"},
 		{"no-default", vmEvidence(), builder.KindConfig, "no-nix-file", []string{"no default.nix", "nobody/default.nix"}, []string{"--file"}, false, ""},
-		{"network-fetchtarball", vmEvidence(), builder.KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid", "resolve host"}, []string{"multipass exec nixpass -- curl -sI https://cache.nixos.org", "VPN", "proxy", "the Mac"}, false, ""},
+		{"network-fetchtarball", vmEvidence(), builder.KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid", "resolve host"}, []string{"multipass exec nixpass -- curl -sI http://nixpass-unresolvable.invalid", "VPN", "proxy", "the Mac"}, false, ""},
 		{"network-fetchurl", vmEvidence(), builder.KindNetwork, "network", []string{"app-1.0.tar.gz from nixpass-unresolvable.invalid", "building app-1.0.tar.gz"}, []string{"no working network"}, true, ""},
-		{"network-fetchurl", localEvidence(), builder.KindNetwork, "network", []string{"this machine could not download"}, []string{"this machine's network", "curl -sI"}, true, ""},
+		{"network-fetchurl", localEvidence(), builder.KindNetwork, "network", []string{"this machine could not download"}, []string{"this machine's network", "curl -sI http://nixpass-unresolvable.invalid"}, true, ""},
+		{"network-refused", localEvidence(), builder.KindNetwork, "network", []string{"127.0.0.1:1"}, []string{"curl -sI http://127.0.0.1:1;"}, false, ""},
+		{"eval-nixpath", vmEvidence(), builder.KindEval, "nix-path", []string{"<nixpkgs> is not in the Nix search path on the builder VM", "eval-nixpath.nix:1:"}, []string{`fetchTarball "https://github.com/NixOS/nixpkgs/archive/`, "examples/hello-layered", "multipass exec nixpass -- nix-channel --add"}, false, "eval-nixpath.nix:1:8"},
+		{"eval-nixpath", localEvidence(), builder.KindEval, "nix-path", []string{"<nixpkgs> is not in the Nix search path on this machine"}, []string{"pin it in the project", "nix-channel --add https://nixos.org/channels/nixpkgs-unstable nixpkgs && nix-channel --update"}, false, "eval-nixpath.nix:1:8"},
+		{"eval-attr-missing", withAttr(localEvidence(), "eval-attr.nix", "imag"), builder.KindEval, "missing-attr", []string{"the project's attr key selects imag, which eval-attr.nix does not have", "did you mean image?"}, []string{`set attr = "image"`, "[[project]]"}, false, ""},
+		{"eval-attr-missing", localEvidence(), builder.KindEval, "missing-attr", []string{"has no attribute imag", "did you mean image?"}, []string{"select an attribute the file has (image)"}, false, ""},
 		{"network-flake-input", vmEvidence(), builder.KindNetwork, "network", []string{"could not download http://nixpass-unresolvable.invalid/dep.tar.gz"}, []string{"no working network"}, false, ""},
 		{"network-refused", vmEvidence(), builder.KindNetwork, "network", []string{"could not download http://127.0.0.1:1/src/app-1.0.tar.gz from 127.0.0.1:1", "connect to server"}, []string{"no working network", "VPN"}, false, ""},
 		{"network-http404", vmEvidence(), builder.KindNetwork, "network", []string{"no-such-file.tar.gz", "HTTP error 404"}, []string{"the URL is wrong or gone"}, false, ""},
@@ -83,6 +88,10 @@ func TestRealTexts(t *testing.T) {
 						t.Errorf("hint %q lacks %q", d.Hint, s)
 					}
 				}
+				// Menus and notifications show the short action.
+				if d.Action == "" || len([]rune(d.Action)) > actionMax || strings.Contains(d.Action, "nixpass ") || strings.Contains(d.Action, " -- ") || strings.Contains(d.Action, ":") {
+					t.Errorf("action %q: want a remedy of at most %d characters, no command line", d.Action, actionMax)
+				}
 				if strings.Contains(d.Message, "Nix evaluation error") || strings.Contains(d.Hint, "nix-instantiate") && tt.ev.Project.Flake != "" {
 					t.Errorf("stutter or flake hint with nix-instantiate: %q / %q", d.Message, d.Hint)
 				}
@@ -99,6 +108,11 @@ func TestRealTexts(t *testing.T) {
 			})
 		}
 	}
+}
+
+func withAttr(ev Evidence, file, attr string) Evidence {
+	ev.Project.File, ev.Project.Attr = file, attr
+	return ev
 }
 
 func withDir(ev Evidence, dir string) Evidence {
@@ -304,5 +318,27 @@ func TestMissingPathInNixWordings(t *testing.T) {
 		if got := Diagnose(log, Evidence{}).Missing; got != want {
 			t.Errorf("the missing file of %q = %q, want %q", log, got, want)
 		}
+	}
+}
+
+// Every rule of the table has a short action, whatever the evidence.
+func TestEveryRuleHasAnAction(t *testing.T) {
+	for _, r := range Rules {
+		if r.Action == nil {
+			t.Errorf("rule %s has no Action", r.Name)
+			continue
+		}
+		for _, ev := range []Evidence{{}, vmEvidence(), localEvidence()} {
+			for _, m := range []Match{{}, {Signal: 9}} {
+				if a := r.Action(m, &ev); a == "" || len([]rune(a)) > actionMax {
+					t.Errorf("rule %s: action %q", r.Name, a)
+				}
+			}
+		}
+	}
+	limited := localEvidence()
+	limited.Machine.MemLimit, limited.Machine.Memory = 200<<20, 8<<30
+	if got := limited.memoryAction(); got != "Give the build more memory (limit 200 MiB)" {
+		t.Errorf("memoryAction = %q", got)
 	}
 }

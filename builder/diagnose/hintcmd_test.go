@@ -12,7 +12,7 @@ import (
 )
 
 // stubs are the commands hints may show; each stub only logs its argv.
-var stubs = []string{"multipass", "nixpass", "sudo", "git", "curl", "nix", "nix-instantiate", "nix-collect-garbage"}
+var stubs = []string{"multipass", "nixpass", "sudo", "git", "curl", "nix", "nix-instantiate", "nix-collect-garbage", "nix-channel"}
 
 // TestHintCommandsRun runs every command every rule's hint shows with
 // sh -c, on hostile names (spaces, quotes, $(…), backticks, a newline,

@@ -49,6 +49,7 @@ type RemoteAttempt struct {
 // expression, is what to fix.
 var remoteBuilderRule = Rule{
 	Name: "remote-builder", Kind: builder.KindUnavailable,
+	Action: say("Check the remote builders, then Build again"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		text := strings.Join(l.lines, "\n")
 		lower := strings.ToLower(text)

@@ -46,6 +46,8 @@ type Rule struct {
 	Message func(m Match, ev *Evidence) string
 	// Hint says what to do; commands go through h so they are quoted.
 	Hint func(m Match, ev *Evidence, h *hint) string
+	// Action is the short remedy for menus and notifications.
+	Action func(m Match, ev *Evidence) string
 }
 
 // Rules is the failure table, tried in order; the first match wins. The
@@ -71,6 +73,8 @@ var Rules = []Rule{
 	untrackedRule,
 	noNixFileRule,
 	missingFileRule,
+	nixPathRule,
+	missingAttrRule,
 	builderFailedRule,
 	nixKilledRule,
 	buildOtherRule,

@@ -18,6 +18,7 @@ import (
 // evidence shows one.
 var builderFailedRule = Rule{
 	Name: "builder-failed", Kind: builder.KindBuild,
+	Action: signalAction,
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		var out Match
 		at := -1
@@ -67,6 +68,7 @@ var builderFailedRule = Rule{
 // report), whatever the log says before the cut.
 var nixKilledRule = Rule{
 	Name: "nix-killed", Kind: builder.KindBuild,
+	Action: signalAction,
 	Match: func(_ *nixLog, ev *Evidence) (Match, bool) {
 		return Match{Signal: ev.Signal, What: fmt.Sprintf("was killed by signal %d", ev.Signal)}, ev.Signal != 0
 	},
@@ -136,6 +138,7 @@ func signalHint(ev *Evidence, h *hint) string {
 // a build failure, not an evaluation error.
 var buildOtherRule = Rule{
 	Name: "build-other", Kind: builder.KindBuild,
+	Action: say("Show log"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if len(l.errs) == 0 {
 			return Match{}, false
@@ -167,6 +170,7 @@ var buildOtherRule = Rule{
 // trace; testdata/*/eval-*.txt, builder/testdata/nix/*-eval-*.txt).
 var evalRule = Rule{
 	Name: "eval", Kind: builder.KindEval,
+	Action: say("Fix the Nix expression"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		i := l.innermost()
 		if i < 0 {

@@ -35,6 +35,7 @@ var (
 // and ignores that setting from a user it does not trust.
 var platformRule = Rule{
 	Name: "platform", Kind: builder.KindPlatform,
+	Action: say("Set up emulation or drop the project's system"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, _ := l.find(rePlatformOld); m != nil {
 			if m[1] != m[4] {
@@ -135,6 +136,7 @@ var (
 // "… while updating the flake input 'dep'" (network-flake-input.txt).
 var networkRule = Rule{
 	Name: "network", Kind: builder.KindNetwork,
+	Action: say("Check the builder's network, then Build again"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reDownload)
 		if m == nil {
@@ -180,12 +182,28 @@ var networkRule = Rule{
 		}
 		if ev.vm() {
 			return fmt.Sprintf("the builder VM has no working network: check it from %s with %s; VPN clients on %s often break Multipass networking (disconnect the VPN, or let the VM's traffic through it); behind a proxy, give the VM's nix-daemon https_proxy (%s)",
-				ev.hostName(), h.cmd("multipass", "exec", ev.Machine.VM, "--", "curl", "-sI", "https://cache.nixos.org"), ev.hostName(),
+				ev.hostName(), h.cmd("multipass", "exec", ev.Machine.VM, "--", "curl", "-sI", probeURL(m.Subject)), ev.hostName(),
 				h.cmd("multipass", "exec", ev.Machine.VM, "--", "sudo", "systemctl", "edit", "nix-daemon"))
 		}
 		return fmt.Sprintf("check this machine's network: %s; behind a proxy, give Nix https_proxy (for the daemon: %s)",
-			h.cmd("curl", "-sI", "https://cache.nixos.org"), h.cmd("sudo", "systemctl", "edit", "nix-daemon"))
+			h.cmd("curl", "-sI", probeURL(m.Subject)), h.cmd("sudo", "systemctl", "edit", "nix-daemon"))
 	},
+}
+
+// probeURL is what to check the network with for a failed download of
+// subject: its own scheme and host ("git+https://" as https, anything
+// else not http as https), without path or user info; cache.nixos.org
+// when subject names no host.
+func probeURL(subject string) string {
+	u, err := url.Parse(subject)
+	if err != nil || u.Host == "" {
+		return "https://cache.nixos.org"
+	}
+	scheme := strings.TrimPrefix(strings.ToLower(u.Scheme), "git+")
+	if scheme != "http" && scheme != "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + u.Host
 }
 
 func hostOf(s string) string {

@@ -19,6 +19,7 @@ var reNoSpace = regexp.MustCompile(`No space left on device`)
 // text while substituting (builder/testdata/nix/2.18-disk-full-store.txt).
 var diskFullRule = Rule{
 	Name: "disk-full", Kind: builder.KindDiskFull,
+	Action: say("Free disk space on the builder"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.findLine(reNoSpace)
 		if m == nil {
@@ -47,6 +48,7 @@ var reBuildUsers = regexp.MustCompile(`the group '([^']+)' specified in 'build-u
 // same text; testdata/*/setup-nixbld-missing.txt).
 var buildUsersRule = Rule{
 	Name: "setup-build-users", Kind: builder.KindUnavailable,
+	Action: say("Set up Nix's build users"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reBuildUsers)
 		if m == nil {
@@ -84,6 +86,7 @@ var (
 // Permission denied" (testdata/2.8/setup-socket-denied-auto.txt).
 var daemonSocketRule = Rule{
 	Name: "setup-daemon-socket", Kind: builder.KindUnavailable,
+	Action: say("Start the Nix daemon or let this user reach it"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reSocket)
 		if m == nil {
@@ -130,6 +133,7 @@ var reStorePerm = regexp.MustCompile(`['"](/nix/(?:var/nix|store)[^'"]*)['"].*: 
 // installation" (testdata/*/setup-store-readonly.txt).
 var storePermissionRule = Rule{
 	Name: "setup-store-permission", Kind: builder.KindUnavailable,
+	Action: say("Let this user write to the Nix store"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, _ := l.find(reStorePerm)
 		if m == nil {

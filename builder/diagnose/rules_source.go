@@ -20,6 +20,7 @@ var (
 // in SRI form whatever the file says; testdata/*/hash-mismatch-*.txt).
 var hashMismatchRule = Rule{
 	Name: "hash-mismatch", Kind: builder.KindBuild,
+	Action: say("Put the new hash in the Nix file"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reHashMismatch)
 		if m == nil {
@@ -70,6 +71,7 @@ var (
 // directory" (testdata/*/flake-untracked.txt).
 var untrackedRule = Rule{
 	Name: "flake-untracked", Kind: builder.KindEval,
+	Action: say("Add the new files to git"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		if m, i := l.find(reUntracked); m != nil {
 			return Match{Subject: m[1], Repo: m[2], Position: l.position(i)}, true
@@ -121,6 +123,7 @@ var (
 // file.
 var noNixFileRule = Rule{
 	Name: "no-nix-file", Kind: builder.KindConfig,
+	Action: say("Add a default.nix, or name the project's Nix file"),
 	Match: func(l *nixLog, ev *Evidence) (Match, bool) {
 		if len(l.errs) != 1 || l.innermost() != l.errs[0] {
 			return Match{}, false
@@ -161,6 +164,7 @@ var reMissingFile = regexp.MustCompile(`(?:getting status of|opening file|path) 
 // (testdata/*/missing-outside.txt).
 var missingFileRule = Rule{
 	Name: "missing-file", Kind: builder.KindEval,
+	Action: say("Create the missing file or fix its path"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reMissingFile)
 		if m == nil {
@@ -205,4 +209,98 @@ func (ev *Evidence) guestDir() string {
 		return ev.GuestDir
 	}
 	return ev.Project.Dir
+}
+
+var (
+	reNixPath     = regexp.MustCompile(`file '([^']+)' was not found in the Nix search path`)
+	reMissingAttr = regexp.MustCompile(`attribute '([^']+)' in selection path '([^']+)' not found`)
+	reDidYouMean  = regexp.MustCompile(`^\s*Did you mean (.+?)\?\s*$`)
+)
+
+// nixPathRule covers a lookup path such as <nixpkgs> that the builder's
+// Nix cannot resolve: "error: file 'nixpkgs' was not found in the Nix
+// search path (add it using $NIX_PATH or -I)" (2.8, 2.26, 2.34;
+// testdata/*/eval-nixpath.txt). A Multipass VM and a fresh Linux Nix have
+// no channel, so the remedy is to pin nixpkgs in the project.
+var nixPathRule = Rule{
+	Name: "nix-path", Kind: builder.KindEval,
+	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
+		m, i := l.find(reNixPath)
+		if m == nil {
+			return Match{}, false
+		}
+		pos := l.position(i)
+		if j := l.innermost(); pos == "" && j >= 0 {
+			pos = l.position(j)
+		}
+		return Match{Subject: m[1], Position: pos}, true
+	},
+	Message: func(m Match, ev *Evidence) string {
+		s := fmt.Sprintf("<%s> is not in the Nix search path on %s: NIX_PATH has no %s and no channel provides it", m.Subject, ev.where(), m.Subject)
+		if m.Position != "" {
+			s += " (at " + m.Position + ")"
+		}
+		return s
+	},
+	Hint: func(m Match, ev *Evidence, h *hint) string {
+		s := fmt.Sprintf(`pin it in the project instead of relying on the builder's channels: import (fetchTarball "https://github.com/NixOS/nixpkgs/archive/REV.tar.gz") { } in place of <%s>, as examples/hello-layered does (a fixed revision builds the same everywhere)`, m.Subject)
+		if m.Subject != "nixpkgs" {
+			return s + "; or set NIX_PATH to include " + m.Subject + "=PATH for the builder"
+		}
+		channel := []string{"nix-channel", "--add", "https://nixos.org/channels/nixpkgs-unstable", "nixpkgs"}
+		update := []string{"nix-channel", "--update"}
+		if ev.vm() {
+			pre := []string{"multipass", "exec", ev.Machine.VM, "--"}
+			return s + "; or give the VM's user a channel: " + h.and(append(pre, channel...), append(pre, update...))
+		}
+		return s + "; or add a channel: " + h.and(channel, update) + ", or set NIX_PATH=nixpkgs=PATH"
+	},
+}
+
+// missingAttrRule covers an attribute that the Nix file does not have:
+// "error: attribute 'imag' in selection path 'imag' not found", with
+// Nix's "Did you mean image?" on the next line (2.8, 2.26, 2.34;
+// testdata/*/eval-attr-missing.txt). When the path is the project's attr
+// key, the key is what to fix.
+var missingAttrRule = Rule{
+	Name: "missing-attr", Kind: builder.KindEval,
+	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
+		m, i := l.find(reMissingAttr)
+		if m == nil {
+			return Match{}, false
+		}
+		out := Match{Subject: m[1], What: m[2]}
+		for j := i + 1; j < len(l.lines) && j <= i+2; j++ {
+			if d := reDidYouMean.FindStringSubmatch(l.lines[j]); d != nil {
+				out.Need = d[1]
+			}
+		}
+		return out, true
+	},
+	Message: func(m Match, ev *Evidence) string {
+		file := ev.Project.File
+		if file == "" {
+			file = "the Nix file"
+		}
+		s := fmt.Sprintf("%s has no attribute %s (selection path %s)", file, m.Subject, m.What)
+		if ev.Project.Attr != "" && ev.Project.Attr == m.What {
+			s = fmt.Sprintf("the project's attr key selects %s, which %s does not have", m.What, file)
+		}
+		if m.Need != "" {
+			s += "; did you mean " + m.Need + "?"
+		}
+		return s
+	},
+	Hint: func(m Match, ev *Evidence, _ *hint) string {
+		want := "the attribute's right name"
+		if m.Need != "" {
+			// "image", or "one of image or images".
+			want = strings.Fields(strings.TrimPrefix(m.Need, "one of "))[0]
+			want = strings.TrimSuffix(want, ",")
+		}
+		if ev.Project.Attr != "" && ev.Project.Attr == m.What {
+			return fmt.Sprintf("set attr = %q in the project's [[project]] table of nixpass's config (nixpass list shows it), or give the file an attribute %s", want, m.What)
+		}
+		return "select an attribute the file has (" + want + "), or add " + m.Subject + " to the file"
+	},
 }

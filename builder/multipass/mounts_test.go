@@ -1,6 +1,10 @@
 package multipass
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 func TestMountFor(t *testing.T) {
 	inst := &Instance{Mounts: map[string]Mount{
@@ -42,5 +46,33 @@ func TestMountFor(t *testing.T) {
 	}
 	if _, ok := (&Instance{}).MountFor("/x"); ok {
 		t.Error("an instance without mounts found one")
+	}
+}
+
+// TestMountForOldSpelling: a mount an older nixpass made through a symlink
+// is found for the project's canonical path, so the VM does not mount the
+// folder twice.
+func TestMountForOldSpelling(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := filepath.Join(root, "real", "app")
+	if err := os.MkdirAll(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "real"), filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(root, "link", "app")
+	inst := &Instance{Mounts: map[string]Mount{old: {SourcePath: old}}}
+	for _, tc := range []struct{ host, guest string }{
+		{real, old},
+		{filepath.Join(real, "sub"), filepath.Join(old, "sub")},
+		{old, old},
+	} {
+		if got, ok := inst.MountFor(tc.host); !ok || got != tc.guest {
+			t.Errorf("MountFor(%q) = %q, %v; want %q", tc.host, got, ok, tc.guest)
+		}
 	}
 }

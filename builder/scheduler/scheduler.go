@@ -50,6 +50,7 @@ type Scheduler struct {
 	mu       sync.Mutex
 	queue    []string                   // dirs, FIFO
 	pending  map[string]builder.Project // latest request per queued dir
+	reasons  map[string]string          // merged reason per queued dir
 	running  string
 	cancel   context.CancelFunc
 	closed   bool
@@ -61,7 +62,7 @@ type Scheduler struct {
 
 // New makes a scheduler that publishes on bus.
 func New(b Builder, bus *builder.Bus, opts Options) *Scheduler {
-	return &Scheduler{b: b, bus: bus, opts: opts, pending: map[string]builder.Project{},
+	return &Scheduler{b: b, bus: bus, opts: opts, pending: map[string]builder.Project{}, reasons: map[string]string{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
@@ -85,7 +86,9 @@ func (s *Scheduler) Enqueue(p builder.Project, reason string) {
 	if s.running == p.Dir {
 		if s.opts.Restart && s.cancel != nil {
 			s.cancel()
-			reason = "restart"
+			if reason != "manual" {
+				reason = "restart"
+			}
 		}
 	}
 	if _, queued := s.pending[p.Dir]; !queued {
@@ -94,6 +97,7 @@ func (s *Scheduler) Enqueue(p builder.Project, reason string) {
 		s.publish(builder.ProjectChanged{At: now(), Project: p.Dir, State: builder.ProjectQueued})
 	}
 	s.pending[p.Dir] = p
+	s.reasons[p.Dir] = builder.MergeReason(s.reasons[p.Dir], reason)
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -106,6 +110,7 @@ func (s *Scheduler) Cancel(dir string) {
 	defer s.mu.Unlock()
 	if _, ok := s.pending[dir]; ok {
 		delete(s.pending, dir)
+		delete(s.reasons, dir)
 		for i, d := range s.queue {
 			if d == dir {
 				s.queue = append(s.queue[:i], s.queue[i+1:]...)
@@ -155,7 +160,9 @@ func (s *Scheduler) Run(ctx context.Context) {
 		s.queue = s.queue[1:]
 		p := s.pending[dir]
 		delete(s.pending, dir)
-		bctx, cancel := context.WithCancel(ctx)
+		reason := s.reasons[dir]
+		delete(s.reasons, dir)
+		bctx, cancel := context.WithCancel(builder.WithReason(ctx, reason))
 		s.running, s.cancel = dir, cancel
 		if s.idle != nil {
 			s.idle.Stop()

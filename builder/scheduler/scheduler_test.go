@@ -15,6 +15,7 @@ import (
 type fakeBuilder struct {
 	mu      sync.Mutex
 	started []string
+	reasons []string
 	results []builder.Kind
 	release chan struct{}
 }
@@ -22,6 +23,7 @@ type fakeBuilder struct {
 func (f *fakeBuilder) Build(ctx context.Context, p builder.Project) *builder.Result {
 	f.mu.Lock()
 	f.started = append(f.started, p.Dir)
+	f.reasons = append(f.reasons, builder.ReasonOf(ctx))
 	f.mu.Unlock()
 	kind := builder.KindOK
 	select {
@@ -184,6 +186,36 @@ func TestIdleStop(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatal("no BuilderChanged event after the idle stop")
+		}
+	}
+}
+
+// A build serving a click and a change is manual, so its outcome is shown;
+// a click that restarts a running build stays manual.
+func TestReasonMergesManual(t *testing.T) {
+	s, fb, _ := start(t, Options{Restart: true})
+	s.Enqueue(p("/a"), "change")
+	waitUntil(t, "a starts", func() bool { st, _ := fb.snapshot(); return len(st) == 1 })
+	s.Enqueue(p("/b"), "manual")
+	s.Enqueue(p("/b"), "change")
+	s.Enqueue(p("/a"), "manual") // restarts /a
+	// /a was cancelled by the restart: /b and /a again are left.
+	for i := 0; i < 2; i++ {
+		fb.release <- struct{}{}
+	}
+	waitUntil(t, "three builds", func() bool { st, _ := fb.snapshot(); return len(st) >= 3 })
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	want := map[string]string{"/b": "manual"}
+	if got := fb.reasons[0]; got != "change" {
+		t.Errorf("first build reason = %q, want change", got)
+	}
+	for i, dir := range fb.started[1:] {
+		if w, ok := want[dir]; ok && fb.reasons[i+1] != w {
+			t.Errorf("build of %s: reason %q, want %q", dir, fb.reasons[i+1], w)
+		}
+		if dir == "/a" && fb.reasons[i+1] != "manual" {
+			t.Errorf("the restarted build of /a: reason %q, want manual", fb.reasons[i+1])
 		}
 	}
 }

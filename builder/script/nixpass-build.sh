@@ -247,7 +247,10 @@ lifeline_watch() {
 # build in progress (or one being stopped) to end.
 build_lock() {
 	command -v flock >/dev/null 2>&1 || return 0
-	exec 9>>"$1/build.lock" || return 0
+	# Private like every file in the run folder (umask 022 is the script's).
+	umask 077
+	exec 9>>"$1/build.lock" || { umask 022; return 0; }
+	umask 022
 	if ! flock -n 9; then
 		say "phase waiting"
 		flock 9

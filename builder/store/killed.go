@@ -29,6 +29,9 @@ type RunningMarker struct {
 	// ScriptDir is where the script is installed on this host, for a
 	// build on this host; "" for a VM build (its run folder is inside).
 	ScriptDir string `json:"script_dir,omitempty"`
+	// Request is the build request's builder.Project.RequestKey: another
+	// build of the same request may join this one.
+	Request string `json:"request,omitempty"`
 }
 
 func (s *Store) runningDir() string { return filepath.Join(s.StateDir, "running") }

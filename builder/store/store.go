@@ -217,7 +217,7 @@ func (s *Store) History(limit int) ([]builder.Result, error) {
 // the oldest logs beyond logsKept, or beyond logsKept*LogCap bytes in all
 // (logs of older versions were not capped).
 func (s *Store) NewLog(dir string, t time.Time) (*Log, error) {
-	ldir := filepath.Join(s.LogDir, "builds", builder.SafeName(filepath.Base(dir))+"-"+builder.ProjectKey(dir)[:8])
+	ldir := s.logFolder(dir)
 	if err := os.MkdirAll(ldir, 0o700); err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
@@ -237,4 +237,19 @@ func (s *Store) NewLog(dir string, t time.Time) (*Log, error) {
 		}
 	}
 	return newLog(f), nil
+}
+
+// logFolder is where the build logs of the project in dir are kept.
+func (s *Store) logFolder(dir string) string {
+	return filepath.Join(s.LogDir, "builds", builder.SafeName(filepath.Base(dir))+"-"+builder.ProjectKey(dir)[:8])
+}
+
+// LatestLog is the newest build log of the project in dir, or "".
+func (s *Store) LatestLog(dir string) string {
+	logs, _ := filepath.Glob(filepath.Join(s.logFolder(dir), "*.log"))
+	if len(logs) == 0 {
+		return ""
+	}
+	// Names are start times (20060102-150405.000.log): the last sorts newest.
+	return logs[len(logs)-1]
 }

@@ -105,6 +105,13 @@ func (f *Finder) SearchDirs() []string {
 // starts finds the same tools nixpass does.
 func (f *Finder) PATH() string { return strings.Join(f.SearchDirs(), string(os.PathListSeparator)) }
 
+// InstallPATH is a PATH of this OS's install folders alone (InstallDirs),
+// in a fixed order: the login agent's, which must not depend on the shell
+// that installs it (the agent file would change with every caller's PATH).
+func InstallPATH(home string) string {
+	return (&Finder{Home: home, Dirs: InstallDirs(home)}).PATH()
+}
+
 func (f *Finder) expand(p string) string {
 	if f.Home != "" && (p == "~" || strings.HasPrefix(p, "~/")) {
 		return filepath.Join(f.Home, p[1:])

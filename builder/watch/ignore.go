@@ -98,6 +98,11 @@ func (ig *ignorer) insideIgnored(path string) bool {
 // for a flake (a commit, a checkout, a `git add`).
 var gitStateFiles = map[string]bool{"HEAD": true, "index": true}
 
+// finderFolders are the folders macOS keeps at a volume's root (Spotlight's
+// index, the trash, FSEvents' own log); a project on a removable volume
+// may hold them, and nothing in them is a source.
+var finderFolders = map[string]bool{".Spotlight-V100": true, ".Trashes": true, ".fseventsd": true}
+
 func (ig *ignorer) alwaysIgnored(parts []string, isDir bool) bool {
 	if parts[0] == ".git" {
 		// A flake reads what git tracks: .git/HEAD and .git/index count.
@@ -105,11 +110,16 @@ func (ig *ignorer) alwaysIgnored(parts []string, isDir bool) bool {
 	}
 	name := parts[len(parts)-1]
 	for _, p := range parts {
-		if p == ".direnv" {
+		if p == ".direnv" || finderFolders[p] {
 			return true
 		}
 	}
 	switch {
+	case name == ".DS_Store" || name == "Icon\r" || strings.HasPrefix(name, "._"):
+		// Finder's own files: folder view settings (written when a folder
+		// is merely browsed), AppleDouble halves on non-APFS volumes, a
+		// custom folder icon.
+		return true
 	case name == "result" || strings.HasPrefix(name, "result-"):
 		return true
 	case len(parts) == 1 && name == ig.output:

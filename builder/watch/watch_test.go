@@ -100,7 +100,9 @@ func TestIgnoredWritesNeverTrigger(t *testing.T) {
 			t.Errorf("%s is ignored but watched", d)
 		}
 	}
-	for _, f := range []string{"result.tar.gz", ".result.tar.gz.nixpass-tmp.abc", "x.log", "notes.txt~", ".#notes.txt", ".notes.txt.swp", "4913", "node_modules/x/y.js", "build/a", ".direnv/env", "result-2"} {
+	for _, f := range []string{"result.tar.gz", ".result.tar.gz.nixpass-tmp.abc", "x.log", "notes.txt~", ".#notes.txt", ".notes.txt.swp", "4913", "node_modules/x/y.js", "build/a", ".direnv/env", "result-2",
+		// Finder's own files (m2).
+		".DS_Store", "src/.DS_Store", "._main.go", "Icon\r", ".Spotlight-V100/Store-V2/x", ".Trashes/501/f", ".fseventsd/0001"} {
 		write(t, filepath.Join(dir, f), "x")
 	}
 	os.Chmod(filepath.Join(dir, ".gitignore"), 0o600)

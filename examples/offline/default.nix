@@ -3,4 +3,4 @@
 { # On merged-/usr systems /bin is a symlink, which builtins.path would
   # copy as a link: name the real file.
   busybox ? if builtins.pathExists /usr/bin/busybox then /usr/bin/busybox else /bin/busybox, tag ? "latest" }:
-import ./image.nix { inherit busybox tag; }
+import ./image.nix { inherit busybox tag; substitute = false; }

@@ -7,6 +7,8 @@
 #            or to use memory on purpose).
 #   format:  "tar.gz" (the image), or "dir" (its files, which stream.nix
 #            tars up when it runs).
+#   substitute: whether Nix may ask binary caches for the image (false:
+#            truly offline, as the example's default.nix builds it).
 { # On merged-/usr systems /bin is a symlink, which builtins.path would
   # copy as a link: name the real file.
   busybox ? if builtins.pathExists /usr/bin/busybox then /usr/bin/busybox else /bin/busybox
@@ -15,6 +17,7 @@
 , message ? "hello from nixpass"
 , prepare ? ""
 , format ? "tar.gz"
+, substitute ? true
 }:
 let
   # Copy only busybox into the store, as <store>/busybox: busybox picks its
@@ -36,9 +39,9 @@ derivation {
   args = [ "sh" "-eu" ./build-image.sh ];
   imageName = name;
   inherit tag message prepare arch format;
-  # Truly offline: never ask a binary cache for this output (without it
-  # Nix spends ~5 s on cache.nixos.org's retries when there is no network).
-  allowSubstitutes = false;
-  preferLocalBuild = true;
+  # substitute = false (examples/offline/default.nix) never asks a binary
+  # cache for this output: without network Nix would spend ~5 s on
+  # cache.nixos.org's retries. Tests of caches leave it true.
+  allowSubstitutes = substitute;
   bb = "${bb}/${baseNameOf busybox}";
 }

@@ -16,7 +16,7 @@
 , streamPrepare ? ""
 }:
 let
-  parts = import ./image.nix { inherit busybox name tag message prepare; format = "dir"; };
+  parts = import ./image.nix { inherit busybox name tag message prepare; format = "dir"; substitute = false; };
   bb = parts.bb;
 in
 derivation {
@@ -24,8 +24,8 @@ derivation {
   system = builtins.currentSystem;
   builder = bb;
   inherit bb parts streamPrepare;
+  # Truly offline, as the example's default.nix: no binary cache is asked.
   allowSubstitutes = false;
-  preferLocalBuild = true;
   args = [ "sh" "-euc" ''
     files=$(cd "$parts" && "$bb" ls | "$bb" grep -vx manifest.json | "$bb" tr '\n' ' ')
     {

@@ -26,8 +26,9 @@ const Module = "nixpass"
 var Levels = map[string]int{
 	// Leaves: text helpers that import nothing of nixpass.
 	"builder/redact": 0, "builder/clean": 0,
-	"builder": 1, "builder/shq": 1, "builder/tools": 1, "builder/script": 1, "builder/config": 1, "builder/watch": 1,
-	"builder/runner": 2, "builder/diagnose": 2, "builder/store": 2, "builder/scheduler": 2,
+	"builder": 1, "builder/shq": 1, "builder/tools": 1, "builder/hostarch": 1, "builder/script": 1, "builder/config": 1,
+	// watch matches events against config.Canonical's spelling of each root.
+	"builder/runner": 2, "builder/diagnose": 2, "builder/store": 2, "builder/scheduler": 2, "builder/watch": 2,
 	"builder/docker": 3, "builder/agent": 3, "builder/multipass": 3, "builder/machine": 3,
 	"builder/machine/local": 4, "builder/machine/vm": 4,
 	"builder/build": 5,

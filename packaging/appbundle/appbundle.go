@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jackmordaunt/icns/v3"
@@ -35,6 +36,11 @@ type Options struct {
 	Plist string
 	// Out is the .app path.
 	Out string
+	// SignIdentity is a codesign identity ("Developer ID Application: Ana
+	// (TEAMID)"): the bundle is then signed with the hardened runtime and
+	// a secure timestamp, as notarization requires. Empty means an ad-hoc
+	// signature, enough to run on the Mac that built it.
+	SignIdentity string
 	// Runner runs lipo and codesign; nil means runner.Exec.
 	Runner runner.Runner
 	// Log receives notes (signing skipped, ...).
@@ -47,21 +53,34 @@ type Options struct {
 // read as version 25.
 var reRelease = regexp.MustCompile(`^v(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-(\d+)-g[0-9a-f]+)?(?:-dirty)?$`)
 
+// CommitsKey is the Info.plist key holding how many commits a dev build
+// is past its tag (CFBundleVersion folds it into its third integer).
+const CommitsKey = "NixpassCommitsPastTag"
+
+// maxCommits is the most commits past a tag CFBundleVersion can tell
+// apart before the next patch number: 1.2.3 plus 1000 commits would read
+// as 1.2.4.
+const maxCommits = 999
+
 // Versions maps a git-describe version to CFBundleShortVersionString
-// ("1.2.3") and CFBundleVersion (digits and dots: "1.2.3.4" for 4 commits
-// past the tag). A version that is not a v-tag maps to 0.0.0.
-func Versions(v string) (short, build string) {
+// ("1.2.3"), CFBundleVersion and the commits past the tag. macOS reads
+// only three integers of CFBundleVersion, so N commits past v1.2.3 give
+// "1.2.(3*1000+N)", e.g. "1.2.3004", which orders after the tag's own
+// "1.2.3000" and before v1.2.4's "1.2.4000"; N is also returned for
+// CommitsKey (capped at 999 in CFBundleVersion). A version that is not a
+// v-tag maps to 0.0.0.
+func Versions(v string) (short, build string, commits int) {
 	m := reRelease.FindStringSubmatch(v)
 	if m == nil {
-		return "0.0.0", "0.0.0"
+		return "0.0.0", "0.0.0", 0
 	}
-	parts := []string{m[1], or(m[2], "0"), or(m[3], "0")}
-	short = strings.Join(parts, ".")
-	build = short
+	patch, _ := strconv.Atoi(or(m[3], "0"))
 	if m[4] != "" {
-		build += "." + m[4]
+		commits, _ = strconv.Atoi(m[4])
 	}
-	return short, build
+	short = strings.Join([]string{m[1], or(m[2], "0"), strconv.Itoa(patch)}, ".")
+	build = fmt.Sprintf("%s.%s.%d", m[1], or(m[2], "0"), patch*1000+min(commits, maxCommits))
+	return short, build, commits
 }
 
 func or(s, def string) string {
@@ -128,9 +147,14 @@ func Build(ctx context.Context, o Options) error {
 		return fmt.Errorf("bundle: %w", err)
 	}
 	if _, err := tools.Default().Find("codesign"); err == nil {
-		if _, err := rn.Run(ctx, runner.Cmd{Name: "codesign", Args: []string{"--force", "--sign", "-", "--timestamp=none", tmp}}); err != nil {
+		if _, err := rn.Run(ctx, runner.Cmd{Name: "codesign", Args: signArgs(o.SignIdentity, tmp)}); err != nil {
+			if o.SignIdentity != "" {
+				return fmt.Errorf("bundle: sign with %q: %w (security find-identity -v -p codesigning lists the identities in your keychain)", o.SignIdentity, err)
+			}
 			return fmt.Errorf("bundle: ad-hoc sign: %w", err)
 		}
+	} else if o.SignIdentity != "" {
+		return fmt.Errorf("bundle: SIGN_IDENTITY is set but codesign is not installed (xcode-select --install)")
 	} else {
 		fmt.Fprintln(logw, "note: codesign not found: the bundle is not signed (sign it on a Mac, see packaging/README.md)")
 	}
@@ -143,6 +167,16 @@ func Build(ctx context.Context, o Options) error {
 	return nil
 }
 
+// signArgs is codesign's argv: ad-hoc by default; with an identity, the
+// hardened runtime (--options runtime) and a secure timestamp, which
+// notarization requires.
+func signArgs(identity, bundle string) []string {
+	if identity == "" {
+		return []string{"--force", "--sign", "-", "--timestamp=none", bundle}
+	}
+	return []string{"--force", "--sign", identity, "--options", "runtime", "--timestamp", bundle}
+}
+
 func writePlist(src, dst, version string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -152,7 +186,8 @@ func writePlist(src, dst, version string) error {
 	if _, err := plist.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("bundle: parse %s: %w", src, err)
 	}
-	m["CFBundleShortVersionString"], m["CFBundleVersion"] = Versions(version)
+	short, build, commits := Versions(version)
+	m["CFBundleShortVersionString"], m["CFBundleVersion"], m[CommitsKey] = short, build, commits
 	var out bytes.Buffer
 	enc := plist.NewEncoderForFormat(&out, plist.XMLFormat)
 	enc.Indent("\t")

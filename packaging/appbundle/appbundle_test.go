@@ -13,25 +13,50 @@ import (
 )
 
 func TestVersions(t *testing.T) {
-	tests := []struct{ in, short, build string }{
-		{"v1.2.3", "1.2.3", "1.2.3"},
-		{"v1.2.3-4-gabcdef0", "1.2.3", "1.2.3.4"},
-		{"v1.2", "1.2.0", "1.2.0"},
-		{"v1.2.3-dirty", "1.2.3", "1.2.3"},
-		{"v1.2.3-4-gabcdef0-dirty", "1.2.3", "1.2.3.4"},
-		{"1.2", "0.0.0", "0.0.0"},            // not a v-tag
-		{"25c3ac6", "0.0.0", "0.0.0"},        // a commit hash starting with digits
-		{"25c3ac6-dirty", "0.0.0", "0.0.0"},  //
-		{"v1.2.3rc1", "0.0.0", "0.0.0"},      // trailing junk
-		{"release-v1.2.3", "0.0.0", "0.0.0"}, // not anchored at the start
-		{"v1.2.3-4-gabcdef0-extra", "0.0.0", "0.0.0"},
-		{"abcdef0", "0.0.0", "0.0.0"},
-		{"dev", "0.0.0", "0.0.0"},
+	tests := []struct {
+		in, short, build string
+		commits          int
+	}{
+		{"v1.2.3", "1.2.3", "1.2.3000", 0},
+		{"v1.2.3-4-gabcdef0", "1.2.3", "1.2.3004", 4},
+		{"v1.2.3-5-gabcdef0", "1.2.3", "1.2.3005", 5}, // m11: dev builds differ in three integers
+		{"v1.2.3-1500-gabcdef0", "1.2.3", "1.2.3999", 1500},
+		{"v1.2.4", "1.2.4", "1.2.4000", 0},
+		{"v1.2", "1.2.0", "1.2.0", 0},
+		{"v1.2.3-dirty", "1.2.3", "1.2.3000", 0},
+		{"v1.2.3-4-gabcdef0-dirty", "1.2.3", "1.2.3004", 4},
+		{"1.2", "0.0.0", "0.0.0", 0},            // not a v-tag
+		{"25c3ac6", "0.0.0", "0.0.0", 0},        // a commit hash starting with digits
+		{"25c3ac6-dirty", "0.0.0", "0.0.0", 0},  //
+		{"v1.2.3rc1", "0.0.0", "0.0.0", 0},      // trailing junk
+		{"release-v1.2.3", "0.0.0", "0.0.0", 0}, // not anchored at the start
+		{"v1.2.3-4-gabcdef0-extra", "0.0.0", "0.0.0", 0},
+		{"abcdef0", "0.0.0", "0.0.0", 0},
+		{"dev", "0.0.0", "0.0.0", 0},
 	}
 	for _, tt := range tests {
-		s, b := Versions(tt.in)
-		if s != tt.short || b != tt.build {
-			t.Errorf("Versions(%q) = %q %q, want %q %q", tt.in, s, b, tt.short, tt.build)
+		s, b, n := Versions(tt.in)
+		if s != tt.short || b != tt.build || n != tt.commits {
+			t.Errorf("Versions(%q) = %q %q %d, want %q %q %d", tt.in, s, b, n, tt.short, tt.build, tt.commits)
+		}
+		if parts := strings.Split(b, "."); len(parts) != 3 {
+			t.Errorf("CFBundleVersion %q has %d integers; macOS reads three", b, len(parts))
+		}
+	}
+}
+
+// TestSignArgs (M16): ad-hoc stays the default; an identity signs with the
+// hardened runtime and a secure timestamp, as notarization requires.
+func TestSignArgs(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want []string
+	}{
+		{"", []string{"--force", "--sign", "-", "--timestamp=none", "/b/x.app"}},
+		{"Developer ID Application: Ana (AB12CD34EF)", []string{"--force", "--sign", "Developer ID Application: Ana (AB12CD34EF)", "--options", "runtime", "--timestamp", "/b/x.app"}},
+	} {
+		if got := signArgs(tc.id, "/b/x.app"); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("signArgs(%q) = %q, want %q", tc.id, got, tc.want)
 		}
 	}
 }
@@ -66,13 +91,16 @@ func TestBundleLayoutAndPlist(t *testing.T) {
 	want := map[string]any{
 		"CFBundleIdentifier": "dev.nixpass.app", "CFBundleName": "nixpass", "CFBundleDisplayName": "nixpass",
 		"CFBundleExecutable": "nixpass", "CFBundleIconFile": "nixpass", "CFBundlePackageType": "APPL",
-		"CFBundleShortVersionString": "1.4.0", "CFBundleVersion": "1.4.0.2", "LSMinimumSystemVersion": "12.0",
+		"CFBundleShortVersionString": "1.4.0", "CFBundleVersion": "1.4.2", "LSMinimumSystemVersion": "12.0",
 		"LSUIElement": true, "LSApplicationCategoryType": "public.app-category.developer-tools",
 	}
 	for k, v := range want {
 		if m[k] != v {
 			t.Errorf("%s = %v, want %v", k, m[k], v)
 		}
+	}
+	if n, ok := m[CommitsKey].(uint64); !ok || n != 2 {
+		t.Errorf("%s = %v (%T), want 2", CommitsKey, m[CommitsKey], m[CommitsKey])
 	}
 	if c, _ := m["NSHumanReadableCopyright"].(string); !strings.Contains(c, "nixpass") {
 		t.Errorf("copyright = %q", c)

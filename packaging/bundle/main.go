@@ -25,6 +25,7 @@ func main() {
 	flag.StringVar(&o.Version, "version", "dev", "version (git describe)")
 	flag.StringVar(&o.Plist, "plist", "Info.plist", "Info.plist template")
 	flag.StringVar(&o.Out, "out", "build/nixpass.app", "the .app to write")
+	flag.StringVar(&o.SignIdentity, "sign", "", `codesign identity, e.g. "Developer ID Application: Name (TEAMID)": hardened runtime and a timestamp; empty signs ad hoc`)
 	flag.Parse()
 	o.Binaries, o.Log = bins, os.Stderr
 	if err := appbundle.Build(context.Background(), o); err != nil {

@@ -62,6 +62,14 @@ import ./common.nix { name = "vendor-deps"; script = "echo hello > $out"; extra 
   outputHashMode = "flat"; outputHashAlgo = "sha256";
   outputHash = "0000000000000000000000000000000000000000000000000000"; }; }
 NIX
+	# <nixpkgs> with an empty NIX_PATH (no channel), and an attribute
+	# that is not there (a typo of one that is).
+	cat >"$f/proj/eval-nixpath.nix" <<'NIX'
+import <nixpkgs> { }
+NIX
+	cat >"$f/proj/eval-attr.nix" <<'NIX'
+{ image = import ./common.nix { name = "image"; script = "echo hi > $out"; }; other = 1; }
+NIX
 	cat >"$f/proj/missing-outside.nix" <<'NIX'
 import ../shared/lib.nix { }
 NIX
@@ -163,6 +171,8 @@ capture_here() {
 	one build-cycle nix-build --no-out-link "${off[@]}" build-cycle.nix
 	one hash-mismatch-sri nix-build --no-out-link "${off[@]}" hash-mismatch-sri.nix
 	one hash-mismatch-base32 nix-build --no-out-link "${off[@]}" hash-mismatch-base32.nix
+	one eval-nixpath env NIX_PATH= nix-build --no-out-link "${off[@]}" eval-nixpath.nix
+	one eval-attr-missing nix-build --no-out-link "${off[@]}" -A imag eval-attr.nix
 	one missing-outside nix-build --no-out-link "${off[@]}" missing-outside.nix
 	one no-default nix-build --no-out-link "${off[@]}" "$fix/nobody"
 	one network-fetchtarball nix-build --no-out-link "${off[@]}" --option tarball-ttl 0 network-fetchtarball.nix

@@ -114,7 +114,7 @@ func TestUnreadableManagedConfIsSkipped(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, managedConf), []byte("substituters = https://u:"+token+"@cache.example.org\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	inRoot, _ := filepath.Abs(filepath.Join("..", ".ci", "in-root"))
+	inRoot, _ := filepath.Abs(filepath.Join("..", "..", "..", ".ci", "in-root"))
 	env := []string{"NIX_CONF_DIR=" + dir, "HOME=/tmp", "XDG_CACHE_HOME=/tmp/nixpass-include-cache", "PATH=" + os.Getenv("PATH")}
 	type nixRun struct {
 		name   string
