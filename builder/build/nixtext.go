@@ -8,7 +8,8 @@ import (
 
 // Bounds of the part of Nix's log a build keeps in memory for its
 // diagnosis: the head, the notable lines of the middle, and the tail.
-const (
+// (Variables so a test can shrink them.)
+var (
 	nixHeadBytes    = 64 << 10
 	nixMiddleBytes  = 256 << 10
 	nixTailBytes    = 2 << 20
