@@ -38,18 +38,20 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"add":     {cmdAdd, "add DIR [--file F | --flake REF] [--attr A] [--output NAME] [--no-watch] [--docker-load] [--system S] [--mount PATH]..."},
+		"add":     {cmdAdd, "add DIR [--file F | --flake REF] [--attr A] [--output NAME] [--no-watch] [--docker-load] [--system S]... [--push REF] [--mount PATH]..."},
 		"remove":  {cmdRemove, "remove DIR"},
 		"list":    {cmdList, "list [--json]"},
 		"build":   {cmdBuild, "build [DIR] [--json]"},
+		"push":    {cmdPush, "push [DIR] [--to REF] [--json]"},
 		"status":  {cmdStatus, "status [--json]"},
-		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
+		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell|builder [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
 		"logs":    {cmdLogs, "logs [DIR]"},
 		"history": {cmdHistory, "history [DIR] [--json]"},
 		"version": {cmdVersion, "version"},
 		"app":     {cmdApp, "app [--headless] [--json]"},
 		"service": {cmdService, "service install|uninstall|status"},
 		"explain": {cmdExplain, "explain [FILE] [--json]"},
+		"cache":   {cmdCache, "cache key NAME [--json]"},
 	}
 }
 
@@ -97,7 +99,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: nixpass [--config FILE] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nWith no command, nixpass starts the menu-bar app. Commands:")
-	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "history", "explain", "app", "service", "version"} {
+	for _, n := range []string{"add", "remove", "list", "build", "status", "vm", "logs", "history", "explain", "cache", "app", "service", "version"} {
 		fmt.Fprintln(w, "  nixpass "+verbs[n].usage)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -202,6 +203,8 @@ func printEventText(w io.Writer, ev builder.Event) {
 			line += " (" + e.Problem + ")"
 		}
 		fmt.Fprintln(w, line)
+	case builder.PushProgress:
+		fmt.Fprintf(w, "%s   %s\n", at, e.MenuLine(filepath.Base(e.Project)))
 	case builder.BuilderChanged:
 		fmt.Fprintf(w, "%s builder  %s %s %s\n", at, e.Status.Name, e.Status.State, e.Status.Problem)
 	}

@@ -99,8 +99,9 @@ func printResult(stdout, stderr io.Writer, r *builder.Result) {
 		}
 		return
 	}
-	if r.Kind == builder.KindDocker {
-		// The message says it was built and why Docker did not take it.
+	if r.Kind == builder.KindDocker || r.Kind == builder.KindPush || r.Kind == builder.KindCache {
+		// The message says it was built and why Docker, the registry or
+		// the cache did not take it.
 		fmt.Fprintf(stderr, "✗ %s\n  %s  %s (kept, the last good image)\n", r.Message, r.Output, builder.HumanBytes(r.Bytes))
 	} else {
 		fmt.Fprintf(stderr, "✗ %s: %s\n", r.Kind.Title(), r.Message)
@@ -119,6 +120,8 @@ type progress struct {
 	w   io.Writer
 	tty bool
 	mu  sync.Mutex
+	// bar draws a push's bytes and layers on a terminal.
+	bar *pushBar
 }
 
 func newProgress(w io.Writer) *progress {
@@ -128,7 +131,7 @@ func newProgress(w io.Writer) *progress {
 			tty = st.Mode()&os.ModeCharDevice != 0
 		}
 	}
-	return &progress{w: w, tty: tty}
+	return &progress{w: w, tty: tty, bar: newPushBar(w, false)}
 }
 
 func (p *progress) event(ev builder.Event) {
@@ -148,6 +151,11 @@ func (p *progress) event(ev builder.Event) {
 		} else {
 			fmt.Fprintf(p.w, "nixpass: %s\n", what)
 		}
+	case builder.PushProgress:
+		if p.tty && p.bar.bar == nil {
+			fmt.Fprint(p.w, "\r\033[K")
+		}
+		p.bar.update(e)
 	case builder.BuildLog:
 		if p.tty {
 			line := e.Line
@@ -162,6 +170,7 @@ func (p *progress) event(ev builder.Event) {
 }
 
 func (p *progress) done() {
+	p.bar.finish()
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}

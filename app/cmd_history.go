@@ -27,6 +27,10 @@ type historyBuild struct {
 	Platform   string       `json:"platform,omitempty"`
 	Message    string       `json:"message,omitempty"`
 	Log        string       `json:"log,omitempty"`
+	// Push is the build's push object (with error when it failed).
+	Push *builder.PushResult `json:"push,omitempty"`
+	// Cache is the build's upload to the team cache, when one ran.
+	Cache *builder.CacheUpload `json:"cache,omitempty"`
 }
 
 func cmdHistory(c *cli, ctx context.Context, args []string) int {
@@ -55,7 +59,7 @@ func cmdHistory(c *cli, ctx context.Context, args []string) int {
 			continue
 		}
 		b := historyBuild{Started: r.Started, Status: r.Status, Kind: r.Kind, DurationMS: r.DurationMS,
-			UpToDate: r.UpToDate, Image: r.Image, Platform: r.Platform, Log: r.Log}
+			UpToDate: r.UpToDate, Image: r.Image, Platform: r.Platform, Log: r.Log, Push: r.Push, Cache: r.Cache}
 		if !r.Succeeded() {
 			b.Message = firstLineOf(r.Message)
 		}
@@ -79,6 +83,12 @@ func cmdHistory(c *cli, ctx context.Context, args []string) int {
 		image := b.Image
 		if b.Platform != "" {
 			image += " (" + b.Platform + ")"
+		}
+		if b.Push != nil && b.Push.Error == "" && b.Push.Digest != "" {
+			image += ", pushed " + b.Push.Short()
+		}
+		if b.Cache != nil && b.Cache.Error == "" && b.Cache.Paths > 0 {
+			image += fmt.Sprintf("; uploaded %d path(s) to %s", b.Cache.Paths, b.Cache.URL)
 		}
 		if b.Status != builder.StatusSucceeded {
 			result, image = "✗ "+b.Kind.Title(), b.Message

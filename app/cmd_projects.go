@@ -27,7 +27,9 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 	output := fs.String("output", "", "image file written into DIR (default result.tar.gz)")
 	noWatch := fs.Bool("no-watch", false, "do not rebuild on changes")
 	dockerLoad := fs.Bool("docker-load", false, "docker load the image after each build")
-	system := fs.String("system", "", "build for this Nix system: x86_64-linux or aarch64-linux (default: the builder's own)")
+	var systems stringList
+	fs.Var(&systems, "system", "build for this Nix system: x86_64-linux or aarch64-linux (default: the builder's own); twice: one image per system, pushed under one tag")
+	push := fs.String("push", "", "push each image to REGISTRY/REPO[:TAG], e.g. docker.io/USER/app")
 	var mounts stringList
 	fs.Var(&mounts, "mount", "another folder the build reads, relative to DIR or absolute (repeatable), e.g. ../lib")
 	pos, code, ok := c.parseArgs(fs, args, 1, 1)
@@ -56,7 +58,12 @@ func cmdAdd(c *cli, ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "nixpass add: warning: %s contains nixpass's state folder %s; nixpass ignores its own files there, but watching a folder this large is slow: consider registering the project's own folder\n", dir, state)
 	}
 	p := config.Project{Path: dir, File: *file, Flake: *flake, Attr: *attr, Output: *output, DockerLoad: *dockerLoad,
-		System: *system, Mounts: mounts}
+		Mounts: mounts, Push: *push}
+	if len(systems) == 1 {
+		p.System = systems[0]
+	} else {
+		p.Systems = systems
+	}
 	for i, m := range p.MountPaths() {
 		if st, err := os.Stat(m); err != nil || !st.IsDir() {
 			return c.usageError(fs, fmt.Sprintf("--mount %s: %s is not a folder (relative paths are relative to %s)", mounts[i], m, dir))
@@ -167,6 +174,8 @@ type listEntry struct {
 	DockerLoad bool     `json:"docker_load"`
 	System     string   `json:"system,omitempty"`
 	Mounts     []string `json:"mounts,omitempty"`
+	Push       string   `json:"push,omitempty"`
+	Systems    []string `json:"systems,omitempty"`
 	// Written is the path as the config file spells it, when that is not
 	// the canonical path (Path) nixpass watches and builds.
 	Written string `json:"written,omitempty"`
@@ -185,7 +194,7 @@ func cmdList(c *cli, ctx context.Context, args []string) int {
 	entries := []listEntry{}
 	for _, p := range e.Config.Projects {
 		p = p.WithDefaults()
-		entries = append(entries, listEntry{p.Path, p.File, redact.URLs(p.Flake), p.Attr, maskAll(p.Args), p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts, p.Written})
+		entries = append(entries, listEntry{p.Path, p.File, redact.URLs(p.Flake), p.Attr, maskAll(p.Args), p.Output, p.Watching(), p.DockerLoad, p.System, p.Mounts, p.Push, p.Systems, p.Written})
 	}
 	if *asJSON {
 		c.printJSON(listReport{Projects: entries})

@@ -91,6 +91,8 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		err = e.VM.Delete(ctx)
 	case "shell":
 		return c.shell(e)
+	case "builder":
+		return c.vmBuilder(ctx, e.VM.Client, e.VM.Name)
 	default:
 		return c.usageError(fs, fmt.Sprintf("unknown action %q", pos[0]))
 	}

@@ -22,6 +22,7 @@ func (c *cli) load() (*core.Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.Version = appVersion()
 	for _, n := range e.Notices {
 		fmt.Fprintln(c.stderr, "nixpass: "+n)
 	}

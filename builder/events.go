@@ -132,7 +132,7 @@ type BuildStarted struct {
 }
 
 // BuildPhase reports a step of a build: "preparing", "evaluating",
-// "building", "copying", "loading".
+// "building", "copying", "loading", "uploading" (to the team cache).
 type BuildPhase struct {
 	At
 	Project string `json:"project"`

@@ -34,6 +34,13 @@ type Project struct {
 	// Mounts are more host folders (absolute) the build reads, such as a
 	// monorepo's shared library: the VM mounts them at their own paths.
 	Mounts []string
+	// Push is where each good image is pushed, "REGISTRY/REPO[:TAG]";
+	// "" pushes nothing.
+	Push string
+	// Systems, when it names more than one system, asks for one image per
+	// system pushed under one tag (not built yet: the builder's own system
+	// is built, with a warning). One system is System.
+	Systems []string
 }
 
 // ProjectKey is a short stable name for the project folder dir, for file

@@ -39,6 +39,12 @@ const (
 	// KindDocker is an image that was built (and kept) but not loaded
 	// into Docker.
 	KindDocker Kind = "docker"
+	// KindPush is an image that was built (and kept, and loaded) but not
+	// pushed to its registry.
+	KindPush Kind = "push"
+	// KindCache is an image that was built (and kept) but not uploaded
+	// to the team's binary cache ([cache] upload).
+	KindCache Kind = "cache"
 )
 
 // ExitCode is the documented exit status of `nixpass build` for k.
@@ -68,6 +74,10 @@ func (k Kind) ExitCode() int {
 		return 9
 	case KindDocker:
 		return 10
+	case KindPush:
+		return 11
+	case KindCache:
+		return 12
 	}
 	return 3
 }
@@ -99,6 +109,10 @@ func (k Kind) Title() string {
 		return "wrong platform"
 	case KindDocker:
 		return "built, not loaded into Docker"
+	case KindPush:
+		return "built, not pushed"
+	case KindCache:
+		return "built, not uploaded to the cache"
 	}
 	return string(k)
 }
@@ -144,13 +158,35 @@ type Result struct {
 	// Platform is the image's os/architecture from its config, such as
 	// "linux/arm64".
 	Platform string `json:"platform,omitempty"`
+	// Push is the push to the project's registry after the build (with
+	// Error set when it failed); nil when the project has no push ref.
+	Push *PushResult `json:"push,omitempty"`
 	// Warning reports a problem that does not fail the build, such as an
 	// image whose manifest names no tag, or a fallback from remote
 	// builders to this machine; the image itself is good. (A failed
 	// `docker load` is KindDocker.)
-	Warning  string    `json:"warning,omitempty"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	Warning string `json:"warning,omitempty"`
+	// Cache is the upload to [cache] upload after the build, when one
+	// is configured.
+	Cache    *CacheUpload `json:"cache,omitempty"`
+	Started  time.Time    `json:"started"`
+	Finished time.Time    `json:"finished"`
+}
+
+// CacheUpload is the "cache" object of a result: what one upload copied
+// where. URL carries neither user info nor query, so no credential or key
+// path reaches JSON or history.
+type CacheUpload struct {
+	// URL is the store uploaded to, shown without user info or query.
+	URL string `json:"url"`
+	// Paths is how many store paths were copied (0: all were there).
+	Paths int `json:"paths"`
+	// Bytes is the NAR size of the paths copied, before compression.
+	Bytes int64 `json:"bytes"`
+	// DurationMS is the wall time of the upload.
+	DurationMS int64 `json:"duration_ms"`
+	// Error is the failure's message, when the upload failed.
+	Error string `json:"error,omitempty"`
 }
 
 // Succeeded reports whether the build produced (or kept) a good image.

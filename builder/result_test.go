@@ -8,7 +8,7 @@ import (
 )
 
 func TestKindExitCodes(t *testing.T) {
-	want := map[builder.Kind]int{builder.KindOK: 0, builder.KindConfig: 1, builder.KindEval: 2, builder.KindBuild: 3, builder.KindOOM: 4, builder.KindDiskFull: 5, builder.KindUnavailable: 6, builder.KindTimeout: 7, builder.KindCancelled: 130, builder.KindNetwork: 8, builder.KindPlatform: 9}
+	want := map[builder.Kind]int{builder.KindOK: 0, builder.KindConfig: 1, builder.KindEval: 2, builder.KindBuild: 3, builder.KindOOM: 4, builder.KindDiskFull: 5, builder.KindUnavailable: 6, builder.KindTimeout: 7, builder.KindCancelled: 130, builder.KindNetwork: 8, builder.KindPlatform: 9, builder.KindDocker: 10, builder.KindCache: 12}
 	for k, code := range want {
 		if got := k.ExitCode(); got != code {
 			t.Errorf("%s.ExitCode() = %d, want %d", k, got, code)

@@ -179,7 +179,11 @@ func (p *Policy) finished(r builder.Result) (Message, bool) {
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			line += " · on " + builder.BuilderHost(r.BuiltOn)
 		}
-		return Message{Title: title(name, what), Body: body(line, human.Clean(r.Warning, r.Project)), Group: r.Project, Project: r.Project}, true
+		second := human.Clean(r.Warning, r.Project)
+		if r.Pushed() {
+			second = strings.TrimSuffix("Pushed "+r.Push.Short()+"; "+second, "; ")
+		}
+		return Message{Title: title(name, what), Body: body(line, second), Group: r.Project, Project: r.Project}, true
 	}
 	key := string(r.Kind) + "\x00" + r.Message
 	if p.lastFailure[r.Project] == key && !manual {

@@ -37,6 +37,8 @@ type Core interface {
 	SetStartAtLogin(on bool) error
 	// ConfigPath is the config file.
 	ConfigPath() string
+	// History is dir's recorded builds, newest first.
+	History(dir string) ([]builder.Result, error)
 	// VMName is the builder VM's name.
 	VMName() string
 	// Quit stops builds as configured; it returns when they have ended.

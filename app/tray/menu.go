@@ -241,6 +241,7 @@ func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now tim
 			{Key: "image", Title: "Image: " + image, Visible: image != ""},
 			// The diagnosis never lives only in a notification, which
 			// macOS may not show at all.
+			{Key: "pushed", Title: pushedTitle(p.Last), Visible: p.Last.Pushed()},
 			{Key: "error", Title: errLine, Visible: failed && errLine != ""},
 			{Key: "errorhint", Title: "→ " + action, Visible: failed && action != ""},
 			{Key: "lasterror", Title: "Show last error…", Enabled: failed, Visible: failed},
@@ -252,6 +253,7 @@ func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now tim
 			{Key: "showimage", Title: "Show image in folder", Enabled: true, Visible: image != "" || hasOutput(p.Last, good || notLoaded)},
 			{Key: "reveal", Title: revealTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
 			{Key: "log", Title: "Show log", Enabled: p.Last != nil && p.Last.Log != "", Visible: true},
+			{Key: "history", Title: "Show history…", Enabled: p.Last != nil, Visible: true},
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
 		},
 	}
@@ -273,6 +275,14 @@ func progressLine(p builder.ProjectStatus, loc *time.Location, now time.Time) st
 		line += " · " + p.Progress
 	}
 	return human.Cut(line, lineMax)
+}
+
+// pushedTitle is the menu's "Pushed REF@sha256:0123456789ab…" line.
+func pushedTitle(r *builder.Result) string {
+	if !r.Pushed() {
+		return ""
+	}
+	return human.Cut("Pushed "+r.Push.Short(), lineMax)
 }
 
 func projectMark(p builder.ProjectStatus) string {
@@ -319,13 +329,16 @@ func LastLineAt(p builder.ProjectStatus, loc *time.Location, now time.Time) stri
 		if r.BuiltOn != "" && r.BuiltOn != builder.BuiltLocal {
 			label += " · on " + builder.BuilderHost(r.BuiltOn)
 		}
+		if r.Cache != nil && r.Cache.Paths > 0 && r.Cache.Error == "" {
+			label += " · uploaded"
+		}
 		return label
 	}
 	if r.Kind == builder.KindCancelled {
 		return "cancelled at " + at
 	}
-	if r.Kind == builder.KindDocker {
-		return fmt.Sprintf("%s %s · %s · built, not loaded into Docker", human.Mark(r.Kind), at, builder.HumanBytes(r.Bytes))
+	if r.Kind == builder.KindDocker || r.Kind == builder.KindPush || r.Kind == builder.KindCache {
+		return fmt.Sprintf("%s %s · %s · %s", human.Mark(r.Kind), at, builder.HumanBytes(r.Bytes), r.Kind.Title())
 	}
 	return human.Mark(r.Kind) + " " + r.Kind.Title() + " at " + at
 }

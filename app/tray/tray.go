@@ -326,6 +326,8 @@ func (m *Menu) act(ctx context.Context, key, dir string, checked bool) {
 		bg("show folder", func() error { return reveal(ctx, dir) })
 	case "log":
 		bg("show log", func() error { return openLog(ctx, m.core.Snapshot(), dir) })
+	case "history":
+		bg("show history", func() error { return showHistory(ctx, m.core, dir) })
 	case "login":
 		bg("start at login", func() error { return m.core.SetStartAtLogin(!checked) })
 	case "buildall":

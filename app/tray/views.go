@@ -18,6 +18,7 @@ import (
 	"nixpass/app/human"
 	"nixpass/builder"
 	"nixpass/builder/clean"
+	"nixpass/builder/config"
 	"nixpass/builder/runner"
 	"nixpass/builder/shq"
 )
@@ -123,4 +124,47 @@ func findProject(s builder.Snapshot, dir string) (builder.ProjectStatus, bool) {
 		}
 	}
 	return builder.ProjectStatus{}, false
+}
+
+// HistoryView is the text "Show history…" opens: dir's builds, newest
+// first, one line each with the menu's marks and times (LastLineAt), the
+// image when there is one.
+func HistoryView(dir string, builds []builder.Result, loc *time.Location, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nixpass · %s: history, newest first\n%s\n\n", filepath.Base(dir), dir)
+	if len(builds) == 0 {
+		b.WriteString("no builds yet\n")
+	}
+	for i := range builds {
+		r := &builds[i]
+		line := LastLineAt(builder.ProjectStatus{Path: dir, Last: r}, loc, now)
+		if r.Succeeded() && r.Image != "" {
+			line += " · " + r.Image
+		}
+		b.WriteString(line + "\n")
+	}
+	return clean.Text(b.String())
+}
+
+// showHistory writes HistoryView into the state folder (0600) and opens
+// it.
+func showHistory(ctx context.Context, c Core, dir string) error {
+	builds, err := c.History(dir)
+	if err != nil {
+		return err
+	}
+	state, err := config.StateDir()
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSuffix(reportName(dir), ".txt")
+	name = "history-" + strings.TrimPrefix(name, "last-error-") + ".txt"
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return fmt.Errorf("show history: %w", err)
+	}
+	path := filepath.Join(state, name)
+	if err := renameio.WriteFile(path, []byte(HistoryView(dir, builds, time.Local, time.Now())), 0o600); err != nil {
+		return fmt.Errorf("show history: %w", err)
+	}
+	return openFile(ctx, path)
 }

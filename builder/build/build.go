@@ -50,8 +50,17 @@ type Builder struct {
 	// Docker loads images of projects with docker_load; nil means the
 	// docker CLI with DefaultLoadTimeout, run by Runner.
 	Docker *docker.CLI
+	// Pusher pushes the images of projects with a push ref, on this
+	// host; nil fails such a push.
+	Pusher Pusher
 	// Emit receives the build's events; nil discards them.
 	Emit func(builder.Event)
+	// Cache uploads successful builds to the team cache; nil uploads
+	// nothing.
+	Cache CacheUploader
+	// Uploads, when set (the app), runs Cache's uploads after Build has
+	// returned and the builder lock is free; nil (the CLI) waits for them.
+	Uploads *Uploads
 	// DeployPlatform is the platform the user most likely runs images on
 	// (on an Apple-silicon Mac, "linux/amd64": most servers), or "". A
 	// project without a system whose image is for another platform gets
@@ -91,11 +100,21 @@ type run struct {
 	guestDir string
 	// marker is the running marker, nil without a Store.
 	marker *store.Lock
+	// later is the good output whose cache upload runs after Build has
+	// returned (Builder.Uploads).
+	later *store.GoodOutput
+	// uploadNow is set when the background upload itself runs.
+	uploadNow bool
 }
 
 // Build builds p and returns its result; it never returns nil. The result
 // is also recorded in the Store and announced with a BuildFinished event.
 func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result {
+	if b.Uploads != nil {
+		// A build of this project waits for its last upload: its result
+		// is recorded only once the upload has ended.
+		b.Uploads.waitProject(ctx, p.Dir)
+	}
 	now := time.Now()
 	r := &run{b: b, p: p, started: now, res: &builder.Result{
 		Project: p.Dir,
@@ -105,13 +124,30 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		Reason:  builder.ReasonOf(ctx),
 	}}
 	good := r.execute(ctx)
-	res := r.res
+	if r.later != nil {
+		return r.uploadLater(ctx, good)
+	}
+	return r.finish(good)
+}
+
+// finish completes the result of a run, records it and announces it.
+func (r *run) finish(good *store.GoodOutput) *builder.Result {
+	b, res := r.b, r.res
 	res.Finished = time.Now()
 	res.DurationMS = res.Finished.Sub(res.Started).Milliseconds()
 	if res.Kind == "" {
 		res.Kind = builder.KindOK
 	}
+	if w, ok := b.Machine.(machine.PrepareWarner); ok && r.guestDir != "" {
+		if s := w.PrepareWarning(); s != "" {
+			res.Warning = strings.TrimPrefix(res.Warning+"; "+s, "; ")
+		}
+	}
 	res.Message, res.Hint, res.Warning = cleanText(res.Message), cleanText(res.Hint), cleanText(res.Warning)
+	if res.Cache != nil {
+		// Nix's own error may echo a URL with its credentials.
+		res.Cache.Error = cleanText(res.Cache.Error)
+	}
 	if r.log != nil {
 		r.log.Own("")
 		r.log.Own(fmt.Sprintf("# nixpass: %s (%s) %s", res.Status, res.Kind, res.Message))

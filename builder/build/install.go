@@ -146,6 +146,10 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		res.Warning = metaErr.Error()
 	}
 	r.platformWarning()
+	if len(r.p.Systems) > 1 {
+		res.Warning = strings.TrimPrefix(res.Warning+"; "+fmt.Sprintf("systems = [%s] asks for one image per system under one tag, which this nixpass does not build yet: it built the builder's own (%s) only, and pushes that alone",
+			strings.Join(r.p.Systems, ", "), res.Platform), "; ")
+	}
 	if res.UpToDate {
 		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
 	} else {
@@ -155,9 +159,17 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		res.Warning = strings.TrimPrefix(res.Warning+"; "+fallback, "; ")
 	}
 	good := &store.GoodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image, Platform: res.Platform}
+	if prev := r.b.storeGood(r.p.Dir); prev != nil && prev.StorePath == good.StorePath && prev.Output == good.Output {
+		// The same image: where it was pushed still holds.
+		good.Pushed = prev.Pushed
+	}
+	// The post-build steps, in order; each runs even when the one before
+	// failed, and the result's kind is the first failure's.
 	if r.p.DockerLoad {
 		r.setPhase("loading")
 		r.loadIntoDocker(ctx, good)
 	}
+	r.pushImage(ctx, good)
+	r.uploadToCache(ctx, good)
 	return good
 }

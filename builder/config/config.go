@@ -28,6 +28,11 @@ type Config struct {
 	Notify Notify `toml:"notify"`
 	// Docker is the [docker] table: how images are loaded into Docker.
 	Docker Docker `toml:"docker"`
+	// Registry is the [registry] table: TLS and plain HTTP for pushes.
+	Registry Registry `toml:"registry"`
+	// Cache is the [cache] table: the team's binary cache, pulled from
+	// and uploaded to.
+	Cache Cache `toml:"cache"`
 	// Projects are the [[project]] tables, one per registered folder.
 	Projects []Project `toml:"project"`
 }

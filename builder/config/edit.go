@@ -91,6 +91,47 @@ func SetProjectWatch(path, dir string, watch bool) error {
 	})
 }
 
+// SetCacheKey points the [cache] table of the config file at path at a
+// signing key: secret_key_file = secretFile and public_key = publicKey,
+// rewriting those two values in place (comments and layout kept), adding
+// them under the [cache] header, or appending a [cache] table when the
+// file has none. A missing file is created holding the commented
+// reference Render writes.
+func SetCacheKey(path, secretFile, publicKey string) error {
+	want := Cache{SecretKeyFile: secretFile, PublicKey: publicKey}
+	return edit(path, true, func(data []byte, exists bool, c *Config) ([]byte, error) {
+		if !exists {
+			nc := Default()
+			nc.Cache = want
+			return Render(nc)
+		}
+		l, err := parseLayout(data)
+		if err != nil {
+			return nil, fmt.Errorf("set cache key: %w", err)
+		}
+		for k, t := range l.tables {
+			if t.name == "cache" && !t.array {
+				out := l.setKey(k, "secret_key_file", quote(secretFile))
+				if l, err = parseLayout(out); err != nil {
+					return nil, fmt.Errorf("set cache key: %w", err)
+				}
+				return l.setKey(k, "public_key", quote(publicKey)), nil
+			}
+		}
+		out := bytes.Clone(data)
+		if len(out) > 0 && !bytes.HasSuffix(out, []byte("\n")) {
+			out = append(out, '\n')
+		}
+		if len(bytes.TrimSpace(out)) > 0 {
+			out = append(out, '\n')
+		}
+		return fmt.Appendf(out, "[cache]\npublic_key = %s\nsecret_key_file = %s\n", quote(publicKey), quote(secretFile)), nil
+	}, func(before, after *Config) bool {
+		return after.Cache.SecretKeyFile == secretFile && after.Cache.PublicKey == publicKey &&
+			len(after.Projects) == len(before.Projects)
+	})
+}
+
 // projectTable finds the table of dir's project in data, which c was
 // parsed from.
 func projectTable(data []byte, c *Config, dir, verb string) (*layout, int, error) {

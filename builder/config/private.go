@@ -111,6 +111,8 @@ func (c *Config) Warnings() []string {
 	for i, s := range c.Builder.Substituters {
 		warn(fmt.Sprintf("[builder] substituters element %d", i+1), s)
 	}
+	warn("[cache] url", c.Cache.URL)
+	warn("[cache] upload", c.Cache.Upload)
 	if c.Builder.NetrcFile != "" && c.Builder.Backend == BackendLocal {
 		out = append(out, "[builder] netrc_file: the local backend does not install it; Nix reads its own netrc-file (see docs/remote-builders.md)")
 	}

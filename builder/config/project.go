@@ -44,6 +44,13 @@ type Project struct {
 	// The VM mounts them at their own paths like the project, and they
 	// are watched like it.
 	Mounts []string `toml:"mounts,omitempty"`
+	// Push is where every successful build is pushed, as
+	// "REGISTRY/REPO[:TAG]" with the registry written out (docker.io/…
+	// for Docker Hub) and no digest.
+	Push string `toml:"push,omitempty"`
+	// Systems builds the image once per system and pushes them under one
+	// tag (excludes System).
+	Systems []string `toml:"systems,omitempty"`
 
 	// Written is Path as the file spells it, when Load read it in another
 	// spelling than the canonical one Path then holds ("" when the two

@@ -22,7 +22,9 @@ const projectsHelp = `# One [[project]] table per project folder. Keys: path (ab
 # file written into path, default "result.tar.gz"); watch (rebuild on
 # changes, default true); docker_load (docker load each image, default
 # false); system ("x86_64-linux" or "aarch64-linux", default the
-# builder's own); mounts (more folders the build reads, e.g. ["../lib"]).
+# builder's own); mounts (more folders the build reads, e.g. ["../lib"]);
+# push (push each image to "REGISTRY/REPO[:TAG]"); systems (one image per
+# system, pushed under one tag, e.g. ["x86_64-linux", "aarch64-linux"]).
 `
 
 // referenceKey is one key Render writes, with the comment above it.
@@ -117,6 +119,35 @@ var reference = []struct {
 		{"load_timeout", `The longest one docker load may take, e.g. "5m".`,
 			func(c *Config) string { return quote(c.Docker.LoadTimeout.String()) }},
 	}},
+	{"registry", "Pushing to registries (projects with push = \"REGISTRY/REPO[:TAG]\").", []referenceKey{
+		{"ca_files", "PEM files of certificate authorities trusted beside the system's (a company or self-signed CA).",
+			func(c *Config) string { return quoteList(c.Registry.CAFiles, `["/etc/ssl/company-ca.pem"]`) }},
+		{"insecure", "Registries (HOST:PORT) spoken to in plain HTTP; loopback ones always may be.",
+			func(c *Config) string { return quoteList(c.Registry.Insecure, `["192.168.1.20:5000"]`) }},
+	}},
+	{"cache", "The team's binary cache: pulled from in every build, uploaded to after each successful one.", []referenceKey{
+		{"url", "The cache builds substitute from.",
+			func(c *Config) string { return quoteOr(c.Cache.URL, "https://cache.example.com") }},
+		{"public_key", "Its signing key, NAME:BASE64, as `nixpass cache key` printed it.",
+			func(c *Config) string {
+				return quoteOr(c.Cache.PublicKey, "team-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=")
+			}},
+		{"upload", "Where successful builds are copied: file://, http(s)://, ssh://, ssh-ng:// or s3://.",
+			func(c *Config) string { return quoteOr(c.Cache.Upload, "file:///srv/nix-cache") }},
+		{"secret_key_file", "The key uploads are signed with (`nixpass cache key NAME` makes one).",
+			func(c *Config) string { return quoteOr(c.Cache.SecretKeyFile, "/absolute/path/to/team-1.secret") }},
+		{"include_build_deps", "Upload the build-time closure too, not only what the image needs.",
+			func(c *Config) string { return strconv.FormatBool(c.Cache.IncludeBuildDeps) }},
+	}},
+}
+
+// quoteOr quotes s, or shows example when s is empty (a default that is
+// rendered commented out).
+func quoteOr(s, example string) string {
+	if s == "" {
+		return quote(example)
+	}
+	return quote(s)
 }
 
 // Render writes c as a complete, commented config file: every key with a
@@ -180,6 +211,10 @@ func renderProject(p Project) string {
 	kv("system", p.System)
 	if len(p.Mounts) > 0 {
 		b.WriteString("mounts = " + quoteList(p.Mounts, "") + "\n")
+	}
+	kv("push", p.Push)
+	if len(p.Systems) > 0 {
+		b.WriteString("systems = " + quoteList(p.Systems, "") + "\n")
 	}
 	return b.String()
 }

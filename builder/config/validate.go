@@ -121,6 +121,11 @@ func (c *Config) problems() []problem {
 		bad("docker", "load_timeout", `%s is not more than zero: give docker load time, e.g. "5m"`, c.Docker.LoadTimeout)
 	}
 
+	out = append(out, c.Registry.problems()...)
+	for _, cp := range c.Cache.cacheProblems() {
+		bad("cache", cp.key, "%s", cp.msg)
+	}
+
 	seen := map[string]int{}
 	for i, p := range c.Projects {
 		n := i + 1
@@ -148,7 +153,7 @@ func (p Project) problems(n int) []problem {
 	}
 	// Paths come from the file system, which allows bytes TOML cannot
 	// hold and NUL, which no argv can.
-	for key, s := range map[string]string{"path": p.Path, "file": p.File, "flake": p.Flake, "attr": p.Attr, "output": p.Output, "system": p.System} {
+	for key, s := range map[string]string{"path": p.Path, "file": p.File, "flake": p.Flake, "attr": p.Attr, "output": p.Output, "system": p.System, "push": p.Push} {
 		if !text(s) {
 			bad(key, "%q is not valid UTF-8 text without NUL characters, which TOML and Nix need", s)
 		}
@@ -198,6 +203,7 @@ func (p Project) problems(n int) []problem {
 	if p.System != "" && !slices.Contains(Systems, p.System) {
 		bad("system", "%q is not a system nixpass builds for: use %q or %q", p.System, Systems[0], Systems[1])
 	}
+	p.pushProblems(func(key, format string, a ...any) *problem { return bad(key, format, a...) })
 	seenMount := map[string]int{}
 	for i, m := range p.Mounts {
 		switch {

@@ -51,6 +51,11 @@ func (a *App) StopBuilder(ctx context.Context) error {
 		return errNoVM
 	}
 	defer a.updateStatus(ctx)
+	// Stopping waits for the team cache's uploads (rule 1 of the
+	// architecture's "Rules every feature keeps").
+	if err := a.uploads.Wait(ctx); err != nil {
+		return fmt.Errorf("stop the builder VM: waiting for uploads to the team cache: %w", err)
+	}
 	return a.env.VM.Stop(ctx)
 }
 

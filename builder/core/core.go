@@ -15,6 +15,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"nixpass/builder"
+	"nixpass/builder/build"
 	"nixpass/builder/config"
 	"nixpass/builder/scheduler"
 	"nixpass/builder/store"
@@ -36,9 +37,12 @@ type App struct {
 
 	env   *Env
 	sched *scheduler.Scheduler
-	w     *watch.Watcher
-	lock  *flock.Flock
-	logf  func(string, ...any)
+	// uploads are the team cache's uploads, which run after their builds
+	// (the next build of another project does not wait for them).
+	uploads *build.Uploads
+	w       *watch.Watcher
+	lock    *flock.Flock
+	logf    func(string, ...any)
 
 	mu           sync.Mutex
 	projects     map[string]*builder.ProjectStatus
@@ -103,7 +107,10 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 	if env.VM != nil {
 		opts.Stopper = env.VM
 	}
-	a.sched = scheduler.New(env.Builder(a.internal.Publish), a.internal, opts)
+	b := env.Builder(a.internal.Publish)
+	a.uploads = &build.Uploads{}
+	b.Uploads = a.uploads
+	a.sched = scheduler.New(b, a.internal, opts)
 	a.status = builder.BuilderStatus{Backend: cfg.Builder.Backend, Name: cfg.VM.Name, State: builder.BuilderUnknown}
 	a.first = a.apply(cfg, true)
 
@@ -238,6 +245,10 @@ func (a *App) track(events <-chan builder.Event) {
 					ps.Progress += ": " + e.Detail
 				}
 			}
+		case builder.PushProgress:
+			if ps, ok := a.projects[e.Project]; ok {
+				ps.Progress = e.MenuLine(filepath.Base(e.Project))
+			}
 		case builder.BuilderChanged:
 			a.status = e.Status
 		}
@@ -313,6 +324,22 @@ func (a *App) Cancel(dir string) { a.sched.Cancel(dir) }
 // ConfigPath is the config file in use.
 func (a *App) ConfigPath() string { return a.env.Path }
 
+// History is the recorded builds of the project in dir, newest first
+// (what `nixpass history DIR` lists).
+func (a *App) History(dir string) ([]builder.Result, error) {
+	all, err := a.env.Store.History(0)
+	if err != nil {
+		return nil, err
+	}
+	var out []builder.Result
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Project == dir {
+			out = append(out, all[i])
+		}
+	}
+	return out, nil
+}
+
 // Env is the wiring in force (config, machine, store).
 func (a *App) Env() *Env { return a.env }
 
@@ -320,6 +347,7 @@ func (a *App) Env() *Env { return a.env }
 // [scheduler] on_quit says, then releases the lock.
 func (a *App) Quit() {
 	a.sched.Quit(a.env.Config.Scheduler.OnQuit != "finish")
+	a.waitUploads()
 	a.cancel()
 	_ = a.w.Close()
 	_ = os.Remove(filepath.Join(a.env.StateDir, "app.pid"))

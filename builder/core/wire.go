@@ -15,6 +15,7 @@ import (
 
 	"nixpass/builder"
 	"nixpass/builder/build"
+	"nixpass/builder/cache"
 	"nixpass/builder/config"
 	"nixpass/builder/docker"
 	"nixpass/builder/hostarch"
@@ -39,6 +40,9 @@ type Env struct {
 	// (config.Config.Warnings) and the folders and files it made private
 	// (config.Tighten).
 	Notices []string
+	// Version is nixpass's version (set by app), part of the push's
+	// compressed-layer cache key.
+	Version string
 }
 
 // Load reads the config at path and wires the core to it.
@@ -57,6 +61,7 @@ func Load(path string) (*Env, error) {
 	}
 	remote := machine.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
 		Substituters: cfg.Builder.Substituters, TrustedPublicKeys: cfg.Builder.TrustedPublicKeys}
+	pull := cache.Pull{URL: cfg.Cache.URL, PublicKey: cfg.Cache.PublicKey}
 	e := &Env{Path: path, Config: cfg, Store: &store.Store{StateDir: state, LogDir: logs}, StateDir: state}
 	e.Notices = append(e.Notices, privateNotices(state, logs, path)...)
 	for _, w := range cfg.Warnings() {
@@ -64,7 +69,7 @@ func Load(path string) (*Env, error) {
 	}
 	switch cfg.Builder.Backend {
 	case "local":
-		e.Machine = &local.Machine{ScriptDir: filepath.Join(state, "bin"), Remote: remote}
+		e.Machine = &local.Machine{ScriptDir: filepath.Join(state, "bin"), Remote: remote, Cache: pull}
 	default:
 		e.VM = &vm.Machine{
 			Client: &multipass.Client{Bin: cfg.Builder.Multipass},
@@ -77,6 +82,10 @@ func Load(path string) (*Env, error) {
 			GuestNixDir:    os.Getenv("NIXPASS_GUEST_NIX_DIR"),
 			Remote:         remote,
 			NetrcFile:      cfg.Builder.NetrcFile,
+			Cache:          settings(pull.Settings()),
+		}
+		if cfg.Cache.Upload != "" {
+			e.Notices = append(e.Notices, "warning: [cache] upload: builds in the VM are not uploaded yet (the upload must run in the VM, where the closure is: issue 24, item 3); the local backend uploads")
 		}
 		e.Machine = e.VM
 	}
@@ -98,7 +107,9 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
 		Timeout:  e.Config.Builder.Timeout.D(),
 		Docker:   &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
+		Pusher:   e.pusher(),
 		Emit:     emit,
+		Cache:    e.cacheUploader(),
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
 	}
@@ -107,8 +118,12 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 // Request turns a project into a build request.
 func Request(p config.Project) builder.Project {
 	p = p.WithDefaults()
-	return builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
-		System: p.System, Mounts: p.MountPaths()}
+	r := builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
+		System: p.System, Mounts: p.MountPaths(), Push: p.Push, Systems: p.Systems}
+	if len(p.Systems) == 1 && p.System == "" {
+		r.System, r.Systems = p.Systems[0], nil
+	}
+	return r
 }
 
 // deployPlatform is the platform images are likely deployed to, for the

@@ -16,7 +16,7 @@ import (
 )
 
 // Kinds lists every kind Diagnose can return.
-var Kinds = []builder.Kind{builder.KindOK, builder.KindConfig, builder.KindEval, builder.KindBuild, builder.KindOOM, builder.KindDiskFull, builder.KindUnavailable, builder.KindNetwork, builder.KindPlatform}
+var Kinds = []builder.Kind{builder.KindOK, builder.KindConfig, builder.KindEval, builder.KindBuild, builder.KindOOM, builder.KindDiskFull, builder.KindUnavailable, builder.KindNetwork, builder.KindPlatform, builder.KindPush}
 
 // OOM is what the builder machine's kernel said about memory during the
 // build, as the build script read it.

@@ -297,7 +297,7 @@ func TestHumanGiB(t *testing.T) {
 // TestDiagnoseKinds: every kind the table can return is a builder kind
 // with its own exit code and title.
 func TestDiagnoseKinds(t *testing.T) {
-	known := []builder.Kind{builder.KindOK, builder.KindConfig, builder.KindEval, builder.KindBuild, builder.KindOOM, builder.KindDiskFull, builder.KindUnavailable, builder.KindNetwork, builder.KindPlatform}
+	known := []builder.Kind{builder.KindOK, builder.KindConfig, builder.KindEval, builder.KindBuild, builder.KindOOM, builder.KindDiskFull, builder.KindUnavailable, builder.KindNetwork, builder.KindPlatform, builder.KindPush}
 	for _, k := range Kinds {
 		if !slices.Contains(known, builder.Kind(k)) || builder.Kind(k).Title() == string(k) {
 			t.Errorf("diagnose kind %q is not a builder kind with a title", k)

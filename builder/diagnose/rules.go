@@ -56,12 +56,14 @@ type Rule struct {
 // and set-up and network problems also end in "builder failed" or an
 // evaluation error, so they come before those.
 //
-// The rules live by family: the set-up of Nix on the machine (disk,
+// The rules live by family: nixpass's own push lines, which come first
+// (rules_push.go), the set-up of Nix on the machine (disk,
 // build users, daemon, store: rules_setup.go), the platform and the
 // network (rules_platform.go; remote builders in remote.go), the
 // project's source (hashes, git, Nix files: rules_source.go), and builds
 // that failed or were killed, then evaluation (rules_failed.go).
 var Rules = []Rule{
+	pushRule,
 	remoteBuilderRule,
 	diskFullRule,
 	buildUsersRule,

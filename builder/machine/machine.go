@@ -60,6 +60,14 @@ type HostScriptDirer interface {
 	HostScriptDir() string
 }
 
+// PrepareWarner is implemented by machines whose preparation can find
+// something a build's result should say without failing it (nix-daemon
+// ignores the team cache for this user).
+type PrepareWarner interface {
+	// PrepareWarning is what the last Prepare found, or "".
+	PrepareWarning() string
+}
+
 // DiskAdvisor is implemented by machines that can tell the user how to
 // get more disk space.
 type DiskAdvisor interface {

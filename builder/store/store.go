@@ -52,6 +52,15 @@ type GoodOutput struct {
 	// Loaded is what nixpass last loaded into Docker from this file.
 	Loaded   string `json:"loaded,omitempty"`
 	Platform string `json:"platform,omitempty"`
+	// Pushed is what this file (this store path) was pushed as, keyed by
+	// the project's push ref as configured: an up-to-date build of the
+	// same store path to the same ref pushes nothing. A failed push is
+	// not recorded, so the next build retries it.
+	Pushed map[string]builder.PushResult `json:"pushed,omitempty"`
+	// Uploaded are the team caches (public URLs; "#build-deps" marks one
+	// that took the build-time closure too) this output's closure was
+	// uploaded to: an up-to-date build uploads nothing to them again.
+	Uploaded []string `json:"uploaded,omitempty"`
 }
 
 type projectRecord struct {
@@ -84,6 +93,17 @@ func (s *Store) Last(dir string) (*builder.Result, error) {
 	return rec.Last, err
 }
 
+// LastGood returns the last good output of dir as recorded, whether or
+// not its file is still intact (what was uploaded follows the store
+// path, not the file), or nil.
+func (s *Store) LastGood(dir string) *GoodOutput {
+	rec, err := s.load(dir)
+	if err != nil {
+		return nil
+	}
+	return rec.LastGood
+}
+
 // IntactGood returns the last good output of dir if the file is still the
 // one nixpass wrote (same size and modification time).
 func (s *Store) IntactGood(dir string) *GoodOutput {
@@ -98,6 +118,28 @@ func (s *Store) IntactGood(dir string) *GoodOutput {
 	return rec.LastGood
 }
 
+// LastGoodImage is the image file of the last good build of the project
+// in dir, and its store path, while that file is still the one nixpass
+// wrote; "" when there is none.
+func (s *Store) LastGoodImage(dir string) (file, storePath string) {
+	if g := s.IntactGood(dir); g != nil {
+		return g.Output, g.StorePath
+	}
+	return "", ""
+}
+
+// SetGood replaces the last good output of the project in dir, leaving
+// its last result and the history as they are (a push recorded with the
+// image it pushed).
+func (s *Store) SetGood(dir string, good *GoodOutput) error {
+	rec, err := s.load(dir)
+	if err != nil {
+		return err
+	}
+	rec.LastGood = good
+	return s.save(dir, rec)
+}
+
 // Record saves res as the project's last result (and good, when set, as
 // its last good output) and appends res to the history.
 func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
@@ -109,17 +151,25 @@ func (s *Store) Record(res *builder.Result, good *GoodOutput) error {
 	if good != nil {
 		rec.LastGood = good
 	}
+	if err := s.save(res.Project, rec); err != nil {
+		return err
+	}
+	return s.appendHistory(res)
+}
+
+// save writes the record of the project in dir (temp file + rename).
+func (s *Store) save(dir string, rec projectRecord) error {
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.recordPath(res.Project)), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.recordPath(dir)), 0o700); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
-	if err := renameio.WriteFile(s.recordPath(res.Project), b, 0o600); err != nil {
+	if err := renameio.WriteFile(s.recordPath(dir), b, 0o600); err != nil {
 		return fmt.Errorf("save build record: %w", err)
 	}
-	return s.appendHistory(res)
+	return nil
 }
 
 func (s *Store) historyPath() string { return filepath.Join(s.StateDir, "history.jsonl") }

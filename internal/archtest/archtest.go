@@ -25,15 +25,23 @@ const Module = "nixpass"
 // only to the Forbidden rules.
 var Levels = map[string]int{
 	// Leaves: text helpers that import nothing of nixpass.
-	"builder/redact": 0, "builder/clean": 0,
+	"builder/redact": 0, "builder/clean": 0, "builder/registry/ref": 0,
 	"builder": 1, "builder/shq": 1, "builder/tools": 1, "builder/hostarch": 1, "builder/script": 1, "builder/config": 1,
+	// sshconf reads ~/.ssh/config and imports nothing of nixpass.
+	"builder/sshconf": 1,
 	// watch matches events against config.Canonical's spelling of each root.
 	"builder/runner": 2, "builder/diagnose": 2, "builder/store": 2, "builder/scheduler": 2, "builder/watch": 2,
 	"builder/docker": 3, "builder/agent": 3, "builder/multipass": 3, "builder/machine": 3,
+	// Post-build steps beside docker: pushing to registries.
+	"builder/registry": 3, "builder/registry/registrytest": 3,
+	// The team cache: pull settings, probe, signed uploads (root, runner).
+	"builder/cache":         3,
 	"builder/machine/local": 4, "builder/machine/vm": 4,
-	"builder/build": 5,
-	"builder/core":  6,
-	"app":           7,
+	// The VM as a remote builder for plain Nix (multipass, runner).
+	"builder/vmbuilder": 4,
+	"builder/build":     5,
+	"builder/core":      6,
+	"app":               7,
 }
 
 // Forbidden reports why from may not import to, or "" when it may,

@@ -3,8 +3,8 @@
 // drive. It checks that nix-daemon will honour the remote builders it
 // passes on Nix's command line.
 //
-// It may import builder (the root), machine, diagnose, runner, script and
-// shq; never build, store or docker.
+// It may import builder (the root), machine, cache, diagnose, runner,
+// script and shq; never build, store or docker.
 package local
 
 import (
@@ -21,6 +21,7 @@ import (
 	"github.com/google/renameio/v2"
 
 	"nixpass/builder"
+	"nixpass/builder/cache"
 	"nixpass/builder/diagnose"
 	"nixpass/builder/machine"
 	"nixpass/builder/runner"
@@ -38,6 +39,10 @@ type Machine struct {
 	// Remote is passed to Nix on its command line, so it takes effect
 	// with a local store (root) and through nix-daemon for a trusted user.
 	Remote machine.Remote
+	// Cache is [cache]'s pull: the team cache this machine's builds
+	// substitute from.
+	Cache cache.Pull
+	cache teamCache
 	// skipRemote is set by Prepare when the daemon already has Remote's
 	// builders in its own nix.conf and would ignore them from us.
 	skipRemote atomic.Bool
@@ -83,6 +88,7 @@ func (l *Machine) Prepare(ctx context.Context, dir string, progress func(string)
 	if err := l.checkTrusted(ctx); err != nil {
 		return "", err
 	}
+	l.prepareCache(ctx, progress)
 	return dir, nil
 }
 

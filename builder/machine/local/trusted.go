@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"slices"
 	"strings"
 
 	"nixpass/builder"
@@ -22,12 +21,13 @@ func (l *Machine) HostScriptDir() string { return l.ScriptDir }
 
 // NixOptions are the settings this machine hands Nix in NIX_CONFIG
 // (machine.NixConfigEnv): its remote builders and caches, unless a
-// fallback build left them out.
+// fallback build left them out, and the team cache's pull ([cache]).
 func (l *Machine) NixOptions() []machine.Setting {
-	if l.skipRemote.Load() {
-		return nil
+	var out []machine.Setting
+	if !l.skipRemote.Load() {
+		out = l.Remote.Settings()
 	}
-	return l.Remote.Settings()
+	return append(out, l.cacheSettings()...)
 }
 
 // daemonSocket is where nix-daemon listens unless NIX_DAEMON_SOCKET_PATH
@@ -54,7 +54,7 @@ func (l *Machine) checkTrusted(ctx context.Context) error {
 	if err != nil {
 		return nil
 	}
-	if trusted(u, strings.Fields(conf["trusted-users"])) {
+	if builder.TrustedUser(u, strings.Fields(conf["trusted-users"])) {
 		return nil
 	}
 	if l.Remote.Builders != nil && sameMachines(conf["builders"], l.Remote.Builders) {
@@ -105,26 +105,6 @@ func (l *Machine) nixConfig(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	return conf, nil
-}
-
-// trusted applies nix.conf's trusted-users rules: a name, "*", or
-// "@group".
-func trusted(u *user.User, list []string) bool {
-	for _, e := range list {
-		switch {
-		case e == "*" || e == u.Username:
-			return true
-		case strings.HasPrefix(e, "@"):
-			g, err := user.LookupGroup(e[1:])
-			if err != nil {
-				continue
-			}
-			if gids, err := u.GroupIds(); err == nil && slices.Contains(gids, g.Gid) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // sameMachines reports whether Nix's builders setting holds every line.

@@ -2,38 +2,9 @@ package local
 
 import (
 	"os"
-	"os/user"
 	"path/filepath"
 	"testing"
 )
-
-func TestTrusted(t *testing.T) {
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		list []string
-		want bool
-	}{
-		{[]string{"root"}, u.Username == "root"},
-		{[]string{"nobody-else"}, false},
-		{[]string{"*"}, true},
-		{[]string{"nobody-else", u.Username}, true},
-		{[]string{"@" + g.Name}, true},
-		{[]string{"@no-such-group-nixpass"}, false},
-		{nil, false},
-	}
-	for _, tt := range tests {
-		if got := trusted(u, tt.list); got != tt.want {
-			t.Errorf("trusted(%s, %q) = %v, want %v", u.Username, tt.list, got, tt.want)
-		}
-	}
-}
 
 func TestSameMachines(t *testing.T) {
 	a, b := "ssh-ng://a x86_64-linux /k 1 1 - - -", "ssh://b - - 2"

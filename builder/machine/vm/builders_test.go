@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -217,5 +218,44 @@ func TestVMRemoteBuilderDown(t *testing.T) {
 		!strings.Contains(res.Message, "Connection refused") ||
 		!strings.Contains(res.Hint, "multipass exec nixpass -- sudo nix store ping --store ssh-ng://nixpass-down") {
 		t.Errorf("got %s: %s\nhint: %s", res.Kind, res.Message, res.Hint)
+	}
+}
+
+// TestVMCreateWritesTeamCache: [cache]'s pull alone makes a new VM's
+// managed nix.conf, and the VM's Nix (here this host's, reading the same
+// folder) takes the cache as a substituter with its key.
+func TestVMCreateWritesTeamCache(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test installs files owned by root through the fake VM: run it as root (CI does)")
+	}
+	sudoShim(t)
+	w := newVMWorld(t, nil)
+	w.vm.GuestNixDir = t.TempDir()
+	os.WriteFile(filepath.Join(w.vm.GuestNixDir, "nix.conf"), []byte("!include nixpass.conf\n"), 0o644)
+	const url, key = "https://cache.example.com", "team-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="
+	w.vm.Cache = []machine.Setting{{Name: "extra-substituters", Value: url}, {Name: "extra-trusted-public-keys", Value: key}, {Name: "narinfo-cache-negative-ttl", Value: "0"}}
+	if err := w.vm.Create(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	conf := string(readBytes(t, filepath.Join(w.vm.GuestNixDir, "nixpass.conf")))
+	for _, want := range []string{"extra-substituters = " + url + "\n", "extra-trusted-public-keys = " + key + "\n", "narinfo-cache-negative-ttl = 0\n"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("managed nix.conf lacks %q:\n%s", want, conf)
+		}
+	}
+	cmd := exec.Command("nix", "--extra-experimental-features", "nix-command", "show-config")
+	cmd.Env = append(os.Environ(), "NIX_CONF_DIR="+w.vm.GuestNixDir, "NIX_CONFIG=")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("nix show-config: %v", err)
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(l, " = "); ok {
+			got[k] = v
+		}
+	}
+	if !slices.Contains(strings.Fields(got["substituters"]), url) || !slices.Contains(strings.Fields(got["trusted-public-keys"]), key) || got["narinfo-cache-negative-ttl"] != "0" {
+		t.Errorf("Nix reads substituters %q, trusted-public-keys %q, narinfo-cache-negative-ttl %q; want the cache, its key and 0", got["substituters"], got["trusted-public-keys"], got["narinfo-cache-negative-ttl"])
 	}
 }

@@ -60,6 +60,9 @@ type Machine struct {
 	// KnownHosts pins builders' host keys for machine lines without one;
 	// "" means ~/.ssh/known_hosts.
 	KnownHosts string
+	// Cache is [cache]'s pull (the team cache's substituter, key and
+	// lookup settings), written into the managed nix.conf with Remote.
+	Cache []machine.Setting
 	// NetrcFile is a netrc file on the host installed as the VM daemon's
 	// netrc (vmremote.go); "" installs none.
 	NetrcFile string
