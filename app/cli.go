@@ -44,7 +44,7 @@ func init() {
 		"build":   {cmdBuild, "build [DIR] [--json]"},
 		"push":    {cmdPush, "push [DIR] [--to REF] [--json]"},
 		"status":  {cmdStatus, "status [--json]"},
-		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell|builder [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
+		"vm":      {cmdVM, "vm create|start|stop|delete|status|resize|setup|shell|builder|gc [--cpus N] [--memory SIZE] [--disk SIZE] [--json] [--yes]"},
 		"logs":    {cmdLogs, "logs [DIR]"},
 		"history": {cmdHistory, "history [DIR] [--json]"},
 		"version": {cmdVersion, "version"},

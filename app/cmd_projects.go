@@ -137,6 +137,11 @@ func cmdRemove(c *cli, ctx context.Context, args []string) int {
 		}
 		return c.fail(err)
 	}
+	if state, err := config.StateDir(); err == nil {
+		if err := core.DropRoots(state, dir); err != nil {
+			fmt.Fprintf(c.stderr, "warning: %v\n", err)
+		}
+	}
 	if image != "" {
 		fmt.Fprintf(c.stdout, "removed %s (its image file %s stays)\n", dir, image)
 	} else {

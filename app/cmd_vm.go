@@ -19,7 +19,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	cpus := fs.Int("cpus", 0, "number of CPUs")
 	memory := fs.String("memory", "", "memory size, e.g. 8G")
 	disk := fs.String("disk", "", "disk size, e.g. 60G (can only grow)")
-	asJSON := fs.Bool("json", false, "print JSON (status)")
+	asJSON := fs.Bool("json", false, "print JSON (status, gc)")
 	yes := fs.Bool("yes", false, "delete without asking")
 	pos, code, ok := c.parseArgs(fs, args, 1, 1)
 	if !ok {
@@ -42,6 +42,9 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	e, err := c.load()
 	if err != nil {
 		return c.fail(err)
+	}
+	if e.VM == nil && pos[0] == "gc" {
+		return c.localGC(*asJSON)
 	}
 	if e.VM == nil && pos[0] != "status" {
 		return c.fail(fmt.Errorf("the builder is this machine ([builder] backend = \"local\" in %s): there is no VM to %s", e.Path, pos[0]))
@@ -93,6 +96,8 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		return c.shell(e)
 	case "builder":
 		return c.vmBuilder(ctx, e.VM.Client, e.VM.Name)
+	case "gc":
+		return c.vmGC(ctx, e, *asJSON, progress)
 	default:
 		return c.usageError(fs, fmt.Sprintf("unknown action %q", pos[0]))
 	}

@@ -37,7 +37,7 @@ func TestBuildDiagnosesRealFailures(t *testing.T) {
 		{name: "network during evaluation", nix: `import (builtins.fetchTarball "http://nixpass-unresolvable.invalid/nixpkgs.tar.gz") { }` + "\n",
 			env: []string{"NIX_CONFIG=substituters =\ndownload-attempts = 1\ntarball-ttl = 0\n"}, kind: builder.KindNetwork,
 			message: []string{"could not download http://nixpass-unresolvable.invalid/nixpkgs.tar.gz from nixpass-unresolvable.invalid"},
-			hint:    []string{"this machine's network", "curl -sI https://cache.nixos.org"}},
+			hint:    []string{"this machine's network", "curl -sI http://nixpass-unresolvable.invalid"}},
 		{name: "other platform", nix: `derivation { name = "mac-only"; system = "aarch64-darwin"; builder = "/bin/sh"; }` + "\n",
 			kind: builder.KindPlatform, message: []string{"mac-only is for aarch64-darwin"}, hint: []string{"--system aarch64-darwin"}},
 		{name: "kvm feature", nix: busyboxDrv("needs-kvm", "echo > $out", `{ requiredSystemFeatures = [ "kvm" ]; }`),

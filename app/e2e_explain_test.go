@@ -16,6 +16,7 @@ import (
 var explainKinds = map[string]builder.Kind{
 	"eval-undefined": builder.KindEval, "flake-eval-undefined": builder.KindEval, "flake-untracked": builder.KindEval,
 	"missing-outside": builder.KindEval, "no-default": builder.KindConfig,
+	"eval-nixpath": builder.KindEval, "eval-attr-missing": builder.KindEval,
 	"build-exit": builder.KindBuild, "build-cycle": builder.KindBuild, "build-signal9": builder.KindBuild,
 	"hash-mismatch-sri": builder.KindBuild, "hash-mismatch-base32": builder.KindBuild,
 	"network-fetchtarball": builder.KindNetwork, "network-fetchurl": builder.KindNetwork,
@@ -57,7 +58,7 @@ func TestExplainRealTexts(t *testing.T) {
 			if strings.HasPrefix(name, "build-") && !strings.HasPrefix(d.Drv, "/nix/store/") {
 				t.Errorf("drv = %q", d.Drv)
 			}
-			if strings.HasPrefix(name, "eval-") && !strings.Contains(d.Position, "eval-undefined.nix:1:18") {
+			if pos := map[string]string{"eval-undefined": "eval-undefined.nix:1:18", "eval-nixpath": "eval-nixpath.nix:1:8"}[name]; strings.HasPrefix(name, "eval-") && !strings.Contains(d.Position, pos) {
 				t.Errorf("position = %q", d.Position)
 			}
 			// The text form, from standard input, is build's.

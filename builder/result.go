@@ -146,6 +146,11 @@ type Result struct {
 	Bytes      int64  `json:"bytes"`
 	DurationMS int64  `json:"duration_ms"`
 	UpToDate   bool   `json:"up_to_date"`
+	// GrowMemory is the VM memory, in bytes, nixpass would grow to and
+	// rebuild with after this build ran out of memory at one job, when
+	// [vm] auto_grow is off: the menu offers "Rebuild NAME with N GB"
+	// until the project's next build. 0 otherwise.
+	GrowMemory int64  `json:"grow_memory,omitempty"`
 	Log        string `json:"log"`
 	Image      string `json:"image,omitempty"`
 	// Loaded is what `docker load` reported loading (NAME:TAG, or the

@@ -31,6 +31,9 @@ type Core interface {
 	StopBuilder(ctx context.Context) error
 	// DeleteBuilder deletes the builder VM.
 	DeleteBuilder(ctx context.Context) error
+	// RebuildWithMemory grows the VM's memory to memory bytes (waiting
+	// for a running build) and builds dir again.
+	RebuildWithMemory(ctx context.Context, dir string, memory int64) error
 	// DockerLoad loads dir's image into Docker.
 	DockerLoad(ctx context.Context, dir string) error
 	// SetStartAtLogin installs or removes the login agent.

@@ -246,6 +246,8 @@ func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now tim
 			{Key: "errorhint", Title: "→ " + action, Visible: failed && action != ""},
 			{Key: "lasterror", Title: "Show last error…", Enabled: failed, Visible: failed},
 			{Key: "build", Title: buildTitle, Enabled: p.State != builder.ProjectMissing, Visible: true},
+			// An OOM at one job without auto_grow: until the next build.
+			{Key: "growbuild", Title: growTitle(p), Enabled: !busy && p.State != builder.ProjectMissing, Visible: p.Last != nil && p.Last.GrowMemory > 0},
 			{Key: "cancel", Title: "Cancel build", Enabled: busy, Visible: true},
 			{Key: "watch", Title: "Auto-build", Enabled: true, Visible: true, Checkable: true, Checked: p.Watch},
 			{Key: "docker", Title: dockerTitle, Enabled: good || notLoaded, Visible: true},
@@ -257,6 +259,15 @@ func projectMenu(p builder.ProjectStatus, twin bool, loc *time.Location, now tim
 			{Key: "remove", Title: "Remove project", Enabled: true, Visible: true},
 		},
 	}
+}
+
+// growTitle is "Rebuild NAME with N GB" for a project whose last build
+// ran out of memory at one job.
+func growTitle(p builder.ProjectStatus) string {
+	if p.Last == nil || p.Last.GrowMemory <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("Rebuild %s with %s", p.Name, strings.Replace(builder.HumanGiB(p.Last.GrowMemory), "GiB", "GB", 1))
 }
 
 func hasOutput(r *builder.Result, usable bool) bool { return usable && r != nil && r.Output != "" }

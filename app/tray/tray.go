@@ -307,6 +307,12 @@ func (m *Menu) act(ctx context.Context, key, dir string, checked bool) {
 			m.core.Cancel(dir)
 		}
 		report("build", m.core.Build(dir))
+	case "growbuild":
+		var mem int64
+		if p, ok := findProject(m.core.Snapshot(), dir); ok && p.Last != nil {
+			mem = p.Last.GrowMemory
+		}
+		bg("rebuild with more memory", func() error { return m.core.RebuildWithMemory(ctx, dir, mem) })
 	case "copyload":
 		bg("copy docker load command", func() error { return copyLoadCommand(ctx, m.core.Snapshot(), dir) })
 	case "showimage":

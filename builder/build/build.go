@@ -61,6 +61,9 @@ type Builder struct {
 	// Uploads, when set (the app), runs Cache's uploads after Build has
 	// returned and the builder lock is free; nil (the CLI) waits for them.
 	Uploads *Uploads
+	// MemoryGrown is called with the VM's new memory after an OOM build
+	// grew it (grow.go): core writes it to [vm] memory. Nil writes nothing.
+	MemoryGrown func(bytes int64) error
 	// DeployPlatform is the platform the user most likely runs images on
 	// (on an Apple-silicon Mac, "linux/amd64": most servers), or "". A
 	// project without a system whose image is for another platform gets
@@ -279,11 +282,16 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	if p.System != "" {
 		args = append(args, "--system", p.System)
 	}
+	heal, drops := r.healArgs()
+	args = append(args, heal...)
 	// Whatever happens next, a temporary image the script reported and
 	// nixpass did not rename into place is removed.
 	defer r.removeTemp()
 
 	code, runErr := r.runScript(ctx, token, args)
+	if runErr == nil && code != script.ExitUsage && code != script.ExitRunDirUnsafe && b.Store != nil {
+		b.Store.DropsDone(drops)
+	}
 	if code == script.ExitNoEmulation && runErr == nil && ctx.Err() == nil {
 		if es, ok := b.Machine.(machine.EmulationSetup); ok {
 			r.setPhase("preparing")
@@ -295,6 +303,28 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 		}
 	}
 
+	var failure error
+	if code != 0 && runErr == nil && ctx.Err() == nil {
+		failure = r.classify(ctx, code)
+		if next, ok := r.diskFullRetry(code, failure, args); ok {
+			r.retryAfterDiskFull(failure)
+			code, runErr = r.runScript(ctx, token, next)
+			failure = nil
+			r.mu.Lock()
+			done := r.report.heal.diskFullNote()
+			r.mu.Unlock()
+			r.logLine("# " + done)
+			r.addWarning(done)
+		}
+	}
+	if failure != nil {
+		var grown bool
+		if grown, failure = r.memoryRetry(ctx, failure); grown {
+			code, runErr = r.runScript(ctx, token, args)
+			failure = nil
+		}
+	}
+
 	if ctx.Err() != nil {
 		return r.fail(r.interrupted(ctx, ctx.Err()))
 	}
@@ -302,7 +332,10 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 		return r.fail(runErr)
 	}
 	if code != 0 {
-		return r.fail(r.classify(ctx, code))
+		if failure == nil {
+			failure = r.classify(ctx, code)
+		}
+		return r.fail(failure)
 	}
 	return r.succeed(ctx)
 }
@@ -339,13 +372,11 @@ func (r *run) lock(ctx context.Context) (*store.Lock, error) {
 	if r.b.LockPath == "" {
 		return nil, nil
 	}
-	l, err := store.LockWait(ctx, r.b.LockPath, func() {
-		r.setPhase("waiting")
-		r.logLine("# waiting for another nixpass build on this builder to finish")
-	})
+	l, err := store.LockWait(ctx, r.b.LockPath, func() { r.waitingFor(r.b.LockPath) })
 	if err != nil {
 		return nil, fmt.Errorf("lock builder: %w", err)
 	}
+	_ = l.Claim(store.Holder{PID: os.Getpid(), Since: time.Now(), Command: selfCommand(), Project: r.p.Dir})
 	return l, nil
 }
 

@@ -115,6 +115,9 @@ func (r *run) evidence(ctx context.Context, rep scriptReport) diagnose.Evidence 
 	case oe.Readable:
 		ev.OOM.Source = rep.oom.witnesses()
 	}
+	if rep.heal.diskFree > 0 {
+		ev.Machine.StoreFree = rep.heal.diskFree
+	}
 	if oe.LimitCgroup != "" && oe.Limit > 0 && ev.Machine.VM == "" {
 		ev.Machine.MemLimit, ev.Machine.MemLimitCgroup = oe.Limit, oe.LimitCgroup
 	}

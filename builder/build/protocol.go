@@ -24,6 +24,8 @@ type scriptReport struct {
 	errMsg    string
 	// oom is the OOM evidence the script could read (oom.go).
 	oom oomReport
+	// heal is what the script said about free space (heal.go).
+	heal healReport
 }
 
 func (r *run) runScript(ctx context.Context, token string, args []string) (int, error) {
@@ -65,7 +67,9 @@ func (r *run) nixLine(line string) {
 	r.nixLog.line(line)
 	r.builtOn.line(line)
 	r.mu.Unlock()
-	if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
+	if r.nixWait(line) {
+		// Said as the phase's detail; the log has the line.
+	} else if reBuilding.MatchString(line) || strings.Contains(line, " will be built:") {
 		r.setPhase("building")
 	}
 	r.noteNetwork(line)
@@ -101,12 +105,23 @@ func (r *run) protocolLine(line string) {
 		rep.errCode, rep.errMsg, _ = strings.Cut(val, " ")
 	case "oom-count", "mem-limit", "mem-total", "kmsg-read":
 		rep.oom.line(key, val)
+	case "disk-free", "gc-freed", "gc-failed":
+		rep.heal.line(key, val)
+	}
+	note := ""
+	if key == "gc-freed" {
+		note = rep.heal.collectedNote()
 	}
 	r.mu.Unlock()
 	switch key {
 	case "phase":
 		r.setPhase(val)
-	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json":
+	case "lock-holder":
+		r.scriptWait(val)
+	case "kmsg", "error", "store-path", "oom-count", "mem-limit", "kmsg-read", "nix-json", "disk-free", "gc-failed":
 		r.logLine("# " + rest)
+	case "gc-freed":
+		r.logLine("# " + note)
+		r.b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Phase: "collecting", Detail: note})
 	}
 }

@@ -99,6 +99,20 @@ type VM struct {
 	// yet (default true); false makes a missing VM an error until
 	// `nixpass vm create` is run.
 	AutoCreate bool `toml:"auto_create"`
+	// MinFree is the free space Nix keeps on the VM's store (Nix's
+	// min-free): below it, garbage is collected before and during a
+	// build (default: 10% of Disk or 5G, whichever is less; see heal.go).
+	MinFree Size `toml:"min_free"`
+	// MaxFree is the free space a collection stops at (Nix's max-free;
+	// default: twice MinFree).
+	MaxFree Size `toml:"max_free"`
+	// MaxMemory bounds how far an out-of-memory build may grow the VM's
+	// memory (default: half this host's RAM).
+	MaxMemory Size `toml:"max_memory"`
+	// AutoGrow lets a build that ran out of memory at one job grow the
+	// VM's memory (up to MaxMemory), write it to memory, and rebuild once
+	// (default false: nixpass says what it would do).
+	AutoGrow bool `toml:"auto_grow"`
 }
 
 // Scheduler is the [scheduler] table.

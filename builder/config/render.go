@@ -98,6 +98,14 @@ var reference = []struct {
 			func(c *Config) string { return quote(c.VM.IdleStop.String()) }},
 		{"auto_create", "Create the VM on the first build when it does not exist.",
 			func(c *Config) string { return strconv.FormatBool(c.VM.AutoCreate) }},
+		{"min_free", "Free space kept on the VM's Nix store: below it, garbage is collected (default: 10% of disk or 5G, the less).",
+			func(c *Config) string { return leftOut(c.VM.MinFree, `"5G"  # left out: 10% of disk or 5G`) }},
+		{"max_free", "Free space a collection stops at (default: twice min_free).",
+			func(c *Config) string { return leftOut(c.VM.MaxFree, `"10G"  # left out: twice min_free`) }},
+		{"max_memory", "Most memory a build that ran out of it may grow the VM to (default: half this machine's).",
+			func(c *Config) string { return leftOut(c.VM.MaxMemory, `"16G"  # left out: half this machine's RAM`) }},
+		{"auto_grow", "true: a build out of memory at one job grows the VM's memory and rebuilds once; false: nixpass says what it would do.",
+			func(c *Config) string { return strconv.FormatBool(c.VM.AutoGrow) }},
 	}},
 	{"scheduler", "When automatic builds start after files change.", []referenceKey{
 		{"quiet", "Start once files have been quiet this long...",
@@ -217,6 +225,15 @@ func renderProject(p Project) string {
 		b.WriteString("systems = " + quoteList(p.Systems, "") + "\n")
 	}
 	return b.String()
+}
+
+// leftOut renders a size whose zero means "derived": zero renders as
+// example, which the file then shows commented out.
+func leftOut(s Size, example string) string {
+	if s == 0 {
+		return example
+	}
+	return quote(s.String())
 }
 
 // quoteList renders a list of strings; a nil list (left out) renders as

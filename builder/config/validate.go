@@ -98,6 +98,9 @@ func (c *Config) problems() []problem {
 		bad("vm", "swap", "%s of swap does not fit on the %s disk (vm.disk): make it smaller, or \"0\" for none", v.Swap, v.Disk).
 			alt = []where{{table: "vm", key: "disk"}}
 	}
+	for _, hp := range v.healProblems() {
+		bad("vm", hp.key, "%s", hp.msg)
+	}
 	if v.IdleStop < 0 {
 		bad("vm", "idle_stop", `must be "0" (keep running) or a duration such as "30m", not %s`, v.IdleStop)
 	}

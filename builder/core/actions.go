@@ -10,6 +10,8 @@ import (
 
 	"nixpass/builder"
 	"nixpass/builder/config"
+	"nixpass/builder/machine/local"
+	"nixpass/builder/store"
 )
 
 // errNoVM is returned by VM actions with the local backend.
@@ -31,7 +33,25 @@ func (a *App) AddProject(dir string) error {
 }
 
 // RemoveProject unregisters dir; its image stays.
-func (a *App) RemoveProject(dir string) error { return config.RemoveProject(a.env.Path, dir) }
+func (a *App) RemoveProject(dir string) error {
+	if err := config.RemoveProject(a.env.Path, dir); err != nil {
+		return err
+	}
+	return DropRoots(a.env.StateDir, dir)
+}
+
+// LocalStoreFree is the free space on this machine's Nix store's disk:
+// what `nixpass vm gc` says on the local backend, which never collects.
+func LocalStoreFree() (int64, error) { return local.StoreFree() }
+
+// DropRoots drops the garbage-collector roots of the removed project dir:
+// on this host at once, in the VM at its next build or vm gc.
+func DropRoots(stateDir, dir string) error {
+	if err := (&store.Store{StateDir: stateDir}).DropRoots(dir); err != nil {
+		return fmt.Errorf("drop the store roots of %s: %w", dir, err)
+	}
+	return nil
+}
 
 // VMName is the builder VM's name.
 func (a *App) VMName() string { return a.env.Config.VM.Name }

@@ -83,9 +83,13 @@ func Load(path string) (*Env, error) {
 			Remote:         remote,
 			NetrcFile:      cfg.Builder.NetrcFile,
 			Cache:          settings(pull.Settings()),
+			MinFree:        cfg.VM.MinFreeSize().Bytes(),
+			MaxFree:        cfg.VM.MaxFreeSize().Bytes(),
+			MaxMemory:      cfg.VM.MaxMemorySize().Bytes(),
+			AutoGrow:       cfg.VM.AutoGrow,
 		}
 		if cfg.Cache.Upload != "" {
-			e.Notices = append(e.Notices, "warning: [cache] upload: builds in the VM are not uploaded yet (the upload must run in the VM, where the closure is: issue 24, item 3); the local backend uploads")
+			e.Notices = append(e.Notices, "warning: [cache] upload: builds in the VM are not uploaded to the team cache yet (the upload must run inside the VM, where the closure is, and this version does not do that); only the local backend uploads")
 		}
 		e.Machine = e.VM
 	}
@@ -101,15 +105,22 @@ func (e *Env) OwnPaths() []string {
 
 // Builder returns a Builder for the configured machine.
 func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
+	var grown func(int64) error
+	if e.VM != nil {
+		// An OOM build that grew the VM keeps its size in the config, so
+		// a recreated VM gets it; comments and layout stay.
+		grown = func(n int64) error { return config.SetVMMemory(e.Path, config.Size(n)) }
+	}
 	return &build.Builder{
-		Machine:  e.Machine,
-		Store:    e.Store,
-		LockPath: filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
-		Timeout:  e.Config.Builder.Timeout.D(),
-		Docker:   &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
-		Pusher:   e.pusher(),
-		Emit:     emit,
-		Cache:    e.cacheUploader(),
+		Machine:     e.Machine,
+		Store:       e.Store,
+		LockPath:    filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
+		Timeout:     e.Config.Builder.Timeout.D(),
+		Docker:      &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
+		Pusher:      e.pusher(),
+		Emit:        emit,
+		Cache:       e.cacheUploader(),
+		MemoryGrown: grown,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
 	}

@@ -55,6 +55,9 @@ type Machine struct {
 	CPUs int
 	// Disk is the VM's disk size in bytes (0 unknown).
 	Disk int64
+	// StoreFree is the free space on the Nix store's disk after the
+	// failure, in bytes (0 unknown).
+	StoreFree int64
 }
 
 // Evidence is everything besides Nix's log that a diagnosis weighs.

@@ -22,6 +22,7 @@ var rePushLine = regexp.MustCompile(`^# push: (\S+): (start|failed|hint|pushed)\
 // A later push of the same log that succeeded wins.
 var pushRule = Rule{
 	Name: "push", Kind: builder.KindPush,
+	Action: say("Fix the push, then push again"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		var m Match
 		failed := false

@@ -8,24 +8,43 @@ import (
 	"nixpass/builder"
 )
 
-var reNoSpace = regexp.MustCompile(`No space left on device`)
+// reNoSpace is a full disk in the failure's own words: ENOSPC, EDQUOT
+// (glibc's strerror texts) and SQLite's SQLITE_FULL.
+var reNoSpace = regexp.MustCompile(`No space left on device|Disk quota exceeded|database or disk is full`)
 
-// diskFullRule covers "No space left on device" anywhere in the log: Nix
-// 2.8 and 2.26 "error: writing to file: No space left on device" while
-// building or copying, the builder's own "dd: error writing '…': No space
-// left on device" before 2.34's "Reason: builder failed with exit code 1
-// … note: build failure may have been caused by lack of free disk space"
-// (testdata/*/disk-full.txt, a store on a 24 MiB tmpfs), and the same
-// text while substituting (builder/testdata/nix/2.18-disk-full-store.txt).
+// diskNote is what Nix adds under a failed build when the store's or the
+// build folder's disk is nearly full after it (2.8 to 2.34: the same text).
+const diskNote = "note: build failure may have been caused by lack of free disk space"
+
+// diskFullRule says a disk was full when the failure itself says so, or
+// when Nix's own note follows the failure. Real texts, one folder per
+// version (testdata/*/): disk-full.txt (a store on a 24 MiB tmpfs: dd's
+// "No space left on device", 2.8/2.26 "error: writing to file", 2.34 the
+// note), disk-full-builddir.txt (the build folder full: dd's error and the
+// note), disk-full-note.txt (a builder that says nothing: the note alone
+// follows "failed with exit code 1"), disk-full-sqlite.txt (Nix's
+// database: "committing transaction: database or disk is full", under an
+// evaluation trace in 2.26 and 2.34), and the same while substituting
+// (builder/testdata/nix/2.18-disk-full-store.txt). Nix's own garbage
+// collection notes ("note: currently hard linking saves", gc-note.txt) say
+// nothing about a full disk and are not matched. EDQUOT could not be
+// captured (no quota support in CI's kernel): its text is glibc's.
 var diskFullRule = Rule{
 	Name: "disk-full", Kind: builder.KindDiskFull,
 	Action: say("Free disk space on the builder"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
-		m, i := l.findLine(reNoSpace)
-		if m == nil {
+		if m, i := l.findLine(reNoSpace); m != nil {
+			return Match{What: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l.lines[i]), "error:"))}, true
+		}
+		if len(l.errs) == 0 {
 			return Match{}, false
 		}
-		return Match{What: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l.lines[i]), "error:"))}, true
+		for i := l.errs[0] + 1; i < len(l.lines); i++ {
+			if strings.TrimSpace(l.lines[i]) == diskNote {
+				return Match{What: errorLine(l, i) + " (Nix: " + strings.TrimPrefix(diskNote, "note: ") + ")"}, true
+			}
+		}
+		return Match{}, false
 	},
 	Message: func(m Match, ev *Evidence) string {
 		return ev.where() + " ran out of disk space: " + m.What
@@ -33,11 +52,34 @@ var diskFullRule = Rule{
 	Hint: func(_ Match, ev *Evidence, h *hint) string {
 		if ev.vm() {
 			return fmt.Sprintf("collect garbage in the VM: %s — or grow its disk: %s (disks can only grow); the last good image is untouched",
-				h.cmd("multipass", "exec", ev.Machine.VM, "--", "nix-collect-garbage", "-d"),
+				h.cmd("nixpass", "vm", "gc"),
 				h.cmd("nixpass", "vm", "resize", "--disk", NextDisk(ev.Machine.Disk)))
 		}
-		return "free space with " + h.cmd("nix-collect-garbage", "-d") + ", or on the disk that holds the project folder; the last good image is untouched"
+		free := ""
+		if ev.Machine.StoreFree > 0 {
+			free = builder.HumanBytes(ev.Machine.StoreFree) + " is free on the Nix store's disk now; "
+		}
+		return free + "nixpass never collects this machine's store itself: free space with " + h.cmd("nix-collect-garbage", "-d") +
+			" (your projects' last images are roots and stay), or on the disk that holds the project folder; the last good image is untouched"
 	},
+}
+
+// errorLine is the last error line before line i, without "error:".
+func errorLine(l *nixLog, i int) string {
+	for j := i - 1; j >= 0; j-- {
+		if t := strings.TrimSpace(l.lines[j]); strings.HasPrefix(t, "error:") {
+			return strings.TrimSpace(strings.TrimPrefix(t, "error:"))
+		}
+		if t := strings.TrimSpace(l.lines[j]); strings.HasPrefix(t, "Reason:") {
+			// 2.34: "error: Cannot build 'X'." then "Reason: builder failed …".
+			for k := j - 1; k >= 0; k-- {
+				if u := strings.TrimSpace(l.lines[k]); strings.HasPrefix(u, "error:") {
+					return strings.TrimSpace(strings.TrimPrefix(u, "error:")) + " " + t
+				}
+			}
+		}
+	}
+	return "the build failed"
 }
 
 var reBuildUsers = regexp.MustCompile(`the group '([^']+)' specified in 'build-users-group' does not exist`)

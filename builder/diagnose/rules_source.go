@@ -224,6 +224,7 @@ var (
 // no channel, so the remedy is to pin nixpkgs in the project.
 var nixPathRule = Rule{
 	Name: "nix-path", Kind: builder.KindEval,
+	Action: say("Pin nixpkgs in the project (fetchTarball)"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reNixPath)
 		if m == nil {
@@ -264,6 +265,12 @@ var nixPathRule = Rule{
 // key, the key is what to fix.
 var missingAttrRule = Rule{
 	Name: "missing-attr", Kind: builder.KindEval,
+	Action: func(m Match, ev *Evidence) string {
+		if ev.Project.Attr != "" && ev.Project.Attr == m.What {
+			return "Fix the project's attr key"
+		}
+		return "Select an attribute the Nix file has"
+	},
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
 		m, i := l.find(reMissingAttr)
 		if m == nil {

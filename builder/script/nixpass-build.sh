@@ -9,8 +9,12 @@
 # Usage:
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
 #                       [--system SYSTEM] [--lifeline] [--checked]
+#                       [--root LINK [--drop KEY]...]
+#                       [--min-free BYTES --max-free BYTES [--collect]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build cancel --token T
+#   nixpass-build gc [--drop KEY]...   collect all garbage; roots in "roots"
+#                                       beside this script are kept
 #   nixpass-build check
 #   nixpass-build setup-emulation SYSTEM...   (as root)
 #
@@ -49,6 +53,18 @@
 #   @nixpass kmsg-read SOURCE      which kernel log could be read: dmesg,
 #       sudo dmesg, journalctl -k, or none
 #   @nixpass kmsg LINE             an OOM-killer line of that log
+#
+# Free space (issue 18): with --min-free, before evaluating, the store's
+# free space is read (df); below min-free (or always, with --collect: the
+# retry of a build that ran out of disk) garbage is collected until
+# max-free is free, inside this same process: no extra session.
+#   @nixpass disk-free BYTES           free space on the store's disk (and
+#       again after a failed build)
+#   @nixpass gc-freed BYTES FREE       what a collection freed, free after
+# --root LINK is the output's garbage-collector root: nix-build --out-link
+# (nix build --out-link for a flake) makes LINK an indirect root, so the
+# project's last output survives every collection. Each --drop KEY removes
+# the roots KEY-* beside LINK: projects removed from nixpass.
 # A flake build ends with @nixpass nix-json JSON, what `nix build --json`
 # printed (all Nix versions have it; --print-out-paths came with 2.11).
 #
@@ -244,7 +260,8 @@ lifeline_watch() {
 }
 
 # build_lock takes the machine-wide build lock on fd 9, waiting for a
-# build in progress (or one being stopped) to end.
+# build in progress (or one being stopped) to end: "@nixpass lock-holder
+# TEXT" says at once who holds it (what the holder wrote in build.holder).
 build_lock() {
 	command -v flock >/dev/null 2>&1 || return 0
 	# Private like every file in the run folder (umask 022 is the script's).
@@ -252,9 +269,12 @@ build_lock() {
 	exec 9>>"$1/build.lock" || { umask 022; return 0; }
 	umask 022
 	if ! flock -n 9; then
-		say "phase waiting"
+		# Who holds it, as its holder wrote it (below): said at once.
+		h=$(cat -- "$1/build.holder" 2>/dev/null)
+		say "lock-holder ${h:-}"
 		flock 9
 	fi
+	printf 'PID %s, building %s since %s UTC\n' "$$" "$dir" "$(date -u +%H:%M:%S)" >|"$1/build.holder" 2>/dev/null
 }
 
 # clean_pidfiles removes pid files of builds that are gone: their process
@@ -268,6 +288,73 @@ clean_pidfiles() {
 		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
 		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err"
 	done
+}
+
+# store_free prints the free bytes on the Nix store's disk, or nothing: the
+# store NIX_REMOTE names when it is a local store with another root
+# ("local?root=DIR" or "DIR": its files are under DIR), else /nix/store.
+store_free() {
+	sd=/nix/store
+	case "${NIX_REMOTE:-}" in
+	local\?*root=*)
+		r=${NIX_REMOTE#*root=}
+		sd=${r%%&*}/nix/store
+		;;
+	/*) sd=${NIX_REMOTE%%\?*}/nix/store ;;
+	esac
+	df -Pk -- "$sd" 2>/dev/null | awk 'NR == 2 && $4 ~ /^[0-9]+$/ { printf "%.0f\n", $4 * 1024 }'
+}
+
+# collect_until MAXFREE collects garbage until MAXFREE bytes are free (all
+# of it, with an empty MAXFREE) and reports what it freed. Roots (every
+# project's --root) are kept. Nix's output goes to the log.
+collect_until() {
+	before=$(store_free)
+	if [ -n "$1" ] && [ -n "$before" ]; then
+		want=$(($1 - before))
+		[ "$want" -gt 0 ] || return 0
+		"$nixbin/nix-store" --gc --max-freed "$want" >&2
+	else
+		"$nixbin/nix-store" --gc >&2
+	fi
+	gst=$?
+	after=$(store_free)
+	if [ -n "$before" ] && [ -n "$after" ]; then
+		freed=$((after - before))
+		[ "$freed" -ge 0 ] || freed=0
+		say "gc-freed $freed $after"
+	fi
+	return $gst
+}
+
+# keep_free MINFREE MAXFREE FORCE collects until MAXFREE is free when less
+# than MINFREE is (or always, with FORCE).
+keep_free() {
+	free=$(store_free)
+	[ -n "$free" ] || return 0
+	say "disk-free $free"
+	if [ -n "$3" ] || [ "$free" -lt "$1" ]; then
+		say "phase collecting"
+		collect_until "$2" || say "gc-failed"
+	fi
+}
+
+cmd_gc() {
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--drop)
+			case "${2:-}" in '' | *[!0-9a-f]*) echo "nixpass-build: bad --drop: ${2:-}" >&2; exit 65 ;; esac
+			[ -n "$scriptdir" ] && rm -f -- "$scriptdir/roots/$2"-*
+			shift 2
+			;;
+		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
+		esac
+	done
+	if ! find_nix; then
+		say "error nix-missing no nix-build found in the Nix profiles or on PATH"
+		exit 69
+	fi
+	collect_until ""
 }
 
 uptime_secs() { cut -d' ' -f1 /proc/uptime 2>/dev/null || echo 0; }
@@ -324,6 +411,7 @@ cmd_cancel() {
 
 cmd_build() {
 	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat=""
+	root="" minfree="" maxfree="" collect="" drops=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -335,6 +423,13 @@ cmd_build() {
 		--last) last=$2; shift 2; n=$((n - 2)) ;;
 		--lifeline) lifeline=1; shift; n=$((n - 1)) ;;
 		--checked) checked=1; shift; n=$((n - 1)) ;;
+		--root) root=$2; shift 2; n=$((n - 2)) ;;
+		--min-free) minfree=$2; shift 2; n=$((n - 2)) ;;
+		--max-free) maxfree=$2; shift 2; n=$((n - 2)) ;;
+		--collect) collect=1; shift; n=$((n - 1)) ;;
+		--drop)
+			case "$2" in '' | *[!0-9a-f]*) echo "nixpass-build: bad --drop: $2" >&2; exit 65 ;; esac
+			drops="$drops $2"; shift 2; n=$((n - 2)) ;;
 		--file) file=$2; shift 2; n=$((n - 2)) ;;
 		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
 		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
@@ -349,6 +444,8 @@ cmd_build() {
 	fi
 
 	case "$token" in *[!0-9a-zA-Z_-]*) echo "nixpass-build: bad --token: $token" >&2; exit 65 ;; esac
+	case "$minfree$maxfree" in *[!0-9]*) echo "nixpass-build: bad --min-free/--max-free" >&2; exit 65 ;; esac
+	case "$root" in '' | /*) ;; *) echo "nixpass-build: --root must be absolute: $root" >&2; exit 65 ;; esac
 	# A relative file is ./FILE: a project file named -E is a file to Nix,
 	# not an option (nix-build has no --).
 	case "$file" in '' | /*) ;; *) file=./$file ;; esac
@@ -404,6 +501,20 @@ cmd_build() {
 		[ "$(uname -m)" = "$cpu" ] || nix_setting extra-platforms "$system"
 	fi
 
+	if [ -n "$minfree" ] && [ -n "$maxfree" ]; then
+		keep_free "$minfree" "$maxfree" "$collect"
+	fi
+	# The root's folder is nixpass's state folder: made private here.
+	if [ -n "$root" ]; then
+		mkdir -p -m 700 -- "${root%/*}" 2>/dev/null
+		for k in $drops; do
+			rm -f -- "${root%/*}/$k"-*
+		done
+		link_nb=--out-link link_fl=--out-link
+	else
+		link_nb=--no-out-link link_fl=--no-link
+	fi
+
 	cgroups=$(build_cgroups)
 	oom_counts before
 	say "phase evaluating"
@@ -411,11 +522,11 @@ cmd_build() {
 		# The flake goes last, after --: a value starting with - is an
 		# installable, never an option.
 		out=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' \
-			build --no-link --json "$@" -- "$flake")
+			build "$link_fl" ${root:+"$root"} --json "$@" -- "$flake")
 	elif [ -n "$attr" ]; then
-		out=$("$nixbin/nix-build" --no-out-link "$file" -A "$attr" "$@")
+		out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} "$file" -A "$attr" "$@")
 	else
-		out=$("$nixbin/nix-build" --no-out-link "$file" "$@")
+		out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} "$file" "$@")
 	fi
 	status=$?
 	if [ $status -ne 0 ]; then
@@ -425,6 +536,8 @@ cmd_build() {
 		oom_counts after
 		mem_limits
 		kernel_oom_lines
+		f=$(store_free)
+		[ -n "$f" ] && say "disk-free $f"
 		exit $status
 	fi
 	if [ -n "$flake" ]; then
@@ -653,6 +766,7 @@ case "$cmd" in
 build) cmd_build "$@" ;;
 cancel) cmd_cancel "$@" ;;
 check) cmd_check ;;
+gc) cmd_gc "$@" ;;
 setup-emulation) cmd_setup_emulation "$@" ;;
 *) echo "usage: nixpass-build build|cancel|check ..." >&2; exit 65 ;;
 esac

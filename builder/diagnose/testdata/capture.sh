@@ -91,7 +91,15 @@ NIX
 	cat >"$f/proj/disk-full.nix" <<'NIX'
 import ./common.nix { name = "big"; script = "echo writing; dd if=/dev/zero of=$out bs=1M count=64"; }
 NIX
-	mkdir -p "$f/tiny" "$f/netflake"
+	# The build folder fills up (a builder unpacking into it), saying so
+	# with dd's error, or saying nothing: then only Nix's note remains.
+	cat >"$f/proj/disk-full-builddir.nix" <<'NIX'
+import ./common.nix { name = "scratch"; script = "echo unpacking; dd if=/dev/zero of=scratch bs=1M count=64 && echo ok > $out"; }
+NIX
+	cat >"$f/proj/disk-full-note.nix" <<'NIX'
+import ./common.nix { name = "scratch-quiet"; script = "echo unpacking; dd if=/dev/zero of=scratch bs=1M count=64 2>/dev/null || exit 1; echo ok > $out"; }
+NIX
+	mkdir -p "$f/tiny" "$f/tinytmp" "$f/roomy" "$f/netflake"
 	# A flake whose input is on an unresolvable host.
 	cat >"$f/netflake/flake.nix" <<'NIX'
 {
@@ -127,6 +135,8 @@ for p in sys.argv[1:]:
 one() {
 	name=$1
 	shift
+	# NIXPASS_CAPTURE_ONLY="case ..." captures only those cases.
+	case " ${NIXPASS_CAPTURE_ONLY:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	for _ in 1 2 3 4 5; do
 		(cd "$fix/proj" && "$@") >/dev/null 2>"$out/$name.txt"
 		rc=$?
@@ -140,6 +150,25 @@ one() {
 # $fix/tiny, for a store that fills up (nix-build --store $fix/tiny).
 tiny() {
 	unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs -o size=24m tmpfs "$0" && exec "$@"' "$fix/tiny" "$@"
+}
+
+# tinytmp runs a command with TMPDIR (where Nix makes build folders) on
+# a 24 MiB tmpfs at $fix/tinytmp.
+tinytmp() {
+	unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs -o size=24m tmpfs "$0" && TMPDIR=$0 exec "$@"' "$fix/tinytmp" "$@"
+}
+
+# fullstore runs a command on a store in a 24 MiB tmpfs at $fix/tiny that
+# is full but for $leave KiB once Nix's database exists (a failed build
+# made it): SQLite's own error. How much room SQLite needs to fail this
+# way depends on the version (2.8 says "disk I/O error" below 64 KiB).
+fullstore() {
+	unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs -o size=24m tmpfs "$0" &&
+		nix-build --no-out-link --store "$0" --option substituters "" --option build-users-group "" build-exit.nix >/dev/null 2>&1
+		avail=$(df -Pk "$0" | awk "NR == 2 { print \$4 }")
+		dd if=/dev/zero of="$0/filler" bs=1K count=$((avail - $1)) 2>/dev/null
+		shift
+		exec "$@"' "$fix/tiny" "$leave" "$@"
 }
 
 # nobody runs a command as an unprivileged user, as a desktop user or
@@ -180,6 +209,18 @@ capture_here() {
 	one platform-system nix-build --no-out-link "${off[@]}" --option extra-platforms '' platform-system.nix
 	one platform-kvm nix-build --no-out-link "${off[@]}" --option system-features 'benchmark big-parallel' platform-kvm.nix
 	one disk-full tiny nix-build --no-out-link "${off[@]}" --store "$fix/tiny" disk-full.nix
+	# Nix 2.22 and later make build folders in build-dir, not TMPDIR.
+	bd=()
+	case $v in 2.[0-9] | 2.1[0-9] | 2.2[01]) ;; *) bd=(--option build-dir "$fix/tinytmp") ;; esac
+	one disk-full-builddir tinytmp nix-build --no-out-link "${off[@]}" "${bd[@]}" --store "$fix/roomy" disk-full-builddir.nix
+	one disk-full-note tinytmp nix-build --no-out-link "${off[@]}" "${bd[@]}" --store "$fix/roomy" disk-full-note.nix
+	leave=24
+	[ "$v" = 2.8 ] && leave=64
+	one disk-full-sqlite fullstore nix-build --no-out-link "${off[@]}" --store "$fix/tiny" disk-full-note.nix
+	# Nix's own garbage collection (min-free) before a build that fails
+	# for another reason: its "note: currently hard linking saves" is not
+	# about a full disk. A store of its own: never the host's.
+	one gc-note nix-build --no-out-link "${off[@]}" --store "$fix/roomy" --option min-free 100000000000000 --option max-free 100000000000001 build-exit.nix
 	one setup-nixbld-missing nix-build --no-out-link "${off[@]}" --option build-users-group nosuchgroup ok.nix
 	one setup-socket-missing env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/no-such-dir/socket" nix-build --no-out-link "${off[@]}" ok.nix
 	one setup-socket-refused env NIX_REMOTE=daemon NIX_DAEMON_SOCKET_PATH="$fix/stale.sock" nix-build --no-out-link "${off[@]}" ok.nix

@@ -171,7 +171,11 @@ func (l *Machine) DiagnoseMachine(ctx context.Context) diagnose.Machine {
 
 // DiskHint implements machine.DiskAdvisor for the host.
 func (l *Machine) DiskHint(ctx context.Context) string {
-	return "free space with nix-collect-garbage -d, or on the disk that holds the project folder"
+	free := ""
+	if n, err := StoreFree(); err == nil {
+		free = builder.HumanBytes(n) + " is free on the Nix store's disk; "
+	}
+	return free + "nixpass never collects this machine's store itself: free space with nix-collect-garbage -d, or on the disk that holds the project folder"
 }
 
 // NixHint implements machine.NixAdvisor: Nix on this host is the user's

@@ -85,7 +85,7 @@ func (v *Machine) remoteConf(ctx context.Context) (string, []guestKey, error) {
 	if len(lines) == 0 {
 		r.Builders = nil
 	}
-	conf := "# Written by nixpass (nixpass vm setup) from [builder] and [cache] in its config: edit that, not this file.\n" + r.NixConf()
+	conf := "# Written by nixpass (nixpass vm setup) from [builder], [vm] and [cache] in its config: edit that, not this file.\n" + r.NixConf() + v.freeSpaceConf()
 	for _, s := range v.Cache {
 		conf += s.Name + " = " + s.Value + "\n"
 	}

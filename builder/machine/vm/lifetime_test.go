@@ -131,8 +131,9 @@ func TestVMBuildsAreSerializedInsideTheVM(t *testing.T) {
 	q := offlineProject(t, "vm-lock-2", "")
 	c2, _ := vmScriptBuild(t, w, q, newToken(), &out2)
 	time.Sleep(1500 * time.Millisecond)
-	if got := out2.String(); !strings.Contains(got, "@nixpass phase waiting") || strings.Contains(got, "phase evaluating") {
-		t.Fatalf("the second build did not wait for the first:\n%s", got)
+	// It says at once who holds the lock: the first build's script.
+	if got := out2.String(); !strings.Contains(got, "@nixpass lock-holder PID ") || !strings.Contains(got, ", building "+p.Dir+" since ") || strings.Contains(got, "phase evaluating") {
+		t.Fatalf("the second build did not wait for the first, saying who holds the lock:\n%s", got)
 	}
 	life1.Close()
 	if err := c2.Wait(); err != nil {

@@ -68,6 +68,13 @@ type Machine struct {
 	NetrcFile string
 	// Runner runs host commands (ssh-keygen); nil means runner.Exec.
 	Runner runner.Runner
+	// MinFree and MaxFree are [vm] min_free and max_free in bytes: the
+	// free space kept on the VM's store (heal.go); zero keeps none.
+	MinFree, MaxFree int64
+	// MaxMemory is [vm] max_memory in bytes, and AutoGrow [vm] auto_grow:
+	// how far and whether a build out of memory grows the VM (heal.go).
+	MaxMemory int64
+	AutoGrow  bool
 }
 
 var _ machine.Machine = (*Machine)(nil)
