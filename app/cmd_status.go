@@ -44,6 +44,11 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 			Watch: p.Watching(), DockerLoad: p.DockerLoad, State: builder.ProjectIdle, Last: last}
 		if st, err := os.Stat(p.Path); err != nil || !st.IsDir() {
 			ps.State, ps.Problem = builder.ProjectMissing, "the project folder is gone or is no longer a folder"
+		} else if ms := e.Store.Interrupted(p.Path); len(ms) > 0 {
+			// Read only: the next build or app start records it.
+			m := ms[len(ms)-1]
+			ps.Problem = fmt.Sprintf("a build started %s was interrupted: nixpass (pid %d) ended before it finished; the next build records it",
+				m.Started.Local().Format(time.DateTime), m.PID)
 		}
 		rep.Projects = append(rep.Projects, ps)
 	}
@@ -69,6 +74,8 @@ func cmdStatus(c *cli, ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stdout, "%s\n    %s\n", clean.Line(p.Path), lastLine(p.Last))
 		if p.State == builder.ProjectMissing {
 			fmt.Fprintf(c.stdout, "    missing: %s\n", p.Problem)
+		} else if p.Problem != "" {
+			fmt.Fprintf(c.stdout, "    ✗ %s\n", p.Problem)
 		}
 	}
 	if len(rep.Projects) == 0 {

@@ -4,9 +4,14 @@
 # every build copies an image). Every 50 builds it prints the app's RSS,
 # open fds and threads, the temporary files in the project and the app's
 # child processes; at the end it fails if a build failed, a temporary
-# file or a child process is left, or history.jsonl lost records.
+# file is left, a child process leaked, or history.jsonl lost records.
+# A leak is a child of the app still there, with the same PID, at two
+# samples 5 s apart (a short check the app runs is not one).
 #
 #   bench/soak.sh [N]        (needs nix-build and busybox-static)
+#
+# SOAK_PLANT_LEAK=1 starts the app with a child it never reaps (a sleep
+# started before exec), so a test can see the soak fail on a leak.
 set -euo pipefail
 n=${1:-300}
 root=$(mktemp -d)
@@ -27,13 +32,25 @@ nixfile() { printf 'import ./image.nix { tag = "soak-%s"; }\n' "$1" >"$proj/defa
 nixfile 0
 printf '[scheduler]\nquiet = "100ms"\nmax_wait = "1s"\n' >"$NIXPASS_CONFIG"
 "$root/nixpass" add "$proj" >/dev/null
-"$root/nixpass" app --headless --json >"$root/events" 2>"$root/stderr" &
+if [ "${SOAK_PLANT_LEAK:-}" = 1 ]; then
+	sh -c 'sleep 600 & exec "$@"' sh "$root/nixpass" app --headless --json >"$root/events" 2>"$root/stderr" &
+else
+	"$root/nixpass" app --headless --json >"$root/events" 2>"$root/stderr" &
+fi
 pid=$!
 for _ in $(seq 1 100); do grep -q BuilderChanged "$root/events" 2>/dev/null && break; sleep 0.1; done
 
 finished() { grep -c '"type":"BuildFinished"' "$root/events" || true; }
 failed() { grep '"type":"BuildFinished"' "$root/events" | grep -vc '"status":"succeeded"' || true; }
 children() { pgrep -P "$pid" | wc -l; }
+# leaked lists the app's children present at two samples 5 s apart.
+leaked() {
+	local a b
+	a=$(pgrep -P "$pid" | sort || true)
+	sleep 5
+	b=$(pgrep -P "$pid" | sort || true)
+	[ -n "$a" ] && [ -n "$b" ] && comm -12 <(echo "$a") <(echo "$b") || true
+}
 temps() { find "$proj" -name '*.nixpass-tmp.*' | wc -l; }
 report() {
 	local rss fds threads
@@ -67,7 +84,8 @@ echo "$n builds in ${elapsed}s; $extra extra builds (self-triggers); history.jso
 status=0
 [ "$(failed)" -eq 0 ] || { echo "FAIL: $(failed) builds failed" >&2; status=1; }
 [ "$(temps)" -eq 0 ] || { echo "FAIL: temporary files left" >&2; status=1; }
-[ "$(children)" -eq 0 ] || { echo "FAIL: child processes left: $(pgrep -a -P "$pid")" >&2; status=1; }
+leaks=$(leaked)
+[ -z "$leaks" ] || { echo "FAIL: child processes leaked (same PID 5 s apart): $(for p in $leaks; do ps -o pid=,args= -p "$p"; done)" >&2; status=1; }
 [ "$extra" -eq 0 ] || { echo "FAIL: builds the changes did not ask for" >&2; status=1; }
 [ "$hist" -ge "$n" ] || { echo "FAIL: history has $hist records for $n builds" >&2; status=1; }
 exit $status

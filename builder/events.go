@@ -118,8 +118,9 @@ type BuildQueued struct {
 	At
 	Project string `json:"project"`
 	// Reason is what triggered it: "change", "manual", "restart", "added"
-	// (registered while the app runs) or "first build" (never built when
-	// the app started).
+	// (registered while the app runs), "first build" (never built when
+	// the app started), "last build killed" or "last build cancelled"
+	// (its last build had not finished when the app started).
 	Reason string `json:"reason"`
 }
 

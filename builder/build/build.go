@@ -31,8 +31,6 @@ import (
 	"nixpass/builder/store"
 )
 
-const maxLogKeepBytes = 2 << 20
-
 // DefaultTimeout bounds a build when the config says nothing.
 const DefaultTimeout = 2 * time.Hour
 
@@ -92,9 +90,9 @@ type run struct {
 	b       *Builder
 	p       builder.Project
 	res     *builder.Result
-	log     *os.File
+	log     *store.Log
 	mu      sync.Mutex
-	nixLog  strings.Builder
+	nixLog  nixText
 	report  scriptReport
 	builtOn builtOn
 	// saidNetwork is set once the progress line said the network is down.
@@ -163,11 +161,14 @@ func (r *run) finish(good *store.GoodOutput) *builder.Result {
 		res.Cache.Error = cleanText(res.Cache.Error)
 	}
 	if r.log != nil {
-		fmt.Fprintf(r.log, "\n# nixpass: %s (%s) %s\n", res.Status, res.Kind, res.Message)
+		r.log.Own("")
+		r.log.Own(fmt.Sprintf("# nixpass: %s (%s) %s", res.Status, res.Kind, res.Message))
 		if res.Hint != "" {
-			fmt.Fprintf(r.log, "# hint: %s\n", res.Hint)
+			r.log.Own("# hint: " + res.Hint)
 		}
-		r.log.Close()
+		if err := r.log.Close(); err != nil && res.Warning == "" {
+			res.Warning = "the build's log is incomplete: " + err.Error()
+		}
 	}
 	if b.Store != nil {
 		if err := b.Store.Record(res, good); err != nil && res.Warning == "" {

@@ -63,7 +63,9 @@ func TestScriptOutcomes(t *testing.T) {
 		{"folder not mounted", scriptMachine{stdout: "@nixpass error dir-missing /Users/a\n", exit: 66}, builder.KindUnavailable, "not reachable", "mounted"},
 		{"not a file", scriptMachine{stdout: "@nixpass store-path /nix/store/x-dir\n", exit: 70}, builder.KindBuild, "/nix/store/x-dir", "buildLayeredImage"},
 		{"copy failed", scriptMachine{stdout: "@nixpass error copy-failed Permission denied\n", exit: 71}, builder.KindBuild, "Permission denied", "writable"},
-		{"disk full on copy", scriptMachine{stdout: "@nixpass error disk-full cp: No space left on device\n", exit: 72}, builder.KindDiskFull, "No space left", "nix-collect-garbage"},
+		// The script says disk-full only for the copy into the project:
+		// the project's disk, not the builder's store.
+		{"disk full on copy", scriptMachine{stdout: "@nixpass error disk-full cp: No space left on device\n", exit: 72}, builder.KindDiskFull, "the project's disk is full", "free space on that disk"},
 		{"script usage", scriptMachine{stderr: "nixpass-build: unknown argument: --x\n", exit: 65}, builder.KindBuild, "unknown argument", "nixpass bug"},
 		{"cancelled inside", scriptMachine{stdout: "@nixpass cancelled\n", exit: 130}, builder.KindCancelled, "cancelled", "untouched"},
 		{"signal 9, kernel OOM", scriptMachine{
@@ -146,7 +148,13 @@ func TestScriptOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.m
 			b := &Builder{Machine: &m}
-			res := b.Build(context.Background(), builder.Project{Dir: filepath.Join(t.TempDir(), "app"), File: "default.nix", Output: "result.tar.gz"})
+			// The folder is there on the host (what the builder sees
+			// is the fake's to say).
+			dir := filepath.Join(t.TempDir(), "app")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			res := b.Build(context.Background(), builder.Project{Dir: dir, File: "default.nix", Output: "result.tar.gz"})
 			if res.Kind != tt.kind || res.Status != builder.StatusFailed {
 				t.Fatalf("kind %s, want %s: %+v", res.Kind, tt.kind, res)
 			}

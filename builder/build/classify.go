@@ -26,6 +26,9 @@ func (r *run) classify(ctx context.Context, code int) error {
 
 	switch code {
 	case script.ExitDirMissing:
+		if e := r.projectFault(false, rep.errMsg); e != nil {
+			return e
+		}
 		return &builder.Error{Kind: builder.KindUnavailable, Message: fmt.Sprintf("the project folder is not reachable on %s: %s", where, rep.errMsg),
 			Hint: "check that the folder exists and is mounted in the builder: nixpass vm status"}
 	case script.ExitNixMissing:
@@ -43,6 +46,11 @@ func (r *run) classify(ctx context.Context, code int) error {
 		return &builder.Error{Kind: builder.KindBuild, Message: "the build produced " + rep.storePath + ", which is not an image file",
 			Hint: "point the project at a dockerTools image: buildImage or buildLayeredImage (a tarball), or streamLayeredImage (a program nixpass runs to stream the image)"}
 	case script.ExitDiskFull:
+		// The script says disk-full only when writing the image into
+		// the project folder failed: the project's disk, not the store.
+		if e := r.projectFault(true, rep.errMsg); e != nil {
+			return e
+		}
 		return r.diskFull(ctx, rep.errMsg)
 	case script.ExitNoEmulation:
 		return r.noEmulation(rep.errMsg)
@@ -50,6 +58,9 @@ func (r *run) classify(ctx context.Context, code int) error {
 		if rep.errCode == "stream-failed" {
 			return &builder.Error{Kind: builder.KindBuild, Message: rep.errMsg,
 				Hint: "its own error is in the log: nixpass logs " + r.p.Dir + "; the last good image is untouched"}
+		}
+		if e := r.projectFault(false, rep.errMsg); e != nil {
+			return e
 		}
 		return &builder.Error{Kind: builder.KindBuild, Message: "copy the image into the project folder: " + rep.errMsg,
 			Hint: "check that the project folder is writable; the last good image is untouched"}

@@ -12,14 +12,22 @@ import (
 )
 
 // explainTail is how much of a log's end ExplainReader diagnoses: the
-// same 2 MiB a build keeps of Nix's log (maxLogKeepBytes).
-const explainTail = maxLogKeepBytes
+// same 2 MiB a build keeps of Nix's log (nixTailBytes).
+var explainTail = nixTailBytes
 
 // evidencePrefixes start the lines nixpass writes into a build log about
 // the kernel and memory (the script's OOM evidence, see oom.go): kept
 // wherever they are in the log, for a diagnosis needs them however long
 // Nix's output after them was.
-var evidencePrefixes = [][]byte{[]byte("# kmsg "), []byte("# kmsg-read "), []byte("# oom-count "), []byte("# mem-limit "), []byte("# mem-total ")}
+// They are the protocol lines the OOM rule reads (oomKeys), as the build
+// wrote them.
+var evidencePrefixes = func() [][]byte {
+	var out [][]byte
+	for k := range oomKeys {
+		out = append(out, []byte("# "+k+" "))
+	}
+	return out
+}()
 
 // maxEvidence bounds the evidence lines kept from before the tail.
 const maxEvidence = 4096

@@ -33,10 +33,10 @@ func TestHintsAreSafeToPaste(t *testing.T) {
 	defer cancel()
 	<-timeoutCtx.Done()
 
-	r.nixLog.WriteString("error: attribute 'x' missing\n")
+	r.nixLog.line("error: attribute 'x' missing")
 	evalHint := r.classify(context.Background(), 1).(*builder.Error).Hint
-	r.nixLog.Reset()
-	r.nixLog.WriteString("error: builder for '/nix/store/aaaa-x.drv' failed with exit code 3\n")
+	r.nixLog.reset()
+	r.nixLog.line("error: builder for '/nix/store/aaaa-x.drv' failed with exit code 3")
 	buildHint := r.classify(context.Background(), 1).(*builder.Error).Hint
 	timeoutHint := r.interrupted(timeoutCtx, ErrTimeout).(*builder.Error).Hint
 	_, prepErr := (&local.Machine{}).Prepare(context.Background(), filepath.Join(dir, "gone"), nil)

@@ -69,6 +69,9 @@ func (r *run) install(ctx context.Context) (docker.ImageMeta, error) {
 	}
 	meta, err := docker.ReadImageMeta(tmp)
 	if err != nil {
+		if e := r.projectFault(false, err.Error()); e != nil {
+			return docker.ImageMeta{}, e
+		}
 		r.mu.Lock()
 		what := "the build's output " + r.report.storePath
 		if r.phase == "streaming" {
@@ -86,6 +89,9 @@ func (r *run) install(ctx context.Context) (docker.ImageMeta, error) {
 		return docker.ImageMeta{}, err
 	}
 	if err := os.Rename(tmp, r.res.Output); err != nil {
+		if e := r.projectFault(false, err.Error()); e != nil {
+			return docker.ImageMeta{}, e
+		}
 		return docker.ImageMeta{}, &builder.Error{Kind: builder.KindBuild, Err: err,
 			Message: "put the image in place: " + err.Error(),
 			Hint:    "check that the project folder is writable; the last good image is untouched"}

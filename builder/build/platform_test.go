@@ -23,7 +23,7 @@ func TestClassifyNamesTheMountToAdd(t *testing.T) {
 	log := "error: getting status of '" + filepath.Join(lib, "image.nix") + "': No such file or directory\n(use '--show-trace' to show detailed location information)\n"
 	for _, m := range []machine.Machine{&vm.Machine{Name: "nixpass"}, &local.Machine{}} {
 		r := &run{b: &Builder{Machine: m}, p: builder.Project{Dir: app, File: "default.nix"}, res: &builder.Result{}}
-		r.nixLog.WriteString(log)
+		r.nixLog.feed(log)
 		var be *builder.Error
 		if err := r.classify(t.Context(), 1); !errors.As(err, &be) || be.Kind != builder.KindEval {
 			t.Fatalf("%s: %v", m.Describe(), err)
@@ -45,7 +45,7 @@ func TestRefusedPlatform(t *testing.T) {
 	for log, want := range logs {
 		for _, m := range []machine.Machine{&vm.Machine{Name: "nixpass"}, &local.Machine{}} {
 			r := &run{b: &Builder{Machine: m}, p: builder.Project{Dir: "/p", File: "default.nix", System: want}, res: &builder.Result{}}
-			r.nixLog.WriteString(log)
+			r.nixLog.feed(log)
 			var be *builder.Error
 			if err := r.classify(t.Context(), 1); !errors.As(err, &be) || be.Kind != builder.KindPlatform || !strings.Contains(be.Message, "will not build for "+want) {
 				t.Fatalf("%s: %v", m.Describe(), err)

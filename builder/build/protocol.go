@@ -46,32 +46,32 @@ func (r *run) runScript(ctx context.Context, token string, args []string) (int, 
 func (r *run) resetReport() {
 	r.mu.Lock()
 	r.report = scriptReport{}
-	r.nixLog.Reset()
+	r.nixLog.reset()
 	r.mu.Unlock()
 }
 
+// logLine writes a line of nixpass's own to the build's log: a cut of a
+// long log keeps it.
 func (r *run) logLine(line string) {
 	if r.log != nil {
-		r.mu.Lock()
-		r.log.WriteString(redact.URLs(line) + "\n")
-		r.mu.Unlock()
+		r.log.Own(redact.URLs(line))
+	}
+}
+
+// outputLine writes a line of the build's output to its log.
+func (r *run) outputLine(line string) {
+	if r.log != nil {
+		r.log.Line(redact.URLs(line))
 	}
 }
 
 // nixLine handles one line of Nix's log.
 func (r *run) nixLine(line string) {
 	line = redact.URLs(line)
-	r.logLine(line)
+	r.outputLine(line)
 	r.mu.Lock()
-	r.nixLog.WriteString(line)
-	r.nixLog.WriteByte('\n')
+	r.nixLog.line(line)
 	r.builtOn.line(line)
-	if r.nixLog.Len() > 2*maxLogKeepBytes {
-		// Keep the tail: the error is at the end of the log.
-		s := r.nixLog.String()
-		r.nixLog.Reset()
-		r.nixLog.WriteString(s[len(s)-maxLogKeepBytes:])
-	}
 	r.mu.Unlock()
 	if r.nixWait(line) {
 		// Said as the phase's detail; the log has the line.
@@ -86,7 +86,7 @@ func (r *run) nixLine(line string) {
 func (r *run) protocolLine(line string) {
 	rest, ok := strings.CutPrefix(line, "@nixpass ")
 	if !ok {
-		r.logLine(line)
+		r.outputLine(line)
 		return
 	}
 	key, val, _ := strings.Cut(rest, " ")

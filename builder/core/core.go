@@ -18,6 +18,7 @@ import (
 	"nixpass/builder/build"
 	"nixpass/builder/config"
 	"nixpass/builder/scheduler"
+	"nixpass/builder/store"
 	"nixpass/builder/watch"
 )
 
@@ -58,6 +59,11 @@ type App struct {
 	cancel context.CancelFunc
 	// first holds the projects never built when Start ran (BuildNeverBuilt).
 	first []config.Project
+	// firstReason is why each of first is built: "first build", "last
+	// build killed" or "last build cancelled".
+	firstReason map[string]string
+	// knownGood is when a build or a check last found the builder working.
+	knownGood time.Time
 }
 
 // Start loads the config at path, takes the single-instance lock, starts
@@ -96,8 +102,8 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 		return nil, err
 	}
 	a := &App{Bus: &builder.Bus{}, internal: &builder.Bus{}, env: env, w: w, lock: lock, logf: logf,
-		projects: map[string]*builder.ProjectStatus{}}
-	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D()}
+		projects: map[string]*builder.ProjectStatus{}, firstReason: map[string]string{}}
+	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D(), Backend: cfg.Builder.Backend, Name: cfg.VM.Name}
 	if env.VM != nil {
 		opts.Stopper = env.VM
 	}
@@ -137,9 +143,13 @@ func (a *App) apply(cfg *config.Config, starting bool) []config.Project {
 			last, _ := a.env.Store.Last(p.Path)
 			ps = &builder.ProjectStatus{Path: p.Path, State: builder.ProjectIdle, Last: last}
 			a.projects[p.Path] = ps
-			// A first build cancelled by quitting did not build it either.
+			// A build cancelled by quitting, or killed, did not finish:
+			// build again, saying why.
 			if !starting || last == nil || last.Kind == builder.KindCancelled {
 				build = append(build, p)
+				if starting {
+					a.firstReason[p.Path] = startReason(last)
+				}
 			}
 		}
 		ps.Name, ps.Output, ps.Watch, ps.DockerLoad = p.Name(), p.OutputPath(), p.Watching(), p.DockerLoad
@@ -244,34 +254,9 @@ func (a *App) track(events <-chan builder.Event) {
 		}
 		a.mu.Unlock()
 		a.Bus.Publish(ev)
-		if f, ok := ev.(builder.BuildFinished); ok && f.Result.Kind != builder.KindCancelled {
-			go a.updateStatus(context.Background())
+		if f, ok := ev.(builder.BuildFinished); ok {
+			a.statusFromOutcome(f.Result)
 		}
-	}
-}
-
-func (a *App) refreshStatus(ctx context.Context) {
-	a.updateStatus(ctx)
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.updateStatus(ctx)
-		}
-	}
-}
-
-// updateStatus asks the machine for its state and publishes a change.
-func (a *App) updateStatus(ctx context.Context) {
-	st := a.env.Machine.Status(ctx)
-	a.mu.Lock()
-	changed := st != a.status
-	a.mu.Unlock()
-	if changed {
-		a.internal.Publish(builder.BuilderChanged{At: builder.At{Time: time.Now()}, Status: st})
 	}
 }
 
@@ -293,10 +278,25 @@ func (a *App) Snapshot() builder.Snapshot {
 // subscribing to Bus, so that they see those builds queued.
 func (a *App) BuildNeverBuilt() {
 	a.mu.Lock()
-	first := a.first
-	a.first = nil
+	first, reasons := a.first, a.firstReason
+	a.first, a.firstReason = nil, map[string]string{}
 	a.mu.Unlock()
-	a.enqueue(first, "first build")
+	for _, p := range first {
+		a.sched.Enqueue(Request(p), reasons[p.Path])
+	}
+}
+
+// startReason is why the app builds a project as it starts: it was never
+// built, or its last build did not finish.
+func startReason(last *builder.Result) string {
+	switch {
+	case last == nil:
+		return "first build"
+	case store.WasKilled(last):
+		return "last build killed"
+	default:
+		return "last build cancelled"
+	}
 }
 
 // Build queues a build of the registered project in dir.

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"strings"
 
+	"nixpass/builder"
 	"nixpass/builder/lazyre"
 )
 
@@ -18,7 +19,13 @@ var reANSI = lazyre.New("\x1b\\[[0-9;]*[A-Za-z]")
 
 func parse(s string) *nixLog {
 	s = reANSI.ReplaceAllString(strings.ReplaceAll(s, "\r", ""), "")
-	l := &nixLog{lines: strings.Split(s, "\n")}
+	l := &nixLog{}
+	for _, line := range strings.Split(s, "\n") {
+		// nixpass's own mark where a long stored log was cut is not Nix's.
+		if !strings.HasPrefix(line, builder.LogCutPrefix) {
+			l.lines = append(l.lines, line)
+		}
+	}
 	for i, line := range l.lines {
 		if strings.HasPrefix(strings.TrimSpace(line), "error:") {
 			l.errs = append(l.errs, i)

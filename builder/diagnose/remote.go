@@ -104,7 +104,7 @@ func RemoteAttempts(nixLog string) []RemoteAttempt {
 		cause := ""
 		// ssh's own line comes just before Nix's.
 		for j := i - 1; j >= 0 && j >= i-3; j-- {
-			if t := strings.TrimSpace(lines[j]); t != "" && !nixOwnLine(t) {
+			if t := strings.TrimSpace(lines[j]); t != "" && !nixOwnLine(t) && !strings.HasPrefix(t, builder.LogCutPrefix) {
 				cause = t
 				break
 			}

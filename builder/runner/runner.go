@@ -7,7 +7,6 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,7 +34,9 @@ type Cmd struct {
 	// Stdin is the command's standard input; nil means no input.
 	Stdin io.Reader
 	// Stdout and Stderr, when set, receive the output as it is produced,
-	// in addition to the capture returned in Result.
+	// in addition to the capture returned in Result, which then keeps
+	// only the stream's last StreamedCapture bytes: a build that prints
+	// gigabytes costs the writer's memory, not a copy of everything.
 	Stdout, Stderr io.Writer
 	// Grace is how long the process group has after SIGTERM before it is
 	// killed; zero means DefaultGrace.
@@ -130,9 +131,9 @@ func (Exec) Run(ctx context.Context, c Cmd) (*Result, error) {
 	}
 	cmd.Stdin = c.Stdin
 	cmd.ExtraFiles = c.ExtraFiles
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = tee(&stdout, c.Stdout)
-	cmd.Stderr = tee(&stderr, c.Stderr)
+	stdout, stderr := capture(c.Stdout), capture(c.Stderr)
+	cmd.Stdout = tee(stdout, c.Stdout)
+	cmd.Stderr = tee(stderr, c.Stderr)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return res, fmt.Errorf("start %s: %w", c.Name, err)
@@ -184,7 +185,7 @@ func (Exec) Run(ctx context.Context, c Cmd) (*Result, error) {
 	return res, xe
 }
 
-func tee(buf *bytes.Buffer, w io.Writer) io.Writer {
+func tee(buf io.Writer, w io.Writer) io.Writer {
 	if w == nil {
 		return buf
 	}

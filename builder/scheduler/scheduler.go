@@ -35,6 +35,9 @@ type Options struct {
 	IdleStop time.Duration
 	// Stopper is what IdleStop stops; nil disables idle stops.
 	Stopper Stopper
+	// Backend and Name are the builder's, for the event an idle stop
+	// publishes (its status names the builder that stopped).
+	Backend, Name string
 }
 
 // Scheduler queues and runs builds. Its state is only visible through
@@ -204,7 +207,8 @@ func (s *Scheduler) idleStop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := s.opts.Stopper.Stop(ctx); err == nil {
-		s.publish(builder.BuilderChanged{At: now(), Status: builder.BuilderStatus{State: builder.BuilderStopped, Problem: "stopped after being idle; it starts again on the next build"}})
+		s.publish(builder.BuilderChanged{At: now(), Status: builder.BuilderStatus{Backend: s.opts.Backend, Name: s.opts.Name,
+			State: builder.BuilderStopped, Problem: "stopped after being idle; it starts again on the next build"}})
 	}
 }
 

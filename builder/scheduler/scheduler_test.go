@@ -164,12 +164,30 @@ type stopper struct{ n atomic.Int32 }
 
 func (s *stopper) Stop(context.Context) error { s.n.Add(1); return nil }
 
+// An idle stop stops the machine once and says which builder stopped:
+// the event keeps the backend and the name.
 func TestIdleStop(t *testing.T) {
 	st := &stopper{}
-	s, fb, _ := start(t, Options{IdleStop: 100 * time.Millisecond, Stopper: st})
+	s, fb, bus := start(t, Options{IdleStop: 100 * time.Millisecond, Stopper: st, Backend: "vm", Name: "nixpass"})
+	events, stop := bus.Subscribe()
+	defer stop()
 	s.Enqueue(p("/a"), "change")
 	fb.release <- struct{}{}
 	waitUntil(t, "idle stop", func() bool { return st.n.Load() == 1 })
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			if e, ok := ev.(builder.BuilderChanged); ok {
+				if got := e.Status; got.State != builder.BuilderStopped || got.Backend != "vm" || got.Name != "nixpass" {
+					t.Errorf("idle stop event: got state %q backend %q name %q, want stopped vm nixpass", got.State, got.Backend, got.Name)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("no BuilderChanged event after the idle stop")
+		}
+	}
 }
 
 // A build serving a click and a change is manual, so its outcome is shown;

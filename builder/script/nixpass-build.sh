@@ -690,8 +690,10 @@ cmd_build() {
 	# The temporary image is private until nixpass has checked it; it
 	# sets the final mode on the host, just before the rename.
 	umask 077
-	if ! : >"$tmp"; then
-		copy_failed "cannot create $tmp: it exists already"
+	# In a subshell: sh exits on a failed redirection of ":" (a special
+	# built-in), and the folder may be gone (deleted or renamed).
+	if ! err=$( (: >"$tmp") 2>&1); then
+		copy_failed "cannot create $tmp: ${err##*: }"
 	fi
 	tmp_mine=1
 	if [ $mode = stream ]; then

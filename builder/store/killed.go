@@ -93,6 +93,15 @@ func (s *Store) SweepKilled() []builder.Result {
 	return out
 }
 
+// killedMessage starts the message of a build recorded by SweepKilled.
+const killedMessage = "the build was killed: "
+
+// WasKilled says whether res is a build whose nixpass died before it
+// finished (recorded by SweepKilled), rather than one cancelled.
+func WasKilled(res *builder.Result) bool {
+	return res.Kind == builder.KindCancelled && strings.HasPrefix(res.Message, killedMessage)
+}
+
 func (s *Store) recordKilled(m RunningMarker) builder.Result {
 	if m.Output != "" {
 		_ = os.Remove(filepath.Join(filepath.Dir(m.Output), "."+filepath.Base(m.Output)+".nixpass-tmp."+m.Token))
@@ -105,7 +114,7 @@ func (s *Store) recordKilled(m RunningMarker) builder.Result {
 		Output:  m.Output,
 		Log:     m.Log,
 		Started: m.Started,
-		Message: fmt.Sprintf("the build was killed: nixpass (pid %d) ended before it finished (killed, crashed or out of memory); its build was stopped with it", m.PID),
+		Message: fmt.Sprintf(killedMessage+"nixpass (pid %d) ended before it finished (killed, crashed or out of memory); its build was stopped with it", m.PID),
 		Hint:    "nothing was changed: the last good image is untouched; build again with: " + shq.Join("nixpass", "build", m.Project),
 	}
 	res.Finished = time.Now()

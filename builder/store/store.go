@@ -269,23 +269,29 @@ func (s *Store) History(limit int) ([]builder.Result, error) {
 }
 
 // NewLog creates a log file for a build of dir started at t and removes
-// the oldest logs beyond logsKept.
-func (s *Store) NewLog(dir string, t time.Time) (*os.File, error) {
+// the oldest logs beyond logsKept, or beyond logsKept*LogCap bytes in all
+// (logs of older versions were not capped).
+func (s *Store) NewLog(dir string, t time.Time) (*Log, error) {
 	ldir := s.logFolder(dir)
 	if err := os.MkdirAll(ldir, 0o700); err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(ldir, t.Format("20060102-150405.000")+".log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(filepath.Join(ldir, t.Format("20060102-150405.000")+".log"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
-	if old, _ := filepath.Glob(filepath.Join(ldir, "*.log")); len(old) > logsKept {
-		sort.Strings(old)
-		for _, p := range old[:len(old)-logsKept] {
+	old, _ := filepath.Glob(filepath.Join(ldir, "*.log"))
+	sort.Sort(sort.Reverse(sort.StringSlice(old)))
+	var total int64
+	for i, p := range old {
+		if st, err := os.Stat(p); err == nil {
+			total += st.Size()
+		}
+		if i >= logsKept || (i > 0 && total > logsKept*LogCap) {
 			_ = os.Remove(p)
 		}
 	}
-	return f, nil
+	return newLog(f), nil
 }
 
 // logFolder is where the build logs of the project in dir are kept.
