@@ -109,11 +109,6 @@ func (n notifications) GetServerInformation() (string, string, string, string, *
 	return "nixpass-test", "nixpass", "1", "1.2", nil
 }
 
-func startDesktop(t *testing.T) *desktop {
-	t.Helper()
-	return startDesktopWith(t, true, "body")
-}
-
 // startDesktopWith starts the bus; trayHost false leaves out the
 // StatusNotifierWatcher, as on stock GNOME without the AppIndicator
 // extension: notifications only.

@@ -86,9 +86,7 @@ func (c *Config) Copy(aliases []string, home, keyDir string) (*Bundle, error) {
 		if len(h.IdentityFiles) > 0 {
 			text.WriteString("  IdentitiesOnly yes\n")
 		}
-		for _, hop := range jumpHosts(h.ProxyJump) {
-			queue = append(queue, hop)
-		}
+		queue = append(queue, jumpHosts(h.ProxyJump)...)
 	}
 	b.Config = text.String()
 	return b, nil
