@@ -2,16 +2,28 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Running lists the builds of the project in dir that are in progress
-// now (their marker is locked by a live build), oldest first. It changes
-// nothing: a marker nobody holds is left for SweepKilled.
-func (s *Store) Running(dir string) []RunningMarker {
+// now (their marker is locked by a live build), oldest first.
+func (s *Store) Running(dir string) []RunningMarker { return s.markers(dir, true) }
+
+// Interrupted returns the running markers of dir's builds whose nixpass
+// ended before it recorded them (the marker is there and nobody holds it),
+// oldest first; the next build or app start records them as killed
+// (SweepKilled).
+func (s *Store) Interrupted(dir string) []RunningMarker { return s.markers(dir, false) }
+
+// markers lists dir's running markers that a live build holds (held) or
+// that nobody holds (!held), oldest first. It only reads: it creates
+// nothing and locks no longer than a probe.
+func (s *Store) markers(dir string, held bool) []RunningMarker {
 	ents, err := os.ReadDir(s.runningDir())
 	if err != nil {
 		return nil
@@ -21,25 +33,35 @@ func (s *Store) Running(dir string) []RunningMarker {
 		if !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		path := filepath.Join(s.runningDir(), e.Name())
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue
+		m, locked, ok := readMarker(filepath.Join(s.runningDir(), e.Name()))
+		if ok && locked == held && m.Project == dir {
+			out = append(out, m)
 		}
-		var m RunningMarker
-		if json.Unmarshal(b, &m) != nil || m.Project != dir {
-			continue
-		}
-		l, free, err := TryLock(path)
-		if err != nil {
-			continue
-		}
-		if free {
-			l.Release()
-			continue
-		}
-		out = append(out, m)
 	}
 	slices.SortFunc(out, func(a, b RunningMarker) int { return a.Started.Compare(b.Started) })
 	return out
+}
+
+// readMarker reads the marker at path and whether a build holds it
+// locked (a shared lock cannot be had beside the build's exclusive one).
+func readMarker(path string) (m RunningMarker, locked, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return m, false, false
+	}
+	defer f.Close()
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	locked = errors.Is(err, syscall.EWOULDBLOCK)
+	if err != nil && !locked {
+		return m, false, false
+	}
+	if json.NewDecoder(f).Decode(&m) != nil || m.Token == "" {
+		return m, false, false
+	}
+	return m, locked, true
 }
