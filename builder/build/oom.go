@@ -183,6 +183,9 @@ func (o *oomReport) cgroupRole(memcg string) (dir, role string) {
 		return "", ""
 	}
 	for d, r := range o.cgroups {
+		if r == "daemon" && o.ownNix() {
+			continue
+		}
 		rel := memcgPath(d)
 		if memcg == rel || (rel != "/" && strings.HasPrefix(memcg, rel+"/")) {
 			if role == "" || r == "daemon" {
@@ -191,6 +194,19 @@ func (o *oomReport) cgroupRole(memcg string) (dir, role string) {
 		}
 	}
 	return dir, role
+}
+
+// ownNix reports whether the build's own nix held a build user (root
+// without a daemon): then no nix-daemon built anything of it, and a
+// daemon's memory cgroup — often the machine's or the container's, above
+// every other cgroup — is not one the build ran in.
+func (o *oomReport) ownNix() bool {
+	for _, e := range o.pool {
+		if e.mine {
+			return true
+		}
+	}
+	return false
 }
 
 // memcgPath turns a cgroup folder into the path the kernel prints as
@@ -271,9 +287,12 @@ func (o *oomReport) evidence() diagnose.OOM {
 		if c.after <= c.before {
 			continue
 		}
-		if c.file == "/proc/vmstat" {
+		switch {
+		case c.file == "/proc/vmstat":
 			machine = c
-		} else if rose == nil {
+		case o.cgroups[filepath.Dir(c.file)] == "daemon" && o.ownNix():
+			// Not the build's cgroup: see ownNix.
+		case rose == nil:
 			rose = c
 		}
 	}

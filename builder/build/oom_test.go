@@ -61,6 +61,12 @@ func TestOOMEvidence(t *testing.T) {
 			diagnose.OOM{Readable: true, Killed: true, Source: "dmesg", Line: killB}},
 		{"killed in neither: no OOM kill of this build", root + twoAtOnce + "cgroup self " + v1 + "/oomcap-C",
 			diagnose.OOM{Readable: true}},
+		// Root without a daemon (our own nix held a build user): the
+		// daemon's cgroup is the container's, above B, and is not ours;
+		// its counter, which counted B's kill, is not ours either.
+		{"root without a daemon: the daemon's cgroup above B is not the build's", root + twoAtOnce + "cgroup daemon " + v1 + "\ncgroup self " + a +
+			"\npool 999 4242 mine " + a + "\noom-count before 1 " + v1 + "/memory.oom_control\noom-count after 3 " + v1 + "/memory.oom_control",
+			diagnose.OOM{Readable: true, Killed: true, Source: "dmesg", Line: killA}},
 		{"killed in neither, the machine's counter rose with the others' kills", root + twoAtOnce + "cgroup self " + v1 + "/oomcap-C\noom-count before 4 /proc/vmstat\noom-count after 6 /proc/vmstat",
 			diagnose.OOM{Readable: true}},
 		{"the parent cgroup holds both: its kills are in it", root + twoAtOnce + "cgroup self " + v1,

@@ -226,10 +226,16 @@ pool_holders() {
 # there, even one that starts and ends while ours runs.
 pool_watch() {
 	(
-		trap - INT TERM HUP EXIT
+		trap - INT HUP EXIT
+		# As the heartbeat's: the sleep is waited for, so the TERM that
+		# stops the sampler ends its sleep too, and nothing outlives it.
+		s=""
+		trap 'kill $s 2>/dev/null; exit 0' TERM
 		while :; do
 			pool_holders
-			sleep 1
+			sleep 1 &
+			s=$!
+			wait $s || break
 		done
 	) >>"$1" </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
 	pooler=$!

@@ -42,6 +42,9 @@ func TestLocalCheckIsARoundTrip(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
+			// The set-up check runs once per process (per machine): a
+			// machine of this case's own, as a new nixpass would have.
+			l := &local.Machine{ScriptDir: t.TempDir()}
 			_, err := l.Prepare(context.Background(), t.TempDir(), nil)
 			be, _ := err.(*builder.Error)
 			hint := tt.hint
