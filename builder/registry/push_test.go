@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -303,10 +304,10 @@ func TestPushRetriesAnInterruptedUpload(t *testing.T) {
 	backoff.Duration = 1
 	t.Cleanup(func() { backoff.Duration = 1e9 })
 	reg := newMemRegistry(t)
-	dropped := 0
+	// Handlers run concurrently: the count is atomic.
+	var dropped atomic.Int32
 	reg.setFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method == http.MethodPatch && dropped == 0 {
-			dropped++
+		if r.Method == http.MethodPatch && dropped.CompareAndSwap(0, 1) {
 			io.CopyN(io.Discard, r.Body, 1000)
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
@@ -316,8 +317,8 @@ func TestPushRetriesAnInterruptedUpload(t *testing.T) {
 	})
 	file := testImage{layers: [][]byte{layerTar(t, "r", 1<<20)}}.write(t, t.TempDir(), "img.tar")
 	res, err := Push(context.Background(), pushOpts(t, t.TempDir(), reg.host()+"/retry", file))
-	if err != nil || dropped != 1 || res.LayersUploaded != 1 {
-		t.Fatalf("push after one dropped upload: %+v, %v (dropped %d)", res, err, dropped)
+	if err != nil || dropped.Load() != 1 || res.LayersUploaded != 1 {
+		t.Fatalf("push after one dropped upload: %+v, %v (dropped %d)", res, err, dropped.Load())
 	}
 	img, err := remote.Image(mustRef(t, res.Ref))
 	if err != nil {
