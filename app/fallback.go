@@ -19,7 +19,6 @@ type fallback struct {
 
 	mu        sync.Mutex
 	noNotify  bool
-	menuGone  bool
 	reportsOn bool
 }
 
@@ -38,7 +37,7 @@ func (f *fallback) failed(err error) {
 // noMenu records that there is no menu to show a failure's report.
 func (f *fallback) noMenu() {
 	f.mu.Lock()
-	f.menuGone, f.reportsOn = true, true
+	f.reportsOn = true
 	f.mu.Unlock()
 }
 
