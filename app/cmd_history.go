@@ -48,16 +48,12 @@ func cmdHistory(c *cli, ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	all, err := e.Store.History(0)
+	builds, err := e.Store.ProjectHistory(dir)
 	if err != nil {
 		return c.fail(err)
 	}
 	rep := historyReport{Project: dir, Builds: []historyBuild{}}
-	for i := len(all) - 1; i >= 0; i-- {
-		r := all[i]
-		if r.Project != dir {
-			continue
-		}
+	for _, r := range builds {
 		b := historyBuild{Started: r.Started, Status: r.Status, Kind: r.Kind, DurationMS: r.DurationMS,
 			UpToDate: r.UpToDate, Image: r.Image, Platform: r.Platform, Log: r.Log, Push: r.Push, Cache: r.Cache}
 		if !r.Succeeded() {

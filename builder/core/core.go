@@ -327,17 +327,7 @@ func (a *App) ConfigPath() string { return a.env.Path }
 // History is the recorded builds of the project in dir, newest first
 // (what `nixpass history DIR` lists).
 func (a *App) History(dir string) ([]builder.Result, error) {
-	all, err := a.env.Store.History(0)
-	if err != nil {
-		return nil, err
-	}
-	var out []builder.Result
-	for i := len(all) - 1; i >= 0; i-- {
-		if all[i].Project == dir {
-			out = append(out, all[i])
-		}
-	}
-	return out, nil
+	return a.env.Store.ProjectHistory(dir)
 }
 
 // Env is the wiring in force (config, machine, store).

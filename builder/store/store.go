@@ -308,3 +308,19 @@ func (s *Store) LatestLog(dir string) string {
 	// Names are start times (20060102-150405.000.log): the last sorts newest.
 	return logs[len(logs)-1]
 }
+
+// ProjectHistory returns the kept results of the project in dir, newest
+// first (what `nixpass history DIR` and the menu's "Show history…" list).
+func (s *Store) ProjectHistory(dir string) ([]builder.Result, error) {
+	all, err := s.History(0)
+	if err != nil {
+		return nil, err
+	}
+	var out []builder.Result
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Project == dir {
+			out = append(out, all[i])
+		}
+	}
+	return out, nil
+}
