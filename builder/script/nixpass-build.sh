@@ -12,6 +12,7 @@
 #                       [--max-jobs N] [--cores N]
 #                       [--root LINK [--drop KEY]...]
 #                       [--min-free BYTES --max-free BYTES [--collect]]
+#                       [--upload [--uploaded STOREPATH] [--upload-deps]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build cancel --token T
 #   nixpass-build gc [--drop KEY]...   collect all garbage; roots in "roots"
@@ -82,6 +83,25 @@
 # (nix build --out-link for a flake) makes LINK an indirect root, so the
 # project's last output survives every collection. Each --drop KEY removes
 # the roots KEY-* beside LINK: projects removed from nixpass.
+# Team cache (issue 24): with --upload, a successful build (up to date or
+# not) signs and copies its output's closure to the cache, in this same
+# process: the VM holds the closure, and a second session would cost a
+# Multipass call. What to upload arrives on standard input, before the
+# lifeline, one line each: the target store URL (secret-key already
+# pointing at the key file), the key file's path (this build's
+# "$pidfile.key", checked), "sign" (ssh stores: sign the paths in the
+# store first) or "copy", and the secret key itself. The key is written,
+# 0600 in the private run folder, only for the upload and removed right
+# after it, by the EXIT trap, or by the next build after a kill
+# (clean_pidfiles); it is never an argument, never echoed. --uploaded
+# PATH: PATH's upload to this cache is recorded already, so building PATH
+# again uploads nothing. --upload-deps adds the build-time closure, kept
+# by a garbage-collector root in the run folder until the upload ends.
+#   @nixpass upload-start          the upload begins
+#   @nixpass upload-deps           the build-time closure went too
+#   @nixpass uploaded PATHS BYTES  it worked: what nix copy copied
+#   @nixpass upload-failed STATUS  it failed (the build did not), and
+#   @nixpass upload-err LINE       the last lines Nix said
 # A flake build ends with @nixpass nix-json JSON, what `nix build --json`
 # printed (all Nix versions have it; --print-out-paths came with 2.11).
 #
@@ -379,7 +399,8 @@ clean_pidfiles() {
 		p=$(cat "$f" 2>/dev/null)
 		t=${f##*/}
 		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
-		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err" "$f.pool"
+		# .key: a secret key a killed build's upload left behind.
+		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err" "$f.pool" "$f.key" "$f.up" "$f.deps" "$f.deps"-*
 	done
 }
 
@@ -504,7 +525,7 @@ cmd_cancel() {
 
 cmd_build() {
 	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
-	root="" minfree="" maxfree="" collect="" drops=""
+	root="" minfree="" maxfree="" collect="" drops="" upload="" uploaded="" updeps="" up_key=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -520,6 +541,9 @@ cmd_build() {
 		--min-free) minfree=$2; shift 2; n=$((n - 2)) ;;
 		--max-free) maxfree=$2; shift 2; n=$((n - 2)) ;;
 		--collect) collect=1; shift; n=$((n - 1)) ;;
+		--upload) upload=1; shift; n=$((n - 1)) ;;
+		--uploaded) uploaded=$2; shift 2; n=$((n - 2)) ;;
+		--upload-deps) updeps=1; shift; n=$((n - 1)) ;;
 		--drop)
 			case "$2" in '' | *[!0-9a-f]*) echo "nixpass-build: bad --drop: $2" >&2; exit 65 ;; esac
 			drops="$drops $2"; shift 2; n=$((n - 2)) ;;
@@ -546,9 +570,23 @@ cmd_build() {
 	# not an option (nix-build has no --).
 	case "$file" in '' | /*) ;; *) file=./$file ;; esac
 
+	if [ -n "$upload" ]; then
+		# One byte at a time (sh's read on a pipe): the lifeline after the
+		# four lines stays unread.
+		if ! { IFS= read -r up_target && IFS= read -r up_keyfile && IFS= read -r up_mode && IFS= read -r up_key; }; then
+			echo "nixpass-build: --upload needs the target, key file, mode and key on standard input" >&2
+			exit 65
+		fi
+	fi
+
 	rundir
 	pidfile="$rd/$token.pid"
 	tmp="$dir/.$output.nixpass-tmp.$token"
+	if [ -n "$upload" ] && { [ "$up_keyfile" != "$pidfile.key" ] || [ -z "$up_key" ]; }; then
+		up_key=""
+		echo "nixpass-build: --upload: the key file must be $pidfile.key, and the key not empty" >&2
+		exit 65
+	fi
 	# From here on, > never writes into a file that is already there: the
 	# pid files and the temporary image are new files or nothing.
 	set -C
@@ -564,7 +602,7 @@ cmd_build() {
 	# trap ignores SIGPIPE first: with nixpass gone, saying "cancelled" on
 	# a broken stdout must not kill us before the EXIT trap cleans up.
 	keep_tmp="" tmp_mine=""
-	trap 'kill $watcher $heartbeat $pooler 2>/dev/null; rm -f -- "$pidfile.pool"; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
+	trap 'kill $watcher $heartbeat $pooler 2>/dev/null; rm -f -- "$pidfile.key" "$pidfile.pool" "$pidfile.up" "$pidfile.deps" "$pidfile.deps"-*; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
 	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
 	if [ -n "$lifeline" ]; then
 		exec 8<&0 </dev/null
@@ -690,6 +728,7 @@ cmd_build() {
 	if [ -n "$last" ] && [ "$store" = "$last" ] && [ -f "$output" ] &&
 		{ [ $mode = stream ] || [ "$(wc -c <"$src")" = "$(wc -c <"$output")" ]; }; then
 		say "up-to-date"
+		cache_upload "$store"
 		exit 0
 	fi
 
@@ -712,7 +751,78 @@ cmd_build() {
 	keep_tmp=1
 	say "temp ${tmp##*/}"
 	say "copied $(wc -c <"$tmp")"
+	cache_upload "$store"
 	exit 0
+}
+
+# cache_upload STORE uploads STORE's closure (and, with --upload-deps, its
+# build-time closure) to the team cache when --upload asked for it and
+# --uploaded does not name STORE. A failed upload is reported, never the
+# build's failure: the image is built and in place.
+cache_upload() {
+	if [ -z "$upload" ] || [ "$1" = "$uploaded" ]; then
+		up_key=""
+		return 0
+	fi
+	say "phase uploading"
+	say "upload-start"
+	set -- "$1"
+	if [ -n "$updeps" ] && deps=$(upload_deps "$1"); then
+		say "upload-deps"
+		# Store paths hold no white space: split on it.
+		# shellcheck disable=SC2086
+		set -- "$@" $deps
+	fi
+	# The key: this user's alone (umask 077, a new file: set -C), in the
+	# private run folder, for the length of the upload.
+	umask 077
+	if ! (printf '%s\n' "$up_key" >"$pidfile.key") 2>/dev/null; then
+		up_key=""
+		umask 022
+		say "upload-failed 1"
+		say "upload-err cannot write the signing key into the run folder $rd"
+		return 0
+	fi
+	up_key=""
+	umask 022
+	ust=0
+	if [ "$up_mode" = sign ]; then
+		"$nixbin/nix" --extra-experimental-features nix-command store sign --key-file "$pidfile.key" --recursive -- "$@" 2>|"$pidfile.up" || ust=$?
+	fi
+	if [ $ust -eq 0 ]; then
+		"$nixbin/nix" --extra-experimental-features nix-command copy --to "$up_target" -- "$@" 2>|"$pidfile.up" || ust=$?
+	fi
+	rm -f -- "$pidfile.key" "$pidfile.deps" "$pidfile.deps"-*
+	cat -- "$pidfile.up" >&2 2>/dev/null
+	if [ $ust -ne 0 ]; then
+		say "upload-failed $ust"
+		grep -v '^[[:space:]]*$' "$pidfile.up" 2>/dev/null | tail -n 20 | while IFS= read -r l; do say "upload-err $l"; done
+		rm -f -- "$pidfile.up"
+		return 0
+	fi
+	copied=$(sed -n "s/^copying path '\(\/[^']*\)' to '.*/\1/p" "$pidfile.up" 2>/dev/null)
+	rm -f -- "$pidfile.up"
+	bytes=0
+	if [ -n "$copied" ]; then
+		# shellcheck disable=SC2086
+		bytes=$("$nixbin/nix-store" --query --size -- $copied 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }')
+	fi
+	say "uploaded $(printf '%s\n' "$copied" | grep -c .) ${bytes:-0}"
+}
+
+# upload_deps STORE prints the build-time closure of the derivation that
+# made STORE (no .drv files: no substituter needs them), rooted in the
+# run folder until the upload ends; it fails when that is not in the
+# store (the image was substituted, or its inputs collected).
+upload_deps() {
+	drv=$("$nixbin/nix-store" --query --deriver -- "$1" 2>/dev/null)
+	case "$drv" in /*.drv) ;; *) return 1 ;; esac
+	[ -e "$drv" ] || return 1
+	reqs=$("$nixbin/nix-store" --query --requisites --include-outputs -- "$drv" 2>/dev/null | grep -v '\.drv$') || return 1
+	[ -n "$reqs" ] || return 1
+	# shellcheck disable=SC2086
+	"$nixbin/nix-store" --realise --max-jobs 0 --add-root "$pidfile.deps" --indirect -- $reqs >/dev/null 2>&1 || return 1
+	printf '%s\n' "$reqs"
 }
 
 # copy_image STORE TMP copies a tarball from the store into TMP (made
