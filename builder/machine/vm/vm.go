@@ -18,6 +18,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"nixpass/builder"
@@ -75,6 +76,14 @@ type Machine struct {
 	// how far and whether a build out of memory grows the VM (heal.go).
 	MaxMemory int64
 	AutoGrow  bool
+	// Upload is [cache] upload, run inside the VM by the build script
+	// (upload.go); a zero Upload uploads nothing.
+	Upload Upload
+
+	// upMu guards upURL, the upload's URL as the VM sees it, set by
+	// PrepareProject for the build's run of the script.
+	upMu  sync.Mutex
+	upURL string
 }
 
 var _ machine.Machine = (*Machine)(nil)
@@ -277,6 +286,12 @@ func (v *Machine) RunScript(ctx context.Context, token string, args []string, st
 	// The lifeline is the session's standard input: when nixpass dies,
 	// or the multipass client does, the script inside the VM reads end
 	// of file and stops its build.
+	// An upload's secret goes ahead of the lifeline on the session's
+	// input: never on a command line, never in a file on this host.
+	header, err := v.uploadHeader(token, args)
+	if err != nil {
+		return -1, err
+	}
 	out := &saidWriter{w: stdout}
 	run := func() (*runner.Result, error) {
 		life, err := machine.NewLifeline()
@@ -284,6 +299,12 @@ func (v *Machine) RunScript(ctx context.Context, token string, args []string, st
 			return nil, err
 		}
 		defer life.Close()
+		if header != nil {
+			// Far below a pipe's buffer: written before anyone reads.
+			if _, err := life.W.Write(header); err != nil {
+				return nil, fmt.Errorf("hand the upload to the build script: %w", err)
+			}
+		}
 		return v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
 			Args:   append([]string{"sh", v.scriptPath()}, machine.WithLifeline(args)...),
 			Stdin:  life.R,
