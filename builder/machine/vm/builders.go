@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"nixpass/builder/multipass"
 	"nixpass/builder/runner"
 	"nixpass/builder/shq"
+	"nixpass/builder/sshconf"
 )
 
 // In the VM, remote builders and caches are the daemon's settings: the
@@ -93,12 +95,12 @@ func (v *Machine) remoteConf(ctx context.Context) (string, []guestKey, error) {
 }
 
 // pinnedHostKey finds uri's host in the host's known_hosts and returns
-// its key as a machine line's host-key field (base64 of "TYPE KEY").
+// its key as a machine line's host-key field (base64 of "TYPE KEY"). The
+// host is looked up as ssh writes it there: an alias of ~/.ssh/config
+// resolved to its HostName and Port, and "[HOST]:PORT" for a port other
+// than 22.
 func (v *Machine) pinnedHostKey(ctx context.Context, uri string) (string, error) {
-	host := builder.BuilderHost(uri)
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = host[i+1:]
-	}
+	host, connect := knownHostsName(uri, v.sshConfig())
 	kh := v.KnownHosts
 	if kh == "" {
 		home, _ := os.UserHomeDir()
@@ -123,10 +125,62 @@ func (v *Machine) pinnedHostKey(ctx context.Context, uri string) (string, error)
 		}
 		return "", &builder.Error{Kind: builder.KindConfig, Err: err,
 			Message: fmt.Sprintf("the host key of the remote builder %s is not known%s: the VM would have to trust whatever answers", uri, why),
-			Hint: "connect to it once from here (" + shq.Join("ssh", host) + ") so it is in " + kh + ", or put it in the machine line's last field: " +
+			Hint: "connect to it once from here (" + shq.Join(connect...) + ") so it is in " + kh + ", or put it in the machine line's last field: " +
 				"base64 -w0 /etc/ssh/ssh_host_ed25519_key.pub (run on the builder)"}
 	}
 	return base64.StdEncoding.EncodeToString([]byte(best)), nil
+}
+
+// knownHostsName is the name known_hosts holds uri's host under: the
+// URI's host (without user; a port in it wins over the config's),
+// resolved through the user's ssh config when it names it; and the ssh
+// command that connects to it once, which puts it there.
+func knownHostsName(uri string, cfg *sshconf.Config) (name string, connect []string) {
+	host := builder.BuilderHost(uri)
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = host[i+1:]
+	}
+	host, _, _ = strings.Cut(host, "/")
+	name, port := host, ""
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		name, port = h, p
+	}
+	connect = []string{"ssh", name}
+	if port != "" {
+		connect = []string{"ssh", "-p", port, name}
+	}
+	h := sshconf.Host{Alias: name}
+	if cfg != nil {
+		home, _ := os.UserHomeDir()
+		h, _ = cfg.Lookup(name, home)
+	}
+	if port != "" {
+		h.Port = port
+	}
+	return h.KnownHostsName(), connect
+}
+
+// sshConfig is the user's ssh config (SSHConfig, else ~/.ssh/config),
+// or nil when there is none.
+func (v *Machine) sshConfig() *sshconf.Config {
+	file := v.SSHConfig
+	if file == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil
+		}
+		file = filepath.Join(home, ".ssh", "config")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	c, err := sshconf.Parse(f, file)
+	if err != nil {
+		return nil
+	}
+	return c
 }
 
 func (v *Machine) runner() runner.Runner {

@@ -61,6 +61,9 @@ type Machine struct {
 	// KnownHosts pins builders' host keys for machine lines without one;
 	// "" means ~/.ssh/known_hosts.
 	KnownHosts string
+	// SSHConfig is the user's ssh config, whose Host aliases builders
+	// lines may name; "" means ~/.ssh/config.
+	SSHConfig string
 	// Cache is [cache]'s pull (the team cache's substituter, key and
 	// lookup settings), written into the managed nix.conf with Remote.
 	Cache []machine.Setting
