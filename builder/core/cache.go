@@ -86,6 +86,10 @@ func (u vmUpload) ScriptResult(rep build.ScriptUpload) (*builder.CacheUpload, st
 	}
 	if rep.Failed {
 		be := cache.Classify(u.url, rep.Output, fmt.Errorf("nix copy in the builder VM exited with status %d", rep.Status))
+		if strings.HasPrefix(u.url, "ssh") {
+			// The VM's ssh has only what vm setup copied for it.
+			be.Hint += "; the VM reaches the cache with the Host of ~/.ssh/config, its key and the known_hosts line copied at vm create or: nixpass vm setup (run it after changing them)"
+		}
 		out.Error = be.Message
 		return out, key, be
 	}

@@ -93,7 +93,9 @@
 # store first) or "copy", and the secret key itself. The key is written,
 # 0600 in the private run folder, only for the upload and removed right
 # after it, by the EXIT trap, or by the next build after a kill
-# (clean_pidfiles); it is never an argument, never echoed. --uploaded
+# (clean_pidfiles); it is never an argument, never echoed. An ssh store
+# is reached with the ssh settings in "ssh/config" beside this script
+# (NIX_SSHOPTS=-F), which nixpass vm setup copies. --uploaded
 # PATH: PATH's upload to this cache is recorded already, so building PATH
 # again uploads nothing. --upload-deps adds the build-time closure, kept
 # by a garbage-collector root in the run folder until the upload ends.
@@ -786,6 +788,12 @@ cache_upload() {
 	up_key=""
 	umask 022
 	ust=0
+	# An ssh store: the ssh settings nixpass copied for it (vm setup),
+	# the default user's own, beside this script.
+	if [ "$up_mode" = sign ] && [ -f "$scriptdir/ssh/config" ]; then
+		NIX_SSHOPTS="-F $scriptdir/ssh/config"
+		export NIX_SSHOPTS
+	fi
 	if [ "$up_mode" = sign ]; then
 		"$nixbin/nix" --extra-experimental-features nix-command store sign --key-file "$pidfile.key" --recursive -- "$@" 2>|"$pidfile.up" || ust=$?
 	fi

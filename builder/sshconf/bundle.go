@@ -66,6 +66,9 @@ func (c *Config) Copy(aliases []string, home, keyDir string) (*Bundle, error) {
 				fmt.Fprintf(&text, "  %s %s\n", kv[0], kv[1])
 			}
 		}
+		if len(h.IdentityFiles) == 0 {
+			h.IdentityFiles = c.DefaultIdentities
+		}
 		for _, f := range h.IdentityFiles {
 			g, ok := keys[f]
 			if !ok {

@@ -37,6 +37,10 @@ type Config struct {
 	blocks []block
 	// Warnings are problems of the file as a whole (Include, Match).
 	Warnings []string
+	// DefaultIdentities are the key files Copy gives a host whose Host
+	// blocks name none, as ssh tries ~/.ssh/id_ed25519 and the like then;
+	// nil gives none.
+	DefaultIdentities []string
 }
 
 // copied are the keywords that reach the VM.

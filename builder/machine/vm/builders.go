@@ -208,6 +208,10 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 	if err != nil {
 		return err
 	}
+	upSSH, err := v.uploadSSHSettings(ctx)
+	if err != nil {
+		return err
+	}
 	if v.NetrcFile != "" {
 		if st, err := os.Stat(v.NetrcFile); err != nil || !st.Mode().IsRegular() {
 			return &builder.Error{Kind: builder.KindConfig, Err: err,
@@ -260,6 +264,11 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 			if err := put(k.host, k.guest, "0600"); err != nil {
 				return err
 			}
+		}
+	}
+	if upSSH != nil {
+		if err := v.installUploadSSH(ctx, upSSH, exec, staging, progress); err != nil {
+			return err
 		}
 	}
 	if v.NetrcFile != "" {

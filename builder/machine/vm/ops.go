@@ -57,7 +57,7 @@ func (v *Machine) Create(ctx context.Context, progress func(string)) error {
 	if err := v.ensureScript(ctx, progress); err != nil {
 		return err
 	}
-	if !v.Remote.Empty() || v.NetrcFile != "" || len(v.Cache) > 0 || v.MinFree > 0 {
+	if !v.Remote.Empty() || v.NetrcFile != "" || len(v.Cache) > 0 || v.MinFree > 0 || v.Upload.sshUpload() {
 		if err := v.setupRemoteBuilders(ctx, progress); err != nil {
 			return err
 		}
