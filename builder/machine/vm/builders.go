@@ -212,6 +212,10 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 	if err != nil {
 		return err
 	}
+	daemonSSH, err := v.daemonSSHSettings(ctx)
+	if err != nil {
+		return err
+	}
 	if v.NetrcFile != "" {
 		if st, err := os.Stat(v.NetrcFile); err != nil || !st.Mode().IsRegular() {
 			return &builder.Error{Kind: builder.KindConfig, Err: err,
@@ -266,8 +270,12 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 			}
 		}
 	}
+	if err := v.installDaemonSSH(ctx, daemonSSH, exec, staging, put, progress); err != nil {
+		return err
+	}
 	if upSSH != nil {
-		if err := v.installUploadSSH(ctx, upSSH, exec, staging, progress); err != nil {
+		progress(fmt.Sprintf("copying the ssh settings of [cache] upload into the VM (%d key(s), the default user's, 0600)", len(upSSH.bundle.Keys)))
+		if err := v.installSSH(ctx, upSSH, false, exec, staging, progress); err != nil {
 			return err
 		}
 	}
@@ -298,8 +306,44 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 		return fail("read "+main, err)
 	}
 	progress("restarting nix-daemon in the VM")
+	if err := exec(nil, "sudo", "systemctl", "daemon-reload"); err != nil {
+		return fail("reload systemd", err)
+	}
 	if err := exec(nil, "sudo", "systemctl", "restart", "nix-daemon"); err != nil {
 		return fail("restart nix-daemon", err)
 	}
 	return nil
+}
+
+// dropIn is nixpass's drop-in of the VM's nix-daemon unit: the daemon's
+// ssh (remote builders) reads the copied ssh config.
+const dropIn = "nixpass-ssh.conf"
+
+// installDaemonSSH copies the builders' ssh aliases into the VM for its
+// nix-daemon (root's, 0600) and points the daemon's ssh at them with a
+// drop-in; with none (s nil) it removes an earlier drop-in.
+func (v *Machine) installDaemonSSH(ctx context.Context, s *vmSSH, exec func(stdin []byte, args ...string) error, staging string,
+	put func(host, guest, mode string) error, progress func(string)) error {
+	unit := path.Join(v.guestSystemdDir(), dropIn)
+	if s == nil {
+		if err := exec(nil, "sudo", "rm", "-f", "--", unit); err != nil {
+			return v.unavailable("set up remote builders in the VM: remove "+unit, err)
+		}
+		return nil
+	}
+	progress(fmt.Sprintf("copying the ssh settings of the builders' hosts into the VM (%d key(s), root only)", len(s.bundle.Keys)))
+	if err := v.installSSH(ctx, s, true, exec, staging, progress); err != nil {
+		return err
+	}
+	// NIX_SSHOPTS splits on spaces: the folder has none (the Nix folder).
+	text := "# Written by nixpass: the nix-daemon's ssh (remote builders) reads the ssh settings nixpass copied.\n[Service]\nEnvironment=\"NIX_SSHOPTS=-F " + path.Join(s.dir, "config") + "\"\n"
+	tmp, err := hostTempFile("nixpass-dropin-*.conf", []byte(text))
+	if err != nil {
+		return fmt.Errorf("set up remote builders: %w", err)
+	}
+	defer os.Remove(tmp)
+	if err := exec(nil, "sudo", "install", "-d", "-m", "0755", v.guestSystemdDir()); err != nil {
+		return v.unavailable("set up remote builders in the VM: make "+v.guestSystemdDir(), err)
+	}
+	return put(tmp, unit, "0644")
 }

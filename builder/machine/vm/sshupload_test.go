@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"os"
@@ -62,6 +63,7 @@ func TestVMUploadOverSSH(t *testing.T) {
 	os.WriteFile(filepath.Join(home, ".ssh", "config"), fmt.Appendf(nil, "Host team-box\n  HostName 127.0.0.1\n  Port %d\n  User nixpass-rb\n  IdentityFile %s\n  UseKeychain yes\n",
 		port, filepath.Join(keys, "client_key")), 0o600)
 	w.vm.GuestNixDir = t.TempDir()
+	w.vm.SSHConfig = filepath.Join(home, ".ssh", "config")
 	w.vm.Upload = Upload{URL: "ssh-ng://team-box", SecretKeyFile: secret}
 
 	var said []string
@@ -73,7 +75,7 @@ func TestVMUploadOverSSH(t *testing.T) {
 		t.Fatalf("the VM's ssh folder %s: %v, want 0700", dir, err)
 	}
 	conf := string(readBytes(t, filepath.Join(dir, "config")))
-	if !strings.Contains(conf, "Host team-box\n  HostName 127.0.0.1\n") || strings.Contains(conf, "UseKeychain") || !strings.Contains(conf, "IdentityFile "+dir+"/key-") {
+	if !strings.Contains(conf, "Host team-box\n  HostKeyAlias team-box\n  HostName 127.0.0.1\n") || strings.Contains(conf, "UseKeychain") || !strings.Contains(conf, "IdentityFile "+dir+"/key-") {
 		t.Errorf("the VM's ssh config:\n%s\nwant team-box with its key in %s, without UseKeychain", conf, dir)
 	}
 	if !strings.Contains(strings.Join(said, "\n"), "UseKeychain") {
@@ -138,4 +140,79 @@ func asRB(u *user.User, name string, args ...string) (string, error) {
 	cmd.Env = []string{"HOME=" + u.HomeDir, "PATH=" + os.Getenv("PATH"), "USER=" + u.Username}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// TestVMSetupBuilderAlias: a builders line naming a Host alias of the
+// user's ~/.ssh/config (HostName, Port, User and IdentityFile there, the
+// host key under [127.0.0.1]:PORT) works for the VM's nix-daemon: vm
+// setup copies the alias with HostKeyAlias, its key (root's, 0600) and
+// the host key under the alias, pins the key in the machine line, and
+// points the daemon's ssh at the copy with a drop-in. Nix itself, given
+// that drop-in's NIX_SSHOPTS and the pinned key, reaches CI's loopback
+// builder through it.
+func TestVMSetupBuilderAlias(t *testing.T) {
+	keys := "/var/lib/nixpass-ci/remote-builder"
+	if _, err := os.Stat(filepath.Join(keys, "client_key")); err != nil || os.Geteuid() != 0 {
+		t.Fatal("no loopback remote builder, or not root: sudo .ci/remote-builder.sh, and run the tests as root (CI does)")
+	}
+	sudoLog := sudoShim(t)
+	w := newVMWorld(t, nil, vmInstance)
+	port := sshd(t, keys, "")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	hostKey := strings.Fields(string(readBytes(t, filepath.Join(keys, "host_key.pub"))))
+	w.vm.KnownHosts = filepath.Join(home, ".ssh", "known_hosts")
+	os.WriteFile(w.vm.KnownHosts, fmt.Appendf(nil, "[127.0.0.1]:%d %s %s\n", port, hostKey[0], hostKey[1]), 0o600)
+	w.vm.SSHConfig = filepath.Join(home, ".ssh", "config")
+	os.WriteFile(w.vm.SSHConfig, fmt.Appendf(nil, "Host team-box\n  HostName 127.0.0.1\n  Port %d\n  User nixpass-rb\n  IdentityFile %s\n  IdentityAgent /private/agent.sock\n",
+		port, filepath.Join(keys, "client_key")), 0o600)
+	nixDir := t.TempDir()
+	os.WriteFile(filepath.Join(nixDir, "nix.conf"), []byte("max-jobs = 1\n"), 0o644)
+	w.vm.GuestNixDir = nixDir
+	w.vm.Remote.Builders = []string{"ssh-ng://team-box x86_64-linux - 1 1"}
+
+	if err := w.vm.setupRemoteBuilders(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(nixDir, "nixpass-ssh")
+	conf := string(readBytes(t, filepath.Join(dir, "config")))
+	if !strings.Contains(conf, "Host team-box\n  HostKeyAlias team-box\n  HostName 127.0.0.1\n  User nixpass-rb\n  Port "+strconv.Itoa(port)+"\n  IdentityFile "+dir+"/key-") || strings.Contains(conf, "IdentityAgent") {
+		t.Errorf("the daemon's ssh config:\n%s", conf)
+	}
+	if kh := string(readBytes(t, filepath.Join(dir, "known_hosts"))); kh != "team-box "+hostKey[0]+" "+hostKey[1]+"\n" {
+		t.Errorf("the daemon's known_hosts %q, want the host key under the alias", kh)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if info, _ := e.Info(); info.Mode().Perm() != 0o600 {
+			t.Errorf("%s is %v, want 0600", e.Name(), info.Mode().Perm())
+		}
+	}
+	dropIn := string(readBytes(t, filepath.Join(nixDir, "nix-daemon.service.d", "nixpass-ssh.conf")))
+	if !strings.Contains(dropIn, "[Service]\nEnvironment=\"NIX_SSHOPTS=-F "+dir+"/config\"\n") {
+		t.Errorf("drop-in:\n%s", dropIn)
+	}
+	if log := string(readBytes(t, sudoLog)); !strings.Contains(log, "systemctl daemon-reload\nsystemctl restart nix-daemon") {
+		t.Errorf("sudo log lacks the reload before the restart:\n%s", log)
+	}
+	pinned := base64.StdEncoding.EncodeToString([]byte(hostKey[0] + " " + hostKey[1]))
+	nixConf := string(readBytes(t, filepath.Join(nixDir, "nixpass.conf")))
+	if !strings.Contains(nixConf, "ssh-ng://team-box x86_64-linux - 1 1 - - "+pinned) {
+		t.Fatalf("machine line not pinned to the [127.0.0.1]:%d key:\n%s", port, nixConf)
+	}
+
+	// What the daemon's build hook does: the drop-in's NIX_SSHOPTS, the
+	// machine line's pinned key.
+	cmd := exec.Command("nix", "--extra-experimental-features", "nix-command", "store", "ping", "--store", "ssh-ng://team-box?base64-ssh-public-host-key="+pinned)
+	cmd.Env = append(os.Environ(), "NIX_SSHOPTS=-F "+dir+"/config", "NIX_CONFIG=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nix store ping through the VM's copy: %v\n%s", err, out)
+	}
+	// Without the copy the alias means nothing.
+	cmd = exec.Command("nix", "--extra-experimental-features", "nix-command", "store", "ping", "--store", "ssh-ng://team-box?base64-ssh-public-host-key="+pinned)
+	cmd.Env = append(os.Environ(), "NIX_SSHOPTS=-F /dev/null", "NIX_CONFIG=")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Errorf("nix store ping without the copy worked: the test proves nothing\n%s", out)
+	}
 }

@@ -64,6 +64,9 @@ type Machine struct {
 	// SSHConfig is the user's ssh config, whose Host aliases builders
 	// lines may name; "" means ~/.ssh/config.
 	SSHConfig string
+	// GuestSystemdDir is the drop-in folder of the VM's nix-daemon unit;
+	// "" means its default (sshupload.go).
+	GuestSystemdDir string
 	// Cache is [cache]'s pull (the team cache's substituter, key and
 	// lookup settings), written into the managed nix.conf with Remote.
 	Cache []machine.Setting
