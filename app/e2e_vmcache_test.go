@@ -192,6 +192,33 @@ func TestVMCacheUpload(t *testing.T) {
 		}
 	})
 
+	t.Run("include_build_deps uploads the build-time closure", func(t *testing.T) {
+		text := string(readFile(t, w.config))
+		w.writeConfig(strings.Replace(text, "secret_key_file = ", "include_build_deps = true\nsecret_key_file = ", 1))
+		defer w.writeConfig(text)
+		w.setNix(dir, imageNix(tag+"-deps", ""))
+		o := w.run("build", dir, "--json")
+		if o.code != 0 || o.res.Cache == nil || o.res.Cache.Paths < 2 {
+			t.Fatalf("build with include_build_deps: %s\nwant the image and its build inputs uploaded", o)
+		}
+		out, err := exec.Command("nix-store", "--query", "--references", "--", strings.TrimSpace(deriver(t, o.res.StorePath))).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range strings.Fields(string(out)) {
+			if _, err := os.Stat(filepath.Join(cacheDir, filepath.Base(in)[:32]+".narinfo")); !strings.HasSuffix(in, ".drv") && err != nil {
+				t.Errorf("the build input %s is not in the cache", in)
+			}
+		}
+		if left, _ := filepath.Glob(filepath.Join(w.guest, "run", "*.deps*")); len(left) != 0 {
+			t.Errorf("the build-time closure's roots outlived the upload: %q", left)
+		}
+		// Recorded with the mark: the same build again uploads nothing.
+		if o := w.run("build", dir, "--json"); o.code != 0 || !o.res.UpToDate || o.res.Cache == nil || o.res.Cache.Paths != 0 {
+			t.Errorf("rebuild with include_build_deps: %s\nwant up to date, nothing uploaded", o)
+		}
+	})
+
 	t.Run("the key is in no argv, log, history or JSON", func(t *testing.T) {
 		w.noSecret(t, "the fake multipass's argv log", string(readFile(t, w.calls)))
 		h := w.run("history", dir, "--json")
