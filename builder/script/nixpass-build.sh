@@ -776,7 +776,8 @@ cache_upload() {
 		set -- "$@" $deps
 	fi
 	# The key: this user's alone (umask 077, a new file: set -C), in the
-	# private run folder, for the length of the upload.
+	# private run folder, for the length of the upload. printf is the
+	# shell's own: the key is on no command line.
 	umask 077
 	if ! (printf '%s\n' "$up_key" >"$pidfile.key") 2>/dev/null; then
 		up_key=""
