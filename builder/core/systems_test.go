@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"nixpass/builder"
+	"nixpass/builder/store"
 )
 
 // needMultiSystem fails the test when this host cannot build for both
@@ -139,8 +140,17 @@ func TestSystemsRealNixPushIndex(t *testing.T) {
 	}
 	checkIndex(t, res.Push, map[string]bool{"linux/amd64": true, "linux/arm64": true})
 
+	// The builder lock held elsewhere: an unchanged rebuild decides it is
+	// up to date for both systems without it (the lock rule).
+	held, err := store.LockWait(ctx, b.LockPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := requests.Load()
-	res = b.Build(ctx, req)
+	noop, cancel := context.WithTimeout(ctx, 45*time.Second)
+	res = b.Build(noop, req)
+	cancel()
+	held.Release()
 	if res.Kind != builder.KindOK || !res.UpToDate || res.Push == nil || res.Push.LayersUploaded != 0 {
 		t.Fatalf("unchanged rebuild: %s %q, push %+v", res.Kind, res.Message, res.Push)
 	}
