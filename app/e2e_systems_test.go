@@ -86,6 +86,10 @@ func TestSystemsPushOneTag(t *testing.T) {
 		t.Fatalf("push of both images (their layers are in the registry): %v", o)
 	}
 	readIndex(t, pp.Push)
+	o = w.run("push", dir)
+	if o.code != 0 || !strings.Contains(o.stdout, "  linux/arm64 "+p.Platforms[1].Digest) {
+		t.Errorf("push's text does not list the platforms: %v", o)
+	}
 }
 
 // readIndex reads back the manifest list p says it pushed: the registry
