@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"nixpass/builder"
+	"nixpass/builder/multipass/multipasstest"
 	"nixpass/builder/registry/registrytest"
 )
 
@@ -34,10 +35,7 @@ func TestSystemsPushOneTag(t *testing.T) {
 	reg := registrytest.Start(t, "", "")
 	w := newWorld(t)
 	w.env = append(w.env, "DOCKER_CONFIG="+t.TempDir())
-	native := "/usr/bin/busybox"
-	if _, err := os.Stat(native); err != nil {
-		native = "/bin/busybox"
-	}
+	native := nativeBusybox()
 	// A message of its own, so the arm64 builder really runs.
 	msg := fmt.Sprintf("e2e two systems %d", time.Now().UnixNano())
 	dir := w.project("multi", fmt.Sprintf(`import ./image.nix { busybox = if builtins.currentSystem == "aarch64-linux" then %s else %s; tag = "two"; message = %q; }`+"\n", arm, native, msg))
@@ -134,4 +132,56 @@ func readIndex(t *testing.T, p *builder.PushResult) {
 			t.Errorf("manifest %d's config: %+v (%v), want %s", i, cf, err, pl)
 		}
 	}
+}
+
+// TestSystemsInTheVM: the same two-system build on the VM backend,
+// through the fake multipass (whose exec runs here): the arm64 image
+// reaches the host's state folder from the temporary file the script
+// writes in the mounted project folder. A warm no-op takes one exec per
+// system (each system's up-to-date check is its own script run).
+func TestSystemsInTheVM(t *testing.T) {
+	needNix(t)
+	if runtime.GOARCH != "amd64" {
+		t.Skip("builds arm64 through emulation on an amd64 host")
+	}
+	arm := arm64Busybox(t)
+	w := newWorld(t)
+	fake := multipasstest.Build(t)
+	env, _, logPath := multipasstest.NewWorld(t, multipasstest.FakeInstance{Name: "nixpass", State: "Running", CPUs: 2, Memory: 4 << 30, Disk: 20 << 30})
+	w.env = append(append(w.env, env...), "NIXPASS_GUEST_SCRIPT_DIR="+t.TempDir())
+	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"multipass\"\nmultipass = %q\n", fake))
+	msg := fmt.Sprintf("vm two systems %d", time.Now().UnixNano())
+	dir := w.project("multi", fmt.Sprintf(`import ./image.nix { busybox = if builtins.currentSystem == "aarch64-linux" then %s else %s; tag = "vm"; message = %q; }`+"\n", arm, nativeBusybox(), msg))
+	if o := w.run("add", dir, "--system", "x86_64-linux", "--system", "aarch64-linux", "--no-watch"); o.code != 0 {
+		t.Fatalf("add: %v", o)
+	}
+	o := w.run("build", dir, "--json")
+	if o.code != 0 || o.res.Platform != "linux/amd64" || !strings.Contains(o.res.Message, "aarch64-linux: built (") {
+		t.Fatalf("build: %v", o)
+	}
+	images, _ := filepath.Glob(filepath.Join(w.state, "images", "*-aarch64-linux-result.tar.gz"))
+	if len(images) != 1 {
+		t.Fatalf("no arm64 image in the state folder: %v", images)
+	}
+	if a := readArchive(t, images[0]); a.config.Architecture != "arm64" {
+		t.Errorf("the kept arm64 image is for %s", a.config.Architecture)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".result.tar.gz.nixpass-tmp.*")); len(left) != 0 {
+		t.Errorf("temporary images left in the project: %v", left)
+	}
+	before := len(multipasstest.Calls(t, logPath))
+	if o := w.run("build", dir, "--json"); o.code != 0 || !o.res.UpToDate {
+		t.Fatalf("second build: %v", o)
+	}
+	if n := len(multipasstest.Calls(t, logPath)) - before; n != 3 {
+		t.Errorf("a warm two-system no-op took %d multipass calls, want 3 (info, one exec per system): %q", n, multipasstest.Calls(t, logPath)[before:])
+	}
+}
+
+// nativeBusybox is the host's static busybox (merged-/usr or not).
+func nativeBusybox() string {
+	if _, err := os.Stat("/usr/bin/busybox"); err == nil {
+		return "/usr/bin/busybox"
+	}
+	return "/bin/busybox"
 }
