@@ -173,6 +173,7 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 			return good
 		}
 	}
+	r.dropOldSystems(good)
 	if prev := r.b.storeGood(r.p.Dir); prev != nil && prev.StorePath == good.StorePath && prev.Output == good.Output && sameSystems(prev.Systems, good.Systems) {
 		// The same images: where they were pushed still holds.
 		good.Pushed = prev.Pushed

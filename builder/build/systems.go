@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -202,6 +203,25 @@ func (r *run) buildSystems(ctx context.Context, good *store.GoodOutput) error {
 		}
 	}
 	return nil
+}
+
+// dropOldSystems removes the kept images of systems the project no
+// longer builds (systems = [...] shortened or removed), once a build
+// without them succeeded: nothing would push them again. Their roots
+// stay until the project is removed.
+func (r *run) dropOldSystems(good *store.GoodOutput) {
+	if r.b.Store == nil {
+		return
+	}
+	prev := r.b.Store.LastGood(r.p.Dir)
+	if prev == nil {
+		return
+	}
+	for sys, img := range prev.Systems {
+		if _, ok := good.Systems[sys]; !ok && img.Output == r.b.Store.SystemImagePath(r.p.Dir, sys, r.p.Output) {
+			_ = os.Remove(img.Output)
+		}
+	}
 }
 
 // pushFiles are the image files a push of good sends, the primary first:

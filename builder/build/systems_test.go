@@ -189,3 +189,23 @@ func TestSystemsImageGone(t *testing.T) {
 		t.Error("the arm64 image was not written again")
 	}
 }
+
+// TestSystemsDropped: once the project builds one system again, the kept
+// image of the other is removed.
+func TestSystemsDropped(t *testing.T) {
+	b, _, _, p := systemsWorld(t)
+	if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+		t.Fatal(res.Message)
+	}
+	kept := b.Store.SystemImagePath(p.Dir, "aarch64-linux", p.Output)
+	p.Systems = nil
+	if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+		t.Fatal(res.Message)
+	}
+	if _, err := os.Stat(kept); !os.IsNotExist(err) {
+		t.Errorf("the arm64 image of a project that no longer builds it is kept: %v", err)
+	}
+	if g := b.Store.LastGood(p.Dir); len(g.Systems) != 0 {
+		t.Errorf("last good still names other systems: %+v", g.Systems)
+	}
+}
