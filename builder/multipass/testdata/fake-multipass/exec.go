@@ -65,7 +65,7 @@ func execute(args []string) {
 	if mode == "after" {
 		fail(exitExecFailed, "exec", "ssh connection failed: 'Socket error: Connection reset by peer'")
 	}
-	os.Exit(status)
+	exit(status)
 }
 
 // commandLine builds what the client sends over SSH (exec.cpp, ssh_client.cpp).
