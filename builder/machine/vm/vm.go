@@ -206,12 +206,22 @@ func (v *Machine) ensureScript(ctx context.Context, progress func(string)) error
 		return nil
 	case errors.As(err, &xe) && xe.Code == script.ExitNixMissing:
 		return &builder.Error{Kind: builder.KindUnavailable, Err: err, Message: fmt.Sprintf("Nix is not installed in the builder VM %q", v.Name),
-			Hint: "its first-boot setup may have failed: see " + shq.Join("multipass", "exec", v.Name, "--", "tail", "-n", "50", "/var/log/cloud-init-output.log") + "; recreate it with: nixpass vm delete --yes && nixpass vm create"}
+			Hint: v.NixHint()}
 	}
 	if be := machine.SetupProblem(ctx, err, v); be != nil {
 		return be
 	}
 	return v.unavailable("run the build script in the builder VM", err)
+}
+
+var _ machine.NixAdvisor = (*Machine)(nil)
+
+// NixHint implements machine.NixAdvisor: a VM without Nix is one whose
+// first boot failed to install it. A build, which checks Nix itself
+// (a VM it just launched included), gives this hint too.
+func (v *Machine) NixHint() string {
+	return "its first-boot setup may have failed: see " + shq.Join("multipass", "exec", v.Name, "--", "tail", "-n", "50", "/var/log/cloud-init-output.log") +
+		"; recreate it with: nixpass vm delete --yes && nixpass vm create"
 }
 
 // RunScript implements Machine. Killing the local `multipass exec` does
