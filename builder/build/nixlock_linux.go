@@ -3,6 +3,7 @@ package build
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,23 +41,32 @@ func lockHolder(file string) string {
 	return ""
 }
 
-// describePID is "PID N (command line) since HH:MM:SS" from /proc.
+// describePID says what process pid is, as holderText does, from /proc;
+// a nix-daemon worker, whose argv[1] Nix overwrites with its client's
+// PID, is named after that client.
 func describePID(pid int) string {
-	s := "PID " + strconv.Itoa(pid)
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && len(b) > 0 {
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if len(args) > 0 {
-			args[0] = args[0][strings.LastIndexByte(args[0], '/')+1:]
+	args := cmdline(pid)
+	via := 0
+	if len(args) > 1 && filepath.Base(args[0]) == "nix-daemon" {
+		if c, err := strconv.Atoi(args[1]); err == nil && c > 0 {
+			if ca := cmdline(c); ca != nil {
+				via, pid, args = pid, c, ca
+			}
 		}
-		cmd := strings.Join(args, " ")
-		if len(cmd) > 120 {
-			cmd = cmd[:120] + "…"
-		}
-		s += " (" + cmd + ")"
 	}
+	var since time.Time
 	if st, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
 		// The /proc folder is made when the process starts.
-		s += " since " + st.ModTime().Local().Format(time.TimeOnly)
+		since = st.ModTime()
 	}
-	return s
+	return holderText(pid, args, since, via)
+}
+
+// cmdline is process pid's arguments, nil when unreadable.
+func cmdline(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
 }
