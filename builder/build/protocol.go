@@ -128,7 +128,7 @@ func (r *run) protocolLine(line string) {
 	case "lock-holder":
 		r.scriptWait(val)
 	case "nix-lock":
-		r.logLine("# " + rest)
+		// Logged only when it names what this build waits for.
 		r.nixLockLine(val)
 	case "kmsg":
 		// Only the kills the OOM rule weighs for this build go to the
