@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,12 +55,42 @@ func describePID(pid int) string {
 			}
 		}
 	}
-	var since time.Time
-	if st, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
-		// The /proc folder is made when the process starts.
-		since = st.ModTime()
+	return holderText(pid, args, procStart(pid), via)
+}
+
+// userHZ is the kernel's clock tick as /proc counts it (USER_HZ, 100 on
+// every architecture Linux exports to user space).
+const userHZ = 100
+
+// procStart is when process pid started: its start time in ticks since
+// boot (/proc/PID/stat, field 22) after the boot time (/proc/stat's
+// btime). (/proc/PID's own time is when it was first looked at.) Zero
+// when unreadable.
+func procStart(pid int) time.Time {
+	st, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	sys, err2 := os.ReadFile("/proc/stat")
+	if err1 != nil || err2 != nil {
+		return time.Time{}
 	}
-	return holderText(pid, args, since, via)
+	// The command name, in parentheses, may hold spaces: fields count
+	// from after its closing one (field 3 is the state).
+	rest := string(st[bytes.LastIndexByte(st, ')')+1:])
+	f := strings.Fields(rest)
+	if len(f) < 20 {
+		return time.Time{}
+	}
+	ticks, err := strconv.ParseInt(f[19], 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	for _, l := range strings.Split(string(sys), "\n") {
+		if v, ok := strings.CutPrefix(l, "btime "); ok {
+			if bt, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Unix(bt+ticks/userHZ, 0)
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // cmdline is process pid's arguments, nil when unreadable.
