@@ -97,3 +97,15 @@ func (r *run) scriptUpload(su ScriptUploader, done []string) (*builder.CacheUplo
 	}
 	return su.ScriptResult(rep)
 }
+
+// Said takes one line of the build script's standard output: its
+// "@nixpass upload-…" lines fill u (the VM's upload verb, run as a step
+// of its own after docker load and push); other lines are ignored.
+func (u *ScriptUpload) Said(line string) {
+	rest, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "@nixpass ")
+	if !ok {
+		return
+	}
+	key, val, _ := strings.Cut(rest, " ")
+	u.line(key, val)
+}

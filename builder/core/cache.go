@@ -27,32 +27,28 @@ func settings(s []cache.Setting) []machine.Setting {
 	return out
 }
 
-// cacheUploader is [cache] upload for the build, or nil: set, on the
-// local backend, where the closure is in this host's store. In the VM the
-// build script uploads (scriptUploader).
+// cacheUploader is [cache] upload for the build, or nil: from this
+// host's store on the local backend; in the VM, where the closure is, by
+// the build script's upload verb in an exec of its own (vmupload.go),
+// after docker load and push like the local upload.
 func (e *Env) cacheUploader() build.CacheUploader {
 	c := e.Config.Cache
-	if c.Upload == "" || e.VM != nil {
+	if c.Upload == "" {
 		return nil
+	}
+	if e.VM != nil {
+		return vmUpload{url: c.Upload, deps: c.IncludeBuildDeps, m: e.Machine}
 	}
 	return hostUpload{up: cache.Upload{URL: c.Upload, SecretKeyFile: c.SecretKeyFile, Runner: runner.Exec{}},
 		deps: c.IncludeBuildDeps, roots: filepath.Join(e.StateDir, "upload-roots")}
 }
 
-// scriptUploader is [cache] upload for builds in the VM, or nil: the
-// build script uploads there, in its own run, where the closure is.
-func (e *Env) scriptUploader() build.ScriptUploader {
-	c := e.Config.Cache
-	if c.Upload == "" || e.VM == nil {
-		return nil
-	}
-	return vmUpload{url: c.Upload, deps: c.IncludeBuildDeps}
-}
-
-// vmUpload turns the VM's build script's upload into the result's.
+// vmUpload is the VM's upload: the build script's upload verb, in its
+// own exec, whose report becomes the result's.
 type vmUpload struct {
 	url  string
 	deps bool
+	m    scriptRunner
 }
 
 // Key implements build.ScriptUploader.

@@ -118,7 +118,6 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 		Pusher:      e.pusher(),
 		Emit:        emit,
 		Cache:       e.cacheUploader(),
-		ScriptCache: e.scriptUploader(),
 		MemoryGrown: grown,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),

@@ -14,6 +14,10 @@
 #                       [--min-free BYTES --max-free BYTES [--collect]]
 #                       [--upload [--uploaded STOREPATH] [--upload-deps]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
+#   nixpass-build upload --token T --path STOREPATH --upload [--upload-deps] [--lifeline]
+#                       (the VM: the team cache's upload as its own step,
+#                       after docker load and push; header on stdin as
+#                       for build --upload)
 #   nixpass-build cancel --token T
 #   nixpass-build gc [--drop KEY]...   collect all garbage; roots in "roots"
 #                                       beside this script are kept
@@ -824,6 +828,59 @@ cmd_build() {
 	exit 0
 }
 
+# cmd_upload is the VM's upload as a step of its own (issue 24: build,
+# docker load, push, then upload): the closure of --path to the target
+# the header names, with the same key handling as build --upload (stdin
+# only, 0600 in the run folder, gone at exit and after a kill). It takes
+# no build lock: the next build does not wait for it.
+cmd_upload() {
+	token="" upath="" upload="" uploaded="" updeps="" up_key="" lifeline=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--token) token=$2; shift 2 ;;
+		--path) upath=$2; shift 2 ;;
+		--upload) upload=1; shift ;;
+		--upload-deps) updeps=1; shift ;;
+		--lifeline) lifeline=1; shift ;;
+		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
+		esac
+	done
+	case "$token" in '' | *[!0-9a-zA-Z_-]*) echo "nixpass-build: bad --token: $token" >&2; exit 65 ;; esac
+	case "$upath" in /*) ;; *) echo "nixpass-build: --path must be a store path: $upath" >&2; exit 65 ;; esac
+	if [ -z "$upload" ] || ! { IFS= read -r up_target && IFS= read -r up_keyfile && IFS= read -r up_mode && IFS= read -r up_key; }; then
+		echo "nixpass-build: upload needs --upload and the target, key file, mode and key on standard input" >&2
+		exit 65
+	fi
+	rundir
+	pidfile="$rd/$token.pid"
+	if [ "$up_keyfile" != "$pidfile.key" ] || [ -z "$up_key" ]; then
+		up_key=""
+		echo "nixpass-build: upload: the key file must be $pidfile.key, and the key not empty" >&2
+		exit 65
+	fi
+	set -C
+	if ! echo $$ >"$pidfile"; then
+		say "error run-dir-unsafe - - $pidfile exists already"
+		exit 77
+	fi
+	say "pid $$"
+	watcher="" heartbeat=""
+	trap 'kill $watcher $heartbeat 2>/dev/null; rm -f -- "$pidfile.key" "$pidfile.up" "$pidfile.deps" "$pidfile.deps"-* "$pidfile"' EXIT
+	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
+	if [ -n "$lifeline" ]; then
+		exec 8<&0 </dev/null
+		lifeline_watch $$
+		exec 8<&-
+	fi
+	clean_pidfiles "$rd" "$pidfile"
+	if ! find_nix; then
+		say "error nix-missing no nix-build found in the Nix profiles or on PATH"
+		exit 69
+	fi
+	cache_upload "$upath"
+	exit 0
+}
+
 # cache_upload STORE uploads STORE's closure (and, with --upload-deps, its
 # build-time closure) to the team cache when --upload asked for it and
 # --uploaded does not name STORE. A failed upload is reported, never the
@@ -1052,7 +1109,7 @@ cmd_setup_emulation() {
 # Become a process-group leader so that `cancel` can stop the whole build
 # (nix-build and everything it started) with one signal. The local backend
 # starts us in our own group already and sets NIXPASS_LEADER.
-if [ "${NIXPASS_LEADER:-}" != 1 ] && [ "${1:-}" = build ] && command -v setsid >/dev/null 2>&1; then
+if [ "${NIXPASS_LEADER:-}" != 1 ] && { [ "${1:-}" = build ] || [ "${1:-}" = upload ]; } && command -v setsid >/dev/null 2>&1; then
 	NIXPASS_LEADER=1 exec setsid -w sh "$0" "$@"
 fi
 
@@ -1060,6 +1117,7 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 build) cmd_build "$@" ;;
+upload) cmd_upload "$@" ;;
 cancel) cmd_cancel "$@" ;;
 check) cmd_check ;;
 gc) cmd_gc "$@" ;;

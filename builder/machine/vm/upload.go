@@ -55,9 +55,8 @@ func (u Upload) guestURL(guest string) string {
 // connected), naming what to create or mount. The key file must be
 // readable before anything is built.
 func (v *Machine) prepareUpload(ctx context.Context, inst *multipass.Instance, progress func(string)) error {
-	v.upMu.Lock()
-	v.upURL = ""
-	v.upMu.Unlock()
+	// upURL is not cleared first: an upload running in the background
+	// (its own exec, after the build) may read it meanwhile.
 	if v.Upload.URL == "" {
 		return nil
 	}
