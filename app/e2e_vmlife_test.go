@@ -1,0 +1,170 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"nixpass/builder/multipass/multipasstest"
+	"nixpass/builder/store"
+	"nixpass/builder/vmusers"
+)
+
+// vmLifeWorld is a world whose builder is the Multipass fake's running
+// VM "nixpass"; it returns the fake's call log.
+func vmLifeWorld(t *testing.T, extra string) (*world, string) {
+	t.Helper()
+	w := newWorld(t)
+	fake := multipasstest.Build(t)
+	env, _, logPath := multipasstest.NewWorld(t, multipasstest.FakeInstance{Name: "nixpass", State: "Running", CPUs: 2, Memory: 4 << 30, Disk: 20 << 30})
+	w.env = append(append(w.env, env...), "NIXPASS_GUEST_SCRIPT_DIR="+t.TempDir())
+	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"multipass\"\nmultipass = %q\n\n[vm]\nmemory = \"4G\"\n%s", fake, extra))
+	return w, logPath
+}
+
+// startLogged starts nixpass with args, its stderr in a file it returns.
+func (w *world) startLogged(args ...string) (*exec.Cmd, string) {
+	w.t.Helper()
+	cmd := w.command(args...)
+	cmd.Env = w.env
+	stderr := filepath.Join(w.t.TempDir(), "stderr")
+	f, err := os.Create(stderr)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	f.Close()
+	w.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, stderr
+}
+
+// waitForText waits until the file at path holds want.
+func waitForText(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(path); strings.Contains(string(b), want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(path)
+	t.Fatalf("no %q within 30s in:\n%s", want, b)
+}
+
+// markLog appends a line to the fake's call log, so the calls' order
+// can be checked against when the user of the VM went away.
+func markLog(t *testing.T, logPath, mark string) {
+	t.Helper()
+	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "[%q]\n", mark)
+	f.Close()
+}
+
+// userOfVM puts a user on record the way each kind does and returns
+// what a wait for it says and how it ends.
+func userOfVM(t *testing.T, w *world, kind string) (says string, end func()) {
+	t.Helper()
+	users := &vmusers.Record{Dir: filepath.Join(w.state, "vm-users")}
+	switch kind {
+	case "session":
+		done := users.Register("the vm builder session")
+		return fmt.Sprintf("waiting for the vm builder session (PID %d, since %s)", os.Getpid(), time.Now().Format("15:04")), done
+	case "upload":
+		return "waiting for the cache upload of app", users.Register("the cache upload of app")
+	case "build":
+		l, ok, err := store.TryLock(filepath.Join(w.state, "locks", "multipass-nixpass.lock"))
+		if err != nil || !ok {
+			t.Fatalf("take the builder lock: %v %v", ok, err)
+		}
+		_ = l.Claim(store.Holder{PID: os.Getpid(), Since: time.Now(), Command: "nixpass build", Project: "/src/app"})
+		return "waiting for the running build: nixpass build (PID " + fmt.Sprint(os.Getpid()) + ", building /src/app", l.Release
+	}
+	t.Fatalf("unknown user %q", kind)
+	return "", nil
+}
+
+// TestVMStopWaitsForUsers: vm stop and vm resize wait for the running
+// build, an upload of the app and a vm builder session of another
+// process, say what they wait for, and ask Multipass to stop only after
+// the user went away (the fake's call log holds the test's mark before
+// the stop); Ctrl-C during the wait ends it with no stop at all.
+func TestVMStopWaitsForUsers(t *testing.T) {
+	tests := []struct {
+		verb   []string
+		user   string
+		cancel bool
+	}{
+		{[]string{"vm", "stop"}, "session", false},
+		{[]string{"vm", "stop"}, "upload", false},
+		{[]string{"vm", "stop"}, "build", false},
+		{[]string{"vm", "resize", "--memory", "8G"}, "session", false},
+		{[]string{"vm", "resize", "--memory", "8G"}, "upload", false},
+		{[]string{"vm", "stop"}, "session", true},
+	}
+	for _, tt := range tests {
+		name := fmt.Sprintf("%s/%s", strings.Join(tt.verb[:2], " "), tt.user)
+		if tt.cancel {
+			name += "/cancelled"
+		}
+		t.Run(name, func(t *testing.T) {
+			w, logPath := vmLifeWorld(t, "")
+			says, end := userOfVM(t, w, tt.user)
+			defer end()
+			cmd, stderr := w.startLogged(tt.verb...)
+			waitForText(t, stderr, says)
+			time.Sleep(300 * time.Millisecond)
+			for _, c := range multipasstest.Calls(t, logPath) {
+				if c[0] == "stop" || c[0] == "set" {
+					t.Fatalf("multipass %q while %s was on record", c, tt.user)
+				}
+			}
+			if tt.cancel {
+				cmd.Process.Signal(syscall.SIGINT)
+			} else {
+				markLog(t, logPath, "test: the user went away")
+				end()
+			}
+			err := cmd.Wait()
+			out, _ := os.ReadFile(stderr)
+			var xe *exec.ExitError
+			if tt.cancel != errors.As(err, &xe) {
+				t.Fatalf("%v: %v\n%s", tt.verb, err, out)
+			}
+			var ops []string
+			for _, c := range multipasstest.Calls(t, logPath) {
+				if c[0] == "stop" || c[0] == "set" || c[0] == "start" || strings.HasPrefix(c[0], "test:") {
+					ops = append(ops, c[0])
+				}
+			}
+			want := []string{"test: the user went away", "stop"}
+			if tt.verb[1] == "resize" {
+				want = append(want, "set", "start")
+			}
+			if tt.cancel {
+				want = nil
+				if !strings.Contains(string(out), "context canceled") {
+					t.Errorf("the cancelled stop says:\n%s", out)
+				}
+			}
+			if !slices.Equal(ops, want) {
+				t.Errorf("multipass calls %q, want %q\nstderr:\n%s", ops, want, out)
+			}
+		})
+	}
+}
