@@ -15,6 +15,10 @@ import (
 )
 
 func cmdVM(c *cli, ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "proxy" {
+		// Run by ssh for a vm builder session, with no config of its own.
+		return c.vmProxy(ctx, args[1:])
+	}
 	fs := c.flags("vm")
 	cpus := fs.Int("cpus", 0, "number of CPUs")
 	memory := fs.String("memory", "", "memory size, e.g. 8G")
@@ -95,7 +99,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	case "shell":
 		return c.shell(e)
 	case "builder":
-		return c.vmBuilder(ctx, e.VM.Client, e.VM.Name)
+		return c.vmBuilder(ctx, e.VM.Client, e.VM.Name, e.VMUsers().Dir)
 	case "gc":
 		return c.vmGC(ctx, e, *asJSON, progress)
 	default:

@@ -5,11 +5,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -85,6 +87,34 @@ func userOfVM(t *testing.T, w *world, kind string) (says string, end func()) {
 	case "session":
 		done := users.Register("the vm builder session")
 		return fmt.Sprintf("waiting for the vm builder session (PID %d, since %s)", os.Getpid(), time.Now().Format("15:04")), done
+	case "proxy":
+		// A real session: nixpass vm proxy, as ssh runs it, relaying to a
+		// "VM" that closes the connection when the session ends.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted := make(chan net.Conn, 1)
+		go func() {
+			c, err := l.Accept()
+			if err == nil {
+				accepted <- c
+			}
+		}()
+		cmd := exec.Command(nixpassBin, "vm", "proxy", "--users", users.Dir, "127.0.0.1", fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
+		in, _ := cmd.StdinPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		conn := <-accepted
+		return fmt.Sprintf("waiting for the vm builder session (PID %d, since %s)", cmd.Process.Pid, time.Now().Format("15:04")), func() {
+			conn.Close()
+			l.Close()
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("vm proxy: %v", err)
+			}
+			in.Close()
+		}
 	case "upload":
 		return "waiting for the cache upload of app", users.Register("the cache upload of app")
 	case "build":
@@ -111,6 +141,7 @@ func TestVMStopWaitsForUsers(t *testing.T) {
 		cancel bool
 	}{
 		{[]string{"vm", "stop"}, "session", false},
+		{[]string{"vm", "stop"}, "proxy", false},
 		{[]string{"vm", "stop"}, "upload", false},
 		{[]string{"vm", "stop"}, "build", false},
 		{[]string{"vm", "resize", "--memory", "8G"}, "session", false},
@@ -124,7 +155,8 @@ func TestVMStopWaitsForUsers(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			w, logPath := vmLifeWorld(t, "")
-			says, end := userOfVM(t, w, tt.user)
+			says, endUser := userOfVM(t, w, tt.user)
+			end := sync.OnceFunc(endUser)
 			defer end()
 			cmd, stderr := w.startLogged(tt.verb...)
 			waitForText(t, stderr, says)
