@@ -3,8 +3,10 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"nixpass/builder"
 	"nixpass/builder/multipass/multipasstest"
 	"nixpass/builder/store"
 	"nixpass/builder/vmusers"
@@ -33,7 +36,8 @@ func vmLifeWorld(t *testing.T, extra string) (*world, string) {
 	return w, logPath
 }
 
-// startLogged starts nixpass with args, its stderr in a file it returns.
+// startLogged starts nixpass with args, its stderr in a file it
+// returns (and its stdout in the same path + ".out").
 func (w *world) startLogged(args ...string) (*exec.Cmd, string) {
 	w.t.Helper()
 	cmd := w.command(args...)
@@ -43,11 +47,16 @@ func (w *world) startLogged(args ...string) (*exec.Cmd, string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = f, f
+	out, err := os.Create(stderr + ".out")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, f
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
 	f.Close()
+	out.Close()
 	w.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	return cmd, stderr
 }
@@ -198,5 +207,54 @@ func TestVMStopWaitsForUsers(t *testing.T) {
 				t.Errorf("multipass calls %q, want %q\nstderr:\n%s", ops, want, out)
 			}
 		})
+	}
+}
+
+// TestVMGrowWaitsForSession: a build that runs out of memory with
+// auto_grow (the fake's exec runs the real script here, in a 200 MiB
+// memory cgroup) waits, before stopping the VM to grow it, for a vm
+// builder session of another process, says so in its progress, and
+// stops, sets and starts the VM only after the session ended.
+func TestVMGrowWaitsForSession(t *testing.T) {
+	needNix(t)
+	w, logPath := vmLifeWorld(t, "auto_grow = true\nmax_memory = \"16G\"\n")
+	dir := w.project("app", imageNix(fmt.Sprintf("e2e-grow-wait-%d", rand.IntN(1e9)), `exec "$bb" awk 'BEGIN { s = "xxxxxxxxxxxxxxxx"; while (1) s = s s }'`))
+	cfg, _ := os.ReadFile(w.config)
+	w.writeConfig(string(cfg) + fmt.Sprintf("\n[[project]]\npath = %q\n", dir))
+	w.limitMemory(200 << 20)
+	says, endUser := userOfVM(t, w, "session")
+	end := sync.OnceFunc(endUser)
+	defer end()
+	cmd, stderr := w.startLogged("build", dir, "--json")
+	waitForText(t, stderr, says+" before resizing the VM")
+	time.Sleep(300 * time.Millisecond)
+	for _, c := range multipasstest.Calls(t, logPath) {
+		if c[0] == "stop" || c[0] == "set" {
+			t.Fatalf("multipass %q while the session was on record", c)
+		}
+	}
+	markLog(t, logPath, "test: the session ended")
+	end()
+	_ = cmd.Wait()
+	var ops []string
+	for _, c := range multipasstest.Calls(t, logPath) {
+		switch {
+		case c[0] == "stop" || c[0] == "set" || c[0] == "start" || strings.HasPrefix(c[0], "test:"):
+			ops = append(ops, c[0])
+		case c[0] == "exec" && slices.Contains(c, "--token"):
+			if len(ops) == 0 || ops[len(ops)-1] != "build" {
+				ops = append(ops, "build")
+			}
+		}
+	}
+	want := []string{"build", "test: the session ended", "stop", "set", "start", "build"}
+	if !slices.Equal(ops, want) {
+		out, _ := os.ReadFile(stderr)
+		t.Errorf("multipass calls %q, want %q\nstderr:\n%s", ops, want, out)
+	}
+	var res builder.Result
+	out, _ := os.ReadFile(stderr + ".out")
+	if err := json.Unmarshal(out, &res); err != nil || !strings.Contains(res.Warning, "grew the builder VM to 8 GiB") {
+		t.Errorf("result %s (%v): want it to say the VM grew", out, err)
 	}
 }
