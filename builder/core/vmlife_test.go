@@ -1,0 +1,79 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"nixpass/builder/multipass/multipasstest"
+	"nixpass/builder/scheduler"
+	"nixpass/builder/store"
+)
+
+// vmEnv loads a config whose builder is the Multipass fake's running VM
+// "nixpass", with state in a temporary folder; it returns the fake's log.
+func vmEnv(t *testing.T) (*Env, string) {
+	t.Helper()
+	env, _, logPath := multipasstest.NewWorld(t, multipasstest.FakeInstance{Name: "nixpass", State: "Running", CPUs: 2, Memory: 4 << 30, Disk: 20 << 30})
+	multipasstest.Setenv(t, env)
+	t.Setenv("NIXPASS_STATE_DIR", t.TempDir())
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, "[builder]\nbackend = \"multipass\"\nmultipass = %q\n", multipasstest.Build(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, logPath
+}
+
+// TestIdleStopInUse: the idle stop refuses (scheduler.ErrInUse, saying
+// by what) while a build of another process holds the builder lock, an
+// upload or a vm builder session is on record, without a Multipass call;
+// with nobody left it stops the VM.
+func TestIdleStopInUse(t *testing.T) {
+	tests := []struct {
+		name string
+		use  func(t *testing.T, e *Env) (end func())
+		want string
+	}{
+		{"a build of the CLI", func(t *testing.T, e *Env) func() {
+			l, ok, err := store.TryLock(e.lockPath())
+			if err != nil || !ok {
+				t.Fatalf("lock: %v %v", ok, err)
+			}
+			_ = l.Claim(store.Holder{PID: os.Getpid(), Since: time.Now(), Command: "nixpass build", Project: "/src/app"})
+			return l.Release
+		}, "the running build: nixpass build (PID"},
+		{"an upload", func(_ *testing.T, e *Env) func() { return e.VMUsers().Register("the cache upload of app") }, "the cache upload of app"},
+		{"a session", func(_ *testing.T, e *Env) func() { return e.VMUsers().Register("the vm builder session") }, "the vm builder session"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, logPath := vmEnv(t)
+			end := tt.use(t, e)
+			err := idleStop{e}.Stop(context.Background())
+			if !errors.Is(err, scheduler.ErrInUse) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("idle stop = %v, want ErrInUse naming %q", err, tt.want)
+			}
+			if calls := multipasstest.Calls(t, logPath); len(calls) != 0 {
+				t.Errorf("multipass calls while in use: %q", calls)
+			}
+			end()
+			if err := (idleStop{e}).Stop(context.Background()); err != nil {
+				t.Fatalf("idle stop once unused: %v", err)
+			}
+			calls := multipasstest.Calls(t, logPath)
+			if !slices.EqualFunc(calls, [][]string{{"stop", "nixpass"}}, slices.Equal) {
+				t.Errorf("multipass calls %q, want one stop", calls)
+			}
+		})
+	}
+}
