@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"nixpass/builder"
+	"nixpass/builder/config"
 	"nixpass/builder/multipass/multipasstest"
 	"nixpass/builder/scheduler"
 	"nixpass/builder/store"
@@ -73,6 +75,71 @@ func TestIdleStopInUse(t *testing.T) {
 			calls := multipasstest.Calls(t, logPath)
 			if !slices.EqualFunc(calls, [][]string{{"stop", "nixpass"}}, slices.Equal) {
 				t.Errorf("multipass calls %q, want one stop", calls)
+			}
+		})
+	}
+}
+
+// TestRebuildWithMemoryWaits: the menu's "Rebuild NAME with N GB" waits
+// for an upload of the app, saying so as NAME's "waiting" phase, and
+// stops, sets and starts the VM only after it ended; cancelled while it
+// waits, it touches nothing.
+func TestRebuildWithMemoryWaits(t *testing.T) {
+	for _, cancel := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cancel=%v", cancel), func(t *testing.T) {
+			e, logPath := vmEnv(t)
+			a := &App{env: e, internal: &builder.Bus{}, logf: t.Logf}
+			events, stop := a.internal.Subscribe()
+			defer stop()
+			done := e.VMUsers().Register("the cache upload of app")
+			defer done()
+			ctx, cancelCtx := context.WithCancel(context.Background())
+			defer cancelCtx()
+			errc := make(chan error, 1)
+			go func() { errc <- a.RebuildWithMemory(ctx, "/src/app", 8<<30) }()
+			timeout := time.After(10 * time.Second)
+			for waiting := false; !waiting; {
+				select {
+				case ev := <-events:
+					if p, ok := ev.(builder.BuildPhase); ok && p.Project == "/src/app" && p.Phase == "waiting" {
+						if p.Detail != "waiting for the cache upload of app" {
+							t.Errorf("phase detail %q", p.Detail)
+						}
+						waiting = true
+					}
+				case <-timeout:
+					t.Fatal("no waiting phase for /src/app")
+				}
+			}
+			if calls := multipasstest.Calls(t, logPath); len(calls) != 0 {
+				t.Fatalf("multipass calls while the upload runs: %q", calls)
+			}
+			if cancel {
+				cancelCtx()
+			} else {
+				f, _ := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+				f.WriteString("[\"test: upload ended\"]\n")
+				f.Close()
+				done()
+			}
+			err := <-errc
+			var ops []string
+			for _, c := range multipasstest.Calls(t, logPath) {
+				// (info and exec are the status read after it.)
+				if c[0] == "stop" || c[0] == "set" || c[0] == "start" || strings.HasPrefix(c[0], "test:") {
+					ops = append(ops, c[0])
+				}
+			}
+			want := []string{"test: upload ended", "stop", "set", "start"}
+			wantErr := config.ErrProjectNotFound // grown; NAME is not registered here
+			if cancel {
+				want, wantErr = nil, context.Canceled
+			}
+			if !slices.Equal(ops, want) {
+				t.Errorf("multipass calls %q, want %q", ops, want)
+			}
+			if !errors.Is(err, wantErr) {
+				t.Errorf("RebuildWithMemory = %v, want %v", err, wantErr)
 			}
 		})
 	}
