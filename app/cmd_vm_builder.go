@@ -29,6 +29,11 @@ func (c *cli) vmBuilder(ctx context.Context, client *multipass.Client, name, use
 	if err != nil {
 		return c.fail(fmt.Errorf("vm builder: find nixpass itself for the session proxy: %w", err))
 	}
+	// Made here, as this user: a proxy run by root's nix-daemon would
+	// make it root's.
+	if err := os.MkdirAll(users, 0o700); err != nil {
+		return c.fail(fmt.Errorf("vm builder: %w", err))
+	}
 	b := vmbuilder.Builder{VM: client, Name: name, Dir: filepath.Join(home, ".ssh", "nixpass"),
 		Proxy: []string{self, "vm", "proxy", "--users", users}}
 	m, err := b.Prepare(ctx)
@@ -59,7 +64,10 @@ func (c *cli) vmProxy(ctx context.Context, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
-	err = vmbuilder.Proxy(ctx, &vmusers.Record{Dir: *users}, net.JoinHostPort(pos[0], pos[1]), c.stdin, c.stdout)
+	rec := &vmusers.Record{Dir: *users, Warn: func(err error) {
+		fmt.Fprintf(c.stderr, "nixpass vm proxy: warning: %v: stopping the VM will not wait for this session\n", err)
+	}}
+	err = vmbuilder.Proxy(ctx, rec, net.JoinHostPort(pos[0], pos[1]), c.stdin, c.stdout)
 	if err != nil && ctx.Err() == nil {
 		return c.fail(err)
 	}

@@ -3,10 +3,13 @@ package core
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/redact"
 	"nixpass/builder/scheduler"
 	"nixpass/builder/store"
 	"nixpass/builder/vmusers"
@@ -44,11 +47,19 @@ func (e *Env) HoldVM(ctx context.Context, say func(string)) (release func(), err
 	if err != nil {
 		return nil, fmt.Errorf("wait for %s: %w", runningBuild(path), err)
 	}
+	// A build that waits meanwhile says what holds the lock.
+	_ = l.Claim(store.Holder{PID: os.Getpid(), Since: time.Now(), Command: selfCommand() + " (stopping the VM)"})
 	if err := e.VMUsers().Wait(ctx, say); err != nil {
 		l.Release()
 		return nil, err
 	}
 	return l.Release, nil
+}
+
+// selfCommand is this process's command line for the lock's holder
+// record, with URLs' credentials masked.
+func selfCommand() string {
+	return redact.URLs(strings.Join(append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...), " "))
 }
 
 // runningBuild names the build holding the builder lock at path.

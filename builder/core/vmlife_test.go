@@ -144,3 +144,33 @@ func TestRebuildWithMemoryWaits(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldVMClaimsTheLock: while a stop waits for the VM's users it keeps
+// the builder lock, recorded as its own, so a build that waits behind it
+// says what holds it; release frees it.
+func TestHoldVMClaimsTheLock(t *testing.T) {
+	e, _ := vmEnv(t)
+	done := e.VMUsers().Register("the vm builder session")
+	go func() { time.Sleep(300 * time.Millisecond); done() }()
+	var said []string
+	release, err := e.HoldVM(context.Background(), func(s string) { said = append(said, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(said, []string{"waiting for the vm builder session"}) {
+		t.Errorf("said %q", said)
+	}
+	h, ok := store.ReadHolder(e.lockPath())
+	if !ok || h.PID != os.Getpid() || !strings.Contains(h.Command, "(stopping the VM)") {
+		t.Errorf("holder %+v %v, want this process stopping the VM", h, ok)
+	}
+	if _, free, _ := store.TryLock(e.lockPath()); free {
+		t.Error("the builder lock is free while the VM is held")
+	}
+	release()
+	l, free, _ := store.TryLock(e.lockPath())
+	if !free {
+		t.Error("the builder lock is still held after release")
+	}
+	l.Release()
+}

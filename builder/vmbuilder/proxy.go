@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"nixpass/builder/shq"
+	"nixpass/builder/vmusers"
 )
 
 // A session of plain Nix on the VM is an ssh connection to the alias.
@@ -20,9 +21,6 @@ import (
 // growth and idle stops then wait for (or postpone behind) the session,
 // even though it runs in another process, perhaps as root under the
 // nix-daemon.
-
-// SessionWhat is how a session is named on the record and in waits.
-const SessionWhat = "the vm builder session"
 
 // Registrar records a user of the VM (vmusers.Record).
 type Registrar interface {
@@ -34,7 +32,7 @@ type Registrar interface {
 // pipes) and addr, holding a session lease on users until either side
 // closes or ctx ends.
 func Proxy(ctx context.Context, users Registrar, addr string, in io.Reader, out io.Writer) error {
-	done := users.Register(SessionWhat)
+	done := users.Register(vmusers.SessionWhat)
 	defer done()
 	d := net.Dialer{Timeout: 15 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", addr)

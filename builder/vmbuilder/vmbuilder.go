@@ -6,7 +6,7 @@
 // current address and host key each time, so the line survives restarts
 // once the user's ~/.ssh/config includes that file.
 //
-// It imports runner, multipass and shq only.
+// It imports runner, multipass, shq and vmusers only.
 package vmbuilder
 
 import (

@@ -118,7 +118,7 @@ func TestPrepareAndUse(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if len(on) != 1 || on[0].What != SessionWhat || on[0].PID == os.Getpid() || on[0].PID == 0 {
+	if len(on) != 1 || on[0].What != vmusers.SessionWhat || on[0].PID == os.Getpid() || on[0].PID == 0 {
 		t.Errorf("VM users during an ssh session: %+v, want the vm builder session of the proxy", on)
 	}
 	if err := session.Wait(); err != nil {

@@ -48,6 +48,9 @@ type Record struct {
 	Dir string
 	// Poll is how often Wait looks again (default 250ms).
 	Poll time.Duration
+	// Warn, when set, is told why Register could not write a lease (it
+	// then records nothing: a stop of the VM would not wait).
+	Warn func(error)
 }
 
 // User is one user of the VM on record.
@@ -75,12 +78,19 @@ func (u User) String() string {
 
 const leaseExt = ".lease"
 
+// SessionWhat is how a vm builder session is named on the record and in
+// waits; a lease this process may not read is taken for one.
+const SessionWhat = "the vm builder session"
+
 // Register implements Registrar: it writes a lease and keeps it locked
-// until done. A lease that cannot be written is reported by the error of
-// Acquire; Register then records nothing (the VM's stop does not wait).
+// until done. A lease that cannot be written goes to Warn; Register then
+// records nothing (the VM's stop does not wait).
 func (r *Record) Register(what string) (done func()) {
 	l, err := r.Acquire(what)
 	if err != nil {
+		if r.Warn != nil {
+			r.Warn(err)
+		}
 		return func() {}
 	}
 	return l.Release
@@ -160,9 +170,17 @@ func (r *Record) Users() ([]User, error) {
 func readLease(path string, open func(string) (*os.File, error)) (u User, ok bool) {
 	f, err := open(path)
 	if errors.Is(err, fs.ErrPermission) {
-		// Another user's lease: its PID decides.
-		pid := leasePID(filepath.Base(path))
-		return User{What: "a session of another user", PID: pid}, pid > 0 && alive(pid)
+		// Another user's lease (a session proxy run by root's
+		// nix-daemon): its PID decides, and the file's time says since.
+		u = User{What: SessionWhat, PID: leasePID(filepath.Base(path))}
+		if st, err := os.Stat(path); err == nil {
+			u.Since = st.ModTime()
+		}
+		if u.PID > 0 && alive(u.PID) {
+			return u, true
+		}
+		os.Remove(path)
+		return User{}, false
 	}
 	if err != nil {
 		return User{}, false

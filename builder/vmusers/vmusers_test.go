@@ -136,6 +136,18 @@ func TestUsers(t *testing.T) {
 	}
 }
 
+// TestRegisterWarns: a lease that cannot be written is said, not hidden.
+func TestRegisterWarns(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a file")
+	os.WriteFile(file, nil, 0o600)
+	var got error
+	done := (&Record{Dir: filepath.Join(file, "vm-users"), Warn: func(err error) { got = err }}).Register("the cache upload of app")
+	done()
+	if got == nil || !strings.Contains(got.Error(), "record a user of the VM") {
+		t.Errorf("warned %v, want the failure to record", got)
+	}
+}
+
 // TestRegisterDone: done removes the lease at once, and twice is harmless.
 func TestRegisterDone(t *testing.T) {
 	r := &Record{Dir: t.TempDir()}
@@ -227,9 +239,14 @@ func TestOtherUsersLease(t *testing.T) {
 		pid  int
 		want bool
 	}{{os.Getppid(), true}, {1 << 22, false}} {
-		u, ok := readLease(filepath.Join(t.TempDir(), fmt.Sprintf("%d-x.lease", tc.pid)), denied)
-		if ok != tc.want || (ok && u.PID != tc.pid) {
-			t.Errorf("PID %d: %v %v, want %v", tc.pid, u, ok, tc.want)
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("%d-x.lease", tc.pid))
+		os.WriteFile(path, nil, 0o600)
+		u, ok := readLease(path, denied)
+		if ok != tc.want || (ok && (u.PID != tc.pid || u.What != SessionWhat || u.Since.IsZero())) {
+			t.Errorf("PID %d: %+v %v, want %v", tc.pid, u, ok, tc.want)
+		}
+		if _, err := os.Stat(path); (err == nil) != tc.want {
+			t.Errorf("PID %d: lease kept = %v, want %v", tc.pid, err == nil, tc.want)
 		}
 	}
 }
