@@ -258,3 +258,57 @@ func TestVMGrowWaitsForSession(t *testing.T) {
 		t.Errorf("result %s (%v): want it to say the VM grew", out, err)
 	}
 }
+
+// TestAppIdleStopPostponed: the app's idle stop (idle_stop = "1s") after
+// a build in the VM is postponed while a vm builder session of another
+// process is on record, and the app's log says why; once the session has
+// ended the VM is stopped (the fake's log holds the test's mark before
+// the stop) and the app announces the idle stop.
+func TestAppIdleStopPostponed(t *testing.T) {
+	needNix(t)
+	w, logPath := vmLifeWorld(t, "idle_stop = \"1s\"\n")
+	dir := w.project("app", imageNix(fmt.Sprintf("e2e-idle-%d", rand.IntN(1e9)), ""))
+	cfg, _ := os.ReadFile(w.config)
+	w.writeConfig(string(cfg) + fmt.Sprintf("\n[[project]]\npath = %q\n", dir))
+	says, endUser := userOfVM(t, w, "session")
+	end := sync.OnceFunc(endUser)
+	defer end()
+
+	h := &headless{t: t, done: make(chan error, 1)}
+	h.cmd = exec.Command(nixpassBin, "app", "--headless", "--json")
+	h.cmd.Env = w.env
+	errPath := filepath.Join(t.TempDir(), "stderr")
+	f, err := os.Create(errPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cmd.Stderr = f
+	out, _ := h.cmd.StdoutPipe()
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	go h.read(out)
+	t.Cleanup(func() { _ = h.cmd.Process.Kill() })
+	h.waitFor("the first build", func() bool { return h.count("BuildFinished", `"status":"succeeded"`) == 1 })
+
+	waitForText(t, errPath, "idle stop of the builder postponed by 1s: the builder is in use: "+strings.TrimPrefix(says, "waiting for "))
+	time.Sleep(1500 * time.Millisecond)
+	for _, c := range multipasstest.Calls(t, logPath) {
+		if c[0] == "stop" {
+			t.Fatalf("multipass stop while the session was on record")
+		}
+	}
+	markLog(t, logPath, "test: the session ended")
+	end()
+	h.waitFor("the idle stop", func() bool { return h.count("BuilderChanged", "stopped after being idle") == 1 })
+	var ops []string
+	for _, c := range multipasstest.Calls(t, logPath) {
+		if c[0] == "stop" || strings.HasPrefix(c[0], "test:") {
+			ops = append(ops, c[0])
+		}
+	}
+	if want := []string{"test: the session ended", "stop"}; !slices.Equal(ops, want) {
+		t.Errorf("multipass calls %q, want %q", ops, want)
+	}
+}
