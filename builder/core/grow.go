@@ -11,8 +11,9 @@ import (
 // RebuildWithMemory is the menu's "Rebuild NAME with N GB", offered after
 // NAME's build ran out of memory at one job without [vm] auto_grow: it
 // waits for a running build, the uploads and vm builder sessions (as
-// every resize does, saying so in NAME's progress), grows the VM's memory to memory bytes (stop, set, start), writes the
-// size to [vm] memory, and queues NAME's build.
+// every resize does, saying so in NAME's progress), grows the VM's
+// memory to memory bytes (stop, set, start), writes the size to [vm]
+// memory, and queues NAME's build.
 func (a *App) RebuildWithMemory(ctx context.Context, dir string, memory int64) error {
 	if a.env.VM == nil {
 		return errNoVM
