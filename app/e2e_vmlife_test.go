@@ -199,8 +199,8 @@ func TestVMStopWaitsForUsers(t *testing.T) {
 			}
 			if tt.cancel {
 				want = nil
-				if !strings.Contains(string(out), "context canceled") {
-					t.Errorf("the cancelled stop says:\n%s", out)
+				if !strings.Contains(string(out), "cancelled while "+says) || !strings.Contains(string(out), "the VM was left as it is") || cmd.ProcessState.ExitCode() != 130 {
+					t.Errorf("the cancelled stop: exit %d, says:\n%s\nwant exit 130 (cancelled), what it waited for and that the VM was left alone", cmd.ProcessState.ExitCode(), out)
 				}
 			}
 			if !slices.Equal(ops, want) {

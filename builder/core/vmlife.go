@@ -39,21 +39,36 @@ func (e *Env) lockPath() string {
 // record. say gets "waiting for …" whenever what it waits for changes;
 // ctx ends the wait with its error.
 func (e *Env) HoldVM(ctx context.Context, say func(string)) (release func(), err error) {
-	if say == nil {
-		say = func(string) {}
+	last := "waiting"
+	tell := func(s string) {
+		last = s
+		if say != nil {
+			say(s)
+		}
 	}
 	path := e.lockPath()
-	l, err := store.LockWait(ctx, path, func() { say("waiting for " + runningBuild(path)) })
+	l, err := store.LockWait(ctx, path, func() { tell("waiting for " + runningBuild(path)) })
 	if err != nil {
-		return nil, fmt.Errorf("wait for %s: %w", runningBuild(path), err)
+		return nil, waitEnded(ctx, last, fmt.Errorf("wait for %s: %w", runningBuild(path), err))
 	}
 	// A build that waits meanwhile says what holds the lock.
 	_ = l.Claim(store.Holder{PID: os.Getpid(), Since: time.Now(), Command: selfCommand() + " (stopping the VM)"})
-	if err := e.VMUsers().Wait(ctx, say); err != nil {
+	if err := e.VMUsers().Wait(ctx, tell); err != nil {
 		l.Release()
-		return nil, err
+		return nil, waitEnded(ctx, last, err)
 	}
 	return l.Release, nil
+}
+
+// waitEnded is a wait that ctx ended (Ctrl-C, the menu's cancel) as a
+// cancellation saying what it was waiting for (last) and that the VM
+// was left alone.
+func waitEnded(ctx context.Context, last string, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	return &builder.Error{Kind: builder.KindCancelled, Err: err, Message: "cancelled while " + last,
+		Hint: "the VM was left as it is; run it again once that has ended"}
 }
 
 // selfCommand is this process's command line for the lock's holder
