@@ -16,6 +16,8 @@ import (
 // stop or resize of the VM, in any process, waits for it.
 type Uploads struct {
 	// Users, when set, records each running upload (vmusers.Record).
+	// An upload must therefore never wait for the builder lock: a build
+	// growing the VM holds it while it waits for the uploads.
 	Users Registrar
 
 	mu      sync.Mutex
