@@ -27,6 +27,9 @@ type scriptReport struct {
 	nixJobs jobs
 	// heal is what the script said about free space (heal.go).
 	heal healReport
+	// upload is what it said about the team cache's upload
+	// (scriptupload.go).
+	upload ScriptUpload
 }
 
 // oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
@@ -46,6 +49,8 @@ func (r *run) runScript(ctx context.Context, token string, args []string) (int, 
 func (r *run) resetReport() {
 	r.mu.Lock()
 	r.report = scriptReport{}
+	r.nixLocks.holders = nil
+	r.endNixWait()
 	r.nixLog.reset()
 	r.mu.Unlock()
 }
@@ -111,6 +116,8 @@ func (r *run) protocolLine(line string) {
 		rep.nixJobs.Cores, _ = strconv.Atoi(c)
 	case "disk-free", "gc-freed", "gc-failed":
 		rep.heal.line(key, val)
+	case "upload-start", "upload-deps", "uploaded", "upload-failed", "upload-err":
+		rep.upload.line(key, val)
 	}
 	if oomKeys[key] {
 		rep.oom.line(key, val)
@@ -125,10 +132,13 @@ func (r *run) protocolLine(line string) {
 		r.setPhase(val)
 	case "lock-holder":
 		r.scriptWait(val)
+	case "nix-lock":
+		// Logged only when it names what this build waits for.
+		r.nixLockLine(val)
 	case "kmsg":
 		// Only the kills the OOM rule weighs for this build go to the
 		// log, after the build (logKernel): never the machine's history.
-	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed":
+	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed", "upload-start", "uploaded", "upload-failed":
 		r.logLine("# " + rest)
 	case "gc-freed":
 		r.logLine("# " + note)

@@ -87,9 +87,7 @@ func Load(path string) (*Env, error) {
 			MaxFree:        cfg.VM.MaxFreeSize().Bytes(),
 			MaxMemory:      cfg.VM.MaxMemorySize().Bytes(),
 			AutoGrow:       cfg.VM.AutoGrow,
-		}
-		if cfg.Cache.Upload != "" {
-			e.Notices = append(e.Notices, "warning: [cache] upload: builds in the VM are not uploaded to the team cache yet (the upload must run inside the VM, where the closure is, and this version does not do that); only the local backend uploads")
+			Upload:         vm.Upload{URL: cfg.Cache.Upload, SecretKeyFile: cfg.Cache.SecretKeyFile},
 		}
 		e.Machine = e.VM
 	}
@@ -122,6 +120,7 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 		Pusher:      e.pusher(),
 		Emit:        emit,
 		Cache:       e.cacheUploader(),
+		ScriptCache: e.scriptUploader(),
 		MemoryGrown: grown,
 		VMUsers:     users,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
