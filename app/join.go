@@ -47,11 +47,14 @@ func joinable(ctx context.Context, s *store.Store, d evaluator, req builder.Proj
 	// The newest first: a restart replaces the older one.
 	for _, m := range slices.Backward(cands) {
 		m, ok := evaluated(ctx, s, m, say)
-		if ok && m.Drv == drv {
+		switch {
+		case ok && m.Drv == drv:
 			return m, true
-		}
-		if ok {
-			fmt.Fprintf(say, "nixpass: the running build of %s (pid %d) builds other derivations than the files give now (they changed since it evaluated them): building here\n",
+		case ok:
+			fmt.Fprintf(say, "nixpass: the running build of %s (pid %d) builds other derivations than its files give now (they changed after it evaluated them): building here\n",
+				clean.Line(req.Dir), m.PID)
+		case ctx.Err() == nil:
+			fmt.Fprintf(say, "nixpass: the running build of %s (pid %d) ended before it said what it builds: building here\n",
 				clean.Line(req.Dir), m.PID)
 		}
 	}
