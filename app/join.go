@@ -129,6 +129,9 @@ func join(ctx context.Context, s *store.Store, d evaluator, req builder.Project,
 		}
 		// Cancelled or gone: a restart of the same request is followed;
 		// otherwise build by itself.
+		if !restarting(ctx, s, req) {
+			return nil
+		}
 		next, ok := joinable(ctx, s, d, req, log)
 		if !ok {
 			return nil
@@ -136,6 +139,28 @@ func join(ctx context.Context, s *store.Store, d evaluator, req builder.Project,
 		fmt.Fprintf(log, "nixpass: the build was restarted (pid %d); following it\n", next.PID)
 		m = next
 	}
+}
+
+// restartGrace is how long a cancelled build's restart may take to show:
+// the app's scheduler starts it as soon as the cancelled one has been
+// recorded, and its marker comes a moment later.
+const restartGrace = time.Second
+
+// restarting reports whether a build of req by another nixpass runs, or
+// starts within restartGrace.
+func restarting(ctx context.Context, s *store.Store, req builder.Project) bool {
+	deadline := time.Now().Add(restartGrace)
+	for len(sameRequest(s, req)) == 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(joinPoll / 4):
+		}
+	}
+	return true
 }
 
 // followLog copies m's log to w while m runs.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -93,6 +94,64 @@ func TestJoinable(t *testing.T) {
 			}
 			if ctx.Err() != nil {
 				t.Error("joinable waited until the test's deadline")
+			}
+		})
+	}
+}
+
+// TestJoinFollowsARestart: the joined build cancelled and started again
+// by the app's scheduler (its marker a moment later) is followed, and its
+// result is the joiner's; cancelled with nothing after it (the app quit),
+// the joiner builds by itself.
+func TestJoinFollowsARestart(t *testing.T) {
+	const drv = "/nix/store/aaa-img.drv"
+	for _, restart := range []bool{true, false} {
+		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
+			s := &store.Store{StateDir: t.TempDir(), LogDir: t.TempDir()}
+			dir := t.TempDir()
+			req := builder.Project{Dir: dir, File: "default.nix", Output: "result.tar.gz"}
+			begin := func(token string) (store.RunningMarker, *store.Lock) {
+				m := store.RunningMarker{Token: token, Project: dir, Output: filepath.Join(dir, req.Output), Started: time.Now(), PID: 1, Request: req.RequestKey()}
+				l, err := s.BeginBuild(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = s.NoteDerivation(token, drv)
+				return m, l
+			}
+			end := func(m store.RunningMarker, l *store.Lock, kind builder.Kind) {
+				res := &builder.Result{Project: dir, Kind: kind, Started: m.Started, Finished: time.Now(), Status: builder.StatusFailed}
+				if kind == builder.KindOK {
+					res.Status = builder.StatusSucceeded
+				}
+				if err := s.Record(res, nil); err != nil {
+					t.Error(err)
+				}
+				s.EndBuild(m.Token, l)
+			}
+			first, l1 := begin("first")
+			go func() {
+				time.Sleep(400 * time.Millisecond)
+				end(first, l1, builder.KindCancelled)
+				if !restart {
+					return
+				}
+				time.Sleep(500 * time.Millisecond) // the scheduler starting it again, slowly
+				second, l2 := begin("second")
+				time.Sleep(400 * time.Millisecond)
+				end(second, l2, builder.KindOK)
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var log bytes.Buffer
+			res := join(ctx, s, &fakeEval{drv: drv}, req, first, &log)
+			switch {
+			case restart && (res == nil || res.Kind != builder.KindOK):
+				t.Errorf("restart not followed: %+v\n%s", res, log.String())
+			case restart && !strings.Contains(log.String(), "following it"):
+				t.Errorf("the restart was not said: %s", log.String())
+			case !restart && res != nil:
+				t.Errorf("nothing restarted, yet join returned %+v", res)
 			}
 		})
 	}
