@@ -81,9 +81,9 @@
 #       again after a failed build)
 #   @nixpass gc-freed BYTES FREE       what a collection freed, free after
 # --root LINK is the output's garbage-collector root: nix-build --out-link
-# makes LINK an indirect root, so the
-# project's last output survives every collection. Each --drop KEY removes
-# the roots KEY-* beside LINK: projects removed from nixpass.
+# makes LINK an indirect root, so the project's last output survives every
+# collection. Each --drop KEY removes the roots KEY-* beside LINK: projects
+# removed from nixpass.
 # Evaluation and build are two steps, so that a build says what it builds
 # before building it (joining, store/running.go):
 #   @nixpass drv DRV...   the derivations the project evaluated to
