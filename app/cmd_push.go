@@ -91,6 +91,10 @@ func cmdPush(c *cli, ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "✓ pushed %s@%s\n  %d layers uploaded (%s), %d already there\n",
 		res.Ref, res.Digest, res.LayersUploaded, builder.HumanBytes(res.BytesUploaded), res.LayersExisting)
+	for _, pl := range res.Platforms {
+		// A manifest list: one line per platform's manifest.
+		fmt.Fprintf(c.stdout, "  %s %s\n", pl.Platform, pl.Digest)
+	}
 	return 0
 }
 

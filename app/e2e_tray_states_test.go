@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,4 +147,49 @@ func TestTrayBuilderUnavailable(t *testing.T) {
 		t.Errorf("no empty-state line: %+v", root)
 	}
 	comparePixmap(t, d.pixmaps(item), assets.Color(assets.Stopped))
+}
+
+// TestTrayOutOfMemory: a build the kernel kills for lack of memory, seen
+// on a desktop whose server lists actions: the notification is titled with
+// the kind, its second line is the remedy with the limit that applied (no
+// cgroup or store path), it offers "Show log" and "Build again"; the menu
+// marks the project ▲ with the action first, the tooltip names the kind,
+// and the icon is the failed one.
+func TestTrayOutOfMemory(t *testing.T) {
+	needNix(t)
+	d := startDesktopWith(t, true, "body", "actions")
+	w := newWorld(t)
+	dir := w.project("hungry", imageNix(fmt.Sprintf("e2e-tray-oom-%d", rand.IntN(1e9)), coresHungry))
+	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\noom_retry = false\n\n[[project]]\npath = %q\nwatch = false\nmax_jobs = 1\ncores = 2\n", dir))
+	w.limitMemory(180 << 20)
+	cmd := w.command("app")
+	cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS="+d.addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+	item := d.waitItem()
+
+	n := d.waitNotification("nixpass · hungry: out of memory")
+	lines := strings.Split(n.body, "\n")
+	if len(lines) != 2 || lines[1] != "Give the build more memory (limit 180 MiB)" {
+		t.Errorf("OOM body %q: want what failed, then the remedy with the limit", n.body)
+	}
+	for _, l := range lines {
+		if len([]rune(l)) > 80 || strings.Contains(l, "/sys/fs/cgroup") || strings.Contains(l, "/nix/store/") {
+			t.Errorf("body line %q: over 80 characters, or a cgroup or store path", l)
+		}
+	}
+	if acts := strings.Join(n.actions, "|"); !strings.Contains(acts, "Show log") || !strings.Contains(acts, "build|Build again") || n.urgency() != 1 {
+		t.Errorf("OOM notification: actions %q, urgency %d; want Show log and Build again, normal urgency", n.actions, n.urgency())
+	}
+	waitFor(t, 15*time.Second, "the OOM state in the menu", func() bool {
+		pm := projectMenu(t, d.layout(item), "hungry")
+		_, remedy := pm.find("→ Give the build more memory (limit 180 MiB)")
+		return strings.HasPrefix(pm.label, "▲ hungry · ") && remedy
+	})
+	if tip := d.tooltip(item); tip != "nixpass — 1 failing: hungry (out of memory)" {
+		t.Errorf("tooltip %q", tip)
+	}
+	comparePixmap(t, d.pixmaps(item), assets.Color(assets.Failed))
 }

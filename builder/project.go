@@ -41,8 +41,9 @@ type Project struct {
 	// "" pushes nothing.
 	Push string
 	// Systems, when it names more than one system, asks for one image per
-	// system pushed under one tag (not built yet: the builder's own system
-	// is built, with a warning). One system is System.
+	// system, built in one request (the builder's own first, into Output;
+	// the others into the state folder) and pushed under one tag as a
+	// Docker manifest list. One system is System.
 	Systems []string
 }
 

@@ -211,6 +211,9 @@ type Attempt struct {
 	Memory int64 `json:"memory"`
 	// DurationMS is the attempt's wall time.
 	DurationMS int64 `json:"duration_ms"`
+	// System is the Nix system the attempt built for, in a build of a
+	// project with systems = [...] (one image per system); "" otherwise.
+	System string `json:"system,omitempty"`
 }
 
 // Succeeded reports whether the build produced (or kept) a good image.

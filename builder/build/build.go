@@ -74,6 +74,11 @@ type Builder struct {
 	// RemoteOnly is [builder] max_jobs = 0: builds run on remote builders
 	// only, so there are no local jobs to halve.
 	RemoteOnly bool
+	// System is the builder's own Nix system (core names it from the
+	// machine's architecture: a Multipass guest's is the host's); ""
+	// means this binary's. A project with systems = [...] builds it first
+	// and into the project's file, the others through emulation.
+	System string
 }
 
 // ErrTimeout is the cause of a build context that ran out of time.
@@ -115,6 +120,15 @@ type run struct {
 	later *store.GoodOutput
 	// uploadNow is set when the background upload itself runs.
 	uploadNow bool
+	// system is set on the run of another system's image of a project
+	// with systems = [...] (systems.go): its image goes to the state
+	// folder, and the post-build steps are its parent's.
+	system string
+	// progress reports a preparation step (emulation set-up too).
+	progress func(string)
+	// ready are the runs of the other systems found up to date before
+	// the builder lock (systemsUpToDate).
+	ready []*run
 }
 
 // Build builds p and returns its result; it never returns nil. The result
@@ -125,6 +139,7 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		// is recorded only once the upload has ended.
 		b.Uploads.waitProject(ctx, p.Dir)
 	}
+	p = b.primary(p)
 	now := time.Now()
 	r := &run{b: b, p: p, started: now, res: &builder.Result{
 		Project: p.Dir,
@@ -241,7 +256,10 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	// Up to date is decided without the builder lock where the machine
 	// can (the lock rule): a no-op never waits behind another build.
 	if r.upToDate(ctx) {
-		return r.succeed(ctx)
+		if r.systemsUpToDate(ctx) {
+			return r.succeed(ctx)
+		}
+		r.resetReport()
 	}
 	held, err := r.lock(ctx)
 	if err != nil {
@@ -264,6 +282,7 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 		r.logLine("# " + msg)
 		b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: p.Dir, Phase: "preparing", Detail: msg})
 	}
+	r.progress = progress
 	var guestDir string
 	if pp, ok := b.Machine.(machine.ProjectPreparer); ok {
 		guestDir, err = pp.PrepareProject(ctx, p, progress)
@@ -276,26 +295,7 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	removeStaleTemps(p.Dir, p.Output)
 	r.guestDir = guestDir
 
-	args := []string{"build", "--token", token, "--dir", guestDir, "--output", p.Output}
-	if b.Store != nil {
-		if g := b.Store.IntactGood(p.Dir); g != nil && g.Output == r.res.Output {
-			args = append(args, "--last", g.StorePath)
-		}
-	}
-	if p.Flake != "" {
-		args = append(args, "--flake", p.Flake)
-	} else {
-		args = append(args, "--file", p.File)
-		if p.Attr != "" {
-			args = append(args, "--attr", p.Attr)
-		}
-	}
-	for _, a := range p.Args {
-		args = append(args, "--nix-arg", a)
-	}
-	if p.System != "" {
-		args = append(args, "--system", p.System)
-	}
+	args := r.scriptArgs()
 	heal, drops := r.healArgs()
 	args = append(args, heal...)
 	// Whatever happens next, a temporary image the script reported and

@@ -88,7 +88,13 @@ func (r *run) install(ctx context.Context) (docker.ImageMeta, error) {
 	if err := finalMode(tmp); err != nil {
 		return docker.ImageMeta{}, err
 	}
-	if err := os.Rename(tmp, r.res.Output); err != nil {
+	rename := os.Rename
+	if r.system != "" {
+		// Another system's image goes to the state folder, which need
+		// not be on the project's file system.
+		rename = r.b.Store.InstallSystemImage
+	}
+	if err := rename(tmp, r.res.Output); err != nil {
 		if e := r.projectFault(false, err.Error()); e != nil {
 			return docker.ImageMeta{}, e
 		}
@@ -119,7 +125,7 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		// The file is the one nixpass wrote (the script was told so only
 		// then): what it read from it then still holds, without reading a
 		// large image again.
-		if g := r.b.storeGood(r.p.Dir); g != nil && g.StorePath == rep.storePath && g.Platform != "" {
+		if g := r.lastGood(); g != nil && g.StorePath == rep.storePath && g.Platform != "" {
 			meta = docker.ImageMeta{Tag: g.Image, Platform: g.Platform}
 		} else {
 			meta, metaErr = docker.ReadImageMeta(res.Output)
@@ -146,10 +152,6 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		res.Warning = metaErr.Error()
 	}
 	r.platformWarning()
-	if len(r.p.Systems) > 1 {
-		res.Warning = strings.TrimPrefix(res.Warning+"; "+fmt.Sprintf("systems = [%s] asks for one image per system under one tag, which this nixpass does not build yet: it built the builder's own (%s) only, and pushes that alone",
-			strings.Join(r.p.Systems, ", "), res.Platform), "; ")
-	}
 	if res.UpToDate {
 		res.Message = "up to date: " + filepath.Base(res.Output) + " already holds " + rep.storePath
 	} else {
@@ -159,8 +161,21 @@ func (r *run) succeed(ctx context.Context) *store.GoodOutput {
 		res.Warning = strings.TrimPrefix(res.Warning+"; "+fallback, "; ")
 	}
 	good := &store.GoodOutput{StorePath: rep.storePath, Output: res.Output, Size: st.Size(), ModTime: st.ModTime(), Image: res.Image, Platform: res.Platform}
-	if prev := r.b.storeGood(r.p.Dir); prev != nil && prev.StorePath == good.StorePath && prev.Output == good.Output {
-		// The same image: where it was pushed still holds.
+	if r.system != "" {
+		// Another system's image: its parent runs the post-build steps.
+		return good
+	}
+	if len(r.otherSystems()) > 0 {
+		if err := r.buildSystems(ctx, good); err != nil {
+			// The primary image is in place and stays the last good one;
+			// the build failed, so nothing is loaded or pushed.
+			r.fail(err)
+			return good
+		}
+	}
+	r.dropOldSystems(good)
+	if prev := r.b.storeGood(r.p.Dir); prev != nil && prev.StorePath == good.StorePath && prev.Output == good.Output && sameSystems(prev.Systems, good.Systems) {
+		// The same images: where they were pushed still holds.
 		good.Pushed = prev.Pushed
 	}
 	// The post-build steps, in order; each runs even when the one before

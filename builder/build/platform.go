@@ -39,7 +39,7 @@ func (r *run) platformWarning() {
 		}
 		return
 	}
-	if want == "" || got == "" || got == want {
+	if want == "" || got == "" || got == want || len(r.p.Systems) > 1 {
 		return
 	}
 	if r.b.Store != nil && !r.b.Store.FirstWarning(r.p.Dir, "platform-"+got) {

@@ -67,8 +67,14 @@ func (r *run) pushImage(ctx context.Context, good *store.GoodOutput) {
 		return
 	}
 	r.setPhase("pushing")
-	pushed, err := r.b.push(ctx, PushRequest{Ref: ref, Project: r.p.Dir, Files: []string{good.Output},
-		Log: &machine.LineWriter{Fn: r.logLine}})
+	files, err := r.b.pushFiles(r.p, good)
+	var pushed *builder.PushResult
+	if err == nil {
+		pushed, err = r.b.push(ctx, PushRequest{Ref: ref, Project: r.p.Dir, Files: files,
+			Log: &machine.LineWriter{Fn: r.logLine}})
+	} else {
+		pushed = &builder.PushResult{Ref: ref, Error: err.Error()}
+	}
 	res.Push = pushed
 	if err != nil {
 		if ctx.Err() != nil {
@@ -137,7 +143,11 @@ func (b *Builder) PushImage(ctx context.Context, p builder.Project, ref string, 
 			Message: fmt.Sprintf("%s has no good image to push: build first", p.Dir),
 			Hint:    "Run `" + shq.Join("nixpass", "build", p.Dir) + "` first."}
 	}
-	res, err := b.push(ctx, PushRequest{Ref: ref, Project: p.Dir, Files: []string{good.Output}, Log: log})
+	files, err := b.pushFiles(b.primary(p), good)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.push(ctx, PushRequest{Ref: ref, Project: p.Dir, Files: files, Log: log})
 	if err != nil {
 		return res, err
 	}

@@ -184,15 +184,3 @@ func TestPushImageAfterFailedPush(t *testing.T) {
 		t.Errorf("push without a good image: %v", err)
 	}
 }
-
-// TestSystemsNotBuiltYetWarns: systems with two entries builds the
-// builder's own image only, and says so rather than stay silent.
-func TestSystemsNotBuiltYetWarns(t *testing.T) {
-	var events []builder.Event
-	b, p := pushWorld(t, &fakePusher{}, &events)
-	p.Systems = []string{"x86_64-linux", "aarch64-linux"}
-	res := b.Build(context.Background(), p)
-	if res.Kind != builder.KindOK || !strings.Contains(res.Warning, "systems = [x86_64-linux, aarch64-linux]") || !strings.Contains(res.Warning, "does not build yet") {
-		t.Errorf("got %s, warning %q; want ok with a warning naming systems", res.Kind, res.Warning)
-	}
-}

@@ -21,7 +21,7 @@ func (r *run) upToDate(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	g := r.b.storeGood(r.p.Dir)
+	g := r.lastGood()
 	if g == nil || g.Output != r.res.Output || g.StorePath == "" {
 		return false
 	}

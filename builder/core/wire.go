@@ -125,7 +125,18 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
 		NoOOMRetry:     e.Config.Builder.OOMRetry != nil && !*e.Config.Builder.OOMRetry,
 		RemoteOnly:     e.Config.Builder.MaxJobs != nil && *e.Config.Builder.MaxJobs == 0,
+		// The builder runs on this machine's architecture: a Multipass
+		// guest's is the host's, whatever the binary's (Rosetta).
+		System: ownSystem(hostarch.Arch()),
 	}
+}
+
+// ownSystem is the Nix system of a builder of arch (GOARCH spelling).
+func ownSystem(arch string) string {
+	if arch == "arm64" {
+		return "aarch64-linux"
+	}
+	return "x86_64-linux"
 }
 
 // Request turns a project into a build request.

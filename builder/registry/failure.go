@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -145,10 +146,39 @@ func failure(registry, ref string, err error) *builder.Error {
 		return &builder.Error{Kind: builder.KindCancelled, Message: fmt.Sprintf("push to %s cancelled", ref), Err: err}
 	}
 	v, _ := classify(err)
-	msg := fmt.Sprintf("push to %s failed: %s: %v", registry, v.cause, err)
+	msg := fmt.Sprintf("push to %s failed: %s (%s)", registry, v.cause, said(err))
 	if v.cause == "" {
-		msg = fmt.Sprintf("push to %s failed: %v", registry, err)
+		msg = fmt.Sprintf("push to %s failed: %s", registry, said(err))
 		v.hint = "Run `nixpass push` again; `nixpass logs` shows the push's log lines."
 	}
 	return &builder.Error{Kind: builder.KindPush, Message: msg, Hint: strings.ReplaceAll(v.hint, "{host}", registry), Err: err}
+}
+
+// said is what the registry or the network said, in words a person
+// reads: a registry's answer as its HTTP status and its messages, without
+// the scope maps go-containerregistry prints after them
+// ("[map[Action:pull …]]"); any other error as it is.
+func said(err error) string {
+	var te *transport.Error
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	var msgs []string
+	for _, d := range te.Errors {
+		m := strings.TrimSpace(d.Message)
+		if m == "" {
+			m = strings.ToLower(strings.ReplaceAll(string(d.Code), "_", " "))
+		}
+		if m != "" && !slices.Contains(msgs, m) {
+			msgs = append(msgs, m)
+		}
+	}
+	answer := "the registry answered"
+	if te.StatusCode != 0 {
+		answer += fmt.Sprintf(" %d %s", te.StatusCode, http.StatusText(te.StatusCode))
+	}
+	if len(msgs) == 0 {
+		return answer
+	}
+	return answer + ": " + strings.Join(msgs, "; ")
 }

@@ -72,6 +72,34 @@ func TestFailureRules(t *testing.T) {
 	}
 }
 
+// TestFailureSaysWhatTheRegistrySaid: the message carries the registry's
+// status and words, never go-containerregistry's scope maps.
+func TestFailureSaysWhatTheRegistrySaid(t *testing.T) {
+	scope := []map[string]string{{"Type": "repository", "Name": "team/app", "Action": "pull"}}
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{&transport.Error{StatusCode: 401, Errors: []transport.Diagnostic{
+			{Code: transport.UnauthorizedErrorCode, Message: "authentication required", Detail: scope},
+			{Code: transport.UnauthorizedErrorCode, Message: "authentication required", Detail: scope},
+		}}, "push to r:5000 failed: not logged in, or the password is wrong (the registry answered 401 Unauthorized: authentication required)"},
+		{&transport.Error{StatusCode: 413}, "push to r:5000 failed: the registry refused the image: a quota or size limit (the registry answered 413 Request Entity Too Large)"},
+		{fmt.Errorf("PUT: %w", &transport.Error{StatusCode: 400, Errors: []transport.Diagnostic{{Code: transport.NameInvalidErrorCode}}}),
+			"push to r:5000 failed: the registry refused the repository name (the registry answered 400 Bad Request: name invalid)"},
+		{errors.New("something else"), "push to r:5000 failed: something else"},
+	}
+	for _, tc := range cases {
+		e := failure("r:5000", "r:5000/team/app:v1", tc.err)
+		if e.Message != tc.want {
+			t.Errorf("failure(%v)\n got %q\nwant %q", tc.err, e.Message, tc.want)
+		}
+		if strings.Contains(e.Message, "map[") {
+			t.Errorf("message %q carries a scope map", e.Message)
+		}
+	}
+}
+
 type timeoutErr struct{}
 
 func (timeoutErr) Error() string   { return "i/o timeout" }

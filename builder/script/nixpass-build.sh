@@ -7,8 +7,8 @@
 # never evaluates or splices its arguments into a command string.
 #
 # Usage:
-#   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH]
-#                       [--system SYSTEM] [--lifeline] [--checked]
+#   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH
+#                       [--last-size BYTES]] [--system SYSTEM] [--lifeline] [--checked]
 #                       [--max-jobs N] [--cores N]
 #                       [--root LINK [--drop KEY]...]
 #                       [--min-free BYTES --max-free BYTES [--collect]]
@@ -591,7 +591,7 @@ cmd_drv() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
+	token="" dir="" output="" last="" lastsize="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
 	root="" minfree="" maxfree="" collect="" drops=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
@@ -602,6 +602,9 @@ cmd_build() {
 		--dir) dir=$2; shift 2; n=$((n - 2)) ;;
 		--output) output=$2; shift 2; n=$((n - 2)) ;;
 		--last) last=$2; shift 2; n=$((n - 2)) ;;
+		--last-size)
+			case "$2" in '' | *[!0-9]*) echo "nixpass-build: bad --last-size: $2" >&2; exit 65 ;; esac
+			lastsize=$2; shift 2; n=$((n - 2)) ;;
 		--lifeline) lifeline=1; shift; n=$((n - 1)) ;;
 		--checked) checked=1; shift; n=$((n - 1)) ;;
 		--root) root=$2; shift 2; n=$((n - 2)) ;;
@@ -768,9 +771,11 @@ cmd_build() {
 	[ -x "$src" ] && mode=stream
 
 	# nixpass passes --last only when the output file is still the one it
-	# wrote from that store path; a copy is also checked by size.
-	if [ -n "$last" ] && [ "$store" = "$last" ] && [ -f "$output" ] &&
-		{ [ $mode = stream ] || [ "$(wc -c <"$src")" = "$(wc -c <"$output")" ]; }; then
+	# wrote from that store path; a copy is also checked by size. An image
+	# nixpass keeps out of the builder's reach (another system's, in the
+	# host's state folder) comes with its size as --last-size.
+	if [ -n "$last" ] && [ "$store" = "$last" ] && { [ -n "$lastsize" ] || [ -f "$output" ]; } &&
+		{ [ $mode = stream ] || [ "$(wc -c <"$src")" = "${lastsize:-$(wc -c <"$output")}" ]; }; then
 		say "up-to-date"
 		exit 0
 	fi

@@ -30,9 +30,13 @@ func RootName(dir, system string) string {
 
 func (s *Store) dropDir() string { return filepath.Join(s.StateDir, "gcroots-drop") }
 
-// DropRoots removes project dir's roots on this host and marks them to be
-// dropped on the builder by its next build.
+// DropRoots removes project dir's roots (and its images of other systems)
+// on this host and marks its roots to be dropped on the builder by its
+// next build.
 func (s *Store) DropRoots(dir string) error {
+	if err := s.dropImages(dir); err != nil {
+		return err
+	}
 	key := builder.ProjectKey(dir)
 	links, _ := filepath.Glob(filepath.Join(s.RootDir(), key+"-*"))
 	for _, l := range links {

@@ -64,6 +64,12 @@ type GoodOutput struct {
 	// that took the build-time closure too) this output's closure was
 	// uploaded to: an up-to-date build uploads nothing to them again.
 	Uploaded []string `json:"uploaded,omitempty"`
+	// Systems are, for a project with systems = [...], the last good
+	// images of the systems other than the builder's own (which is this
+	// output), keyed by Nix system: files in the state folder
+	// (SystemImagePath), each kept alive by its own garbage-collector
+	// root. A push of this output pushes them too, under one tag.
+	Systems map[string]GoodOutput `json:"systems,omitempty"`
 }
 
 type projectRecord struct {
@@ -111,14 +117,20 @@ func (s *Store) LastGood(dir string) *GoodOutput {
 // one nixpass wrote (same size and modification time).
 func (s *Store) IntactGood(dir string) *GoodOutput {
 	rec, err := s.load(dir)
-	if err != nil || rec.LastGood == nil {
-		return nil
-	}
-	st, err := os.Stat(rec.LastGood.Output)
-	if err != nil || st.Size() != rec.LastGood.Size || !st.ModTime().Equal(rec.LastGood.ModTime) {
+	if err != nil || !rec.LastGood.Intact() {
 		return nil
 	}
 	return rec.LastGood
+}
+
+// Intact reports whether g's file is still the one nixpass wrote (same
+// size and modification time); false for nil.
+func (g *GoodOutput) Intact() bool {
+	if g == nil {
+		return false
+	}
+	st, err := os.Stat(g.Output)
+	return err == nil && st.Size() == g.Size && st.ModTime().Equal(g.ModTime)
 }
 
 // LastGoodImage is the image file of the last good build of the project

@@ -45,5 +45,5 @@ func writeRecord(path string, b []byte, durable bool) error {
 func sameGood(a, b *GoodOutput) bool {
 	return a != nil && b != nil && a.StorePath == b.StorePath && a.Output == b.Output && a.Size == b.Size &&
 		a.ModTime.Equal(b.ModTime) && a.Image == b.Image && a.Loaded == b.Loaded && a.LoadedID == b.LoadedID && a.Platform == b.Platform &&
-		reflect.DeepEqual(a.Pushed, b.Pushed)
+		reflect.DeepEqual(a.Pushed, b.Pushed) && reflect.DeepEqual(a.Systems, b.Systems)
 }

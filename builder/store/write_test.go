@@ -48,6 +48,9 @@ func TestSameGood(t *testing.T) {
 		{"size", &base, changed(func(g *GoodOutput) { g.Size = 2 }), false},
 		{"mtime", &base, changed(func(g *GoodOutput) { g.ModTime = now.Add(time.Second) }), false},
 		{"loaded", &base, changed(func(g *GoodOutput) { g.Loaded = "sha256:x" }), false},
+		{"another system's image", &base, changed(func(g *GoodOutput) {
+			g.Systems = map[string]GoodOutput{"aarch64-linux": {StorePath: "/nix/store/c"}}
+		}), false},
 	}
 	for _, tc := range tests {
 		if got := sameGood(tc.a, tc.b); got != tc.want {

@@ -76,6 +76,12 @@ func UniqueName(t *testing.T) string {
 // will give it (the digest of its config).
 func Archive(t *testing.T, path, content string, tags ...string) string {
 	t.Helper()
+	return ArchiveFor(t, path, content, "amd64", tags...)
+}
+
+// ArchiveFor is Archive for an image of linux/arch (GOARCH spelling).
+func ArchiveFor(t *testing.T, path, content, arch string, tags ...string) string {
+	t.Helper()
 	var layer bytes.Buffer
 	lw := tar.NewWriter(&layer)
 	_ = lw.WriteHeader(&tar.Header{Name: "msg", Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(0, 0)})
@@ -83,7 +89,7 @@ func Archive(t *testing.T, path, content string, tags ...string) string {
 	_ = lw.Close()
 	layerSum := sha256.Sum256(layer.Bytes())
 	config, _ := json.Marshal(map[string]any{
-		"architecture": "amd64", "os": "linux",
+		"architecture": arch, "os": "linux",
 		"config": map[string]any{"Cmd": []string{"/msg"}},
 		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{"sha256:" + hex.EncodeToString(layerSum[:])}},
 	})

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"nixpass/builder"
@@ -20,12 +19,10 @@ var _ machine.Realiser = (*Machine)(nil)
 // (argv, no shell), with --max-jobs 0 and no remote builders, so it finds
 // or substitutes p's output but never builds it. It runs without the
 // builder lock: an up-to-date project never waits behind another
-// project's build. A foreign --system is left to the script, which first
-// checks that this host can emulate it.
+// project's build. A foreign --system is asked too: with --max-jobs 0
+// nothing runs, so finding its output needs no emulation (the script,
+// which builds, first checks that this host can emulate it).
 func (l *Machine) Realised(ctx context.Context, p builder.Project) (string, []byte, bool) {
-	if p.System != "" && p.System != nativeSystem() {
-		return "", nil, false
-	}
 	if !l.Remote.Empty() && l.viaDaemon() && !l.trustOK.Load() {
 		// The trust check a build makes, once per process: its verdict
 		// (and whether to pass the settings at all) holds here too.
@@ -92,17 +89,6 @@ func flakeOut(b []byte) string {
 	// Without "out", the script takes the first output as printed, an
 	// order a map loses: "" leaves that case to the script.
 	return res[0].Outputs["out"]
-}
-
-// nativeSystem is this host's Nix system.
-func nativeSystem() string {
-	switch runtime.GOARCH {
-	case "amd64":
-		return "x86_64-linux"
-	case "arm64":
-		return "aarch64-linux"
-	}
-	return runtime.GOARCH + "-linux"
 }
 
 // nixBin is the folder holding nix-build, searched as the script's

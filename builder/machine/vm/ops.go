@@ -14,12 +14,30 @@ import (
 )
 
 // Create launches the builder VM with its configured size and a
-// cloud-init that installs Nix, then waits until Nix answers. It fails
-// with a clear error when the VM already exists.
+// cloud-init that installs Nix, then checks that Nix answers (one exec,
+// which also installs the build script). It fails with a clear error
+// when the VM already exists.
 func (v *Machine) Create(ctx context.Context, progress func(string)) error {
 	if progress == nil {
 		progress = func(string) {}
 	}
+	if err := v.launch(ctx, progress); err != nil {
+		return err
+	}
+	if err := v.ensureScript(ctx, progress); err != nil {
+		return err
+	}
+	progress("the builder VM is ready")
+	return nil
+}
+
+// launch creates the VM and writes [builder]'s remote builders and
+// caches into it when there are any. Multipass's launch returns once the
+// first boot's cloud-init is over (it waits for boot-finished, bounded by
+// --timeout), so Nix is there or its installation failed: nothing to
+// wait for here. The script is not installed: the first exec that runs
+// it does that (install.go).
+func (v *Machine) launch(ctx context.Context, progress func(string)) error {
 	ci, err := CloudInit(v.Spec)
 	if err != nil {
 		return fmt.Errorf("create builder VM: %w", err)
@@ -52,17 +70,11 @@ func (v *Machine) Create(ctx context.Context, progress func(string)) error {
 		}
 		return v.unavailable("launch the builder VM", err)
 	}
-	progress("waiting for Nix in the new VM (cloud-init)")
-	_, _ = v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"cloud-init", "status", "--wait"}})
-	if err := v.ensureScript(ctx, progress); err != nil {
-		return err
-	}
 	if !v.Remote.Empty() || v.NetrcFile != "" || len(v.Cache) > 0 || v.MinFree > 0 {
 		if err := v.setupRemoteBuilders(ctx, progress); err != nil {
 			return err
 		}
 	}
-	progress("the builder VM is ready")
 	return nil
 }
 

@@ -24,10 +24,12 @@ var (
 )
 
 // PrepareProject is Prepare for a build: the VM running, the project and
-// its extra folders mounted, from one `multipass info` (two calls more
-// when the VM is stopped: start, and nothing else). It does not check the
-// script or Nix: the build verb does that itself, so a warm build is one
-// info and one exec, and RunScript installs a missing script.
+// its extra folders mounted, from one `multipass info` (one call more
+// when the VM is stopped: start; a launch and no second info when it does
+// not exist and AutoCreate is set). It does not check the script or Nix:
+// the build verb checks Nix itself, and the build's exec installs the
+// script when it is missing (install.go), so a warm build is one info
+// and one exec.
 func (v *Machine) PrepareProject(ctx context.Context, p builder.Project, progress func(string)) (string, error) {
 	if progress == nil {
 		progress = func(string) {}

@@ -9,12 +9,12 @@
 package vm
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -132,10 +132,13 @@ func (v *Machine) running(ctx context.Context, progress func(string)) (*multipas
 		switch {
 		case errors.Is(err, multipass.ErrInstanceMissing) && v.AutoCreate:
 			progress(fmt.Sprintf("creating the builder VM %q (first use; installing Nix takes a few minutes)", v.Name))
-			if err := v.Create(ctx, progress); err != nil {
+			if err := v.launch(ctx, progress); err != nil {
 				return nil, err
 			}
-			continue
+			// Launched is running, past its first boot, with nothing
+			// mounted: no second info. The caller's first script exec
+			// installs the script and checks Nix.
+			return &multipass.Instance{Name: v.Name, State: multipass.StateRunning}, nil
 		case errors.Is(err, multipass.ErrInstanceMissing):
 			return nil, &builder.Error{Kind: builder.KindUnavailable, Err: err, Message: fmt.Sprintf("the builder VM %q does not exist", v.Name),
 				Hint: "create it with: nixpass vm create"}
@@ -177,21 +180,18 @@ func (v *Machine) running(ctx context.Context, progress func(string)) (*multipas
 	}
 }
 
-// ensureScript checks Nix with the installed script, installing the
-// script first when this version of it is not in the VM yet.
+// ensureScript checks Nix with the build script's check verb, installing
+// the script in the same exec when this version of it is not in the VM
+// yet: one exec, none of them known to fail.
 func (v *Machine) ensureScript(ctx context.Context, progress func(string)) error {
 	check := func() error {
-		_, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"sh", v.scriptPath(), "check"}})
-		return err
+		_, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: v.scriptArgs("check"), Stdin: bytes.NewReader(script.Body())})
+		return v.readable(err, "check")
 	}
 	err := check()
 	var xe *runner.ExitError
-	if errors.As(err, &xe) && xe.Code == 127 || errors.As(err, &xe) && xe.Code == 2 {
-		progress("installing the build script in the builder VM")
-		if err := v.installScript(ctx); err != nil {
-			return err
-		}
-		err = check()
+	if errors.As(err, &xe) && xe.Code == exitInstallFailed {
+		return v.installFailed(err, xe.Stderr)
 	}
 	if errors.As(err, &xe) && xe.Code == script.ExitNixMissing {
 		// A VM whose first boot is still installing Nix (a launch that
@@ -206,7 +206,7 @@ func (v *Machine) ensureScript(ctx context.Context, progress func(string)) error
 		return nil
 	case errors.As(err, &xe) && xe.Code == script.ExitNixMissing:
 		return &builder.Error{Kind: builder.KindUnavailable, Err: err, Message: fmt.Sprintf("Nix is not installed in the builder VM %q", v.Name),
-			Hint: "its first-boot setup may have failed: see " + shq.Join("multipass", "exec", v.Name, "--", "tail", "-n", "50", "/var/log/cloud-init-output.log") + "; recreate it with: nixpass vm delete --yes && nixpass vm create"}
+			Hint: v.NixHint()}
 	}
 	if be := machine.SetupProblem(ctx, err, v); be != nil {
 		return be
@@ -214,38 +214,14 @@ func (v *Machine) ensureScript(ctx context.Context, progress func(string)) error
 	return v.unavailable("run the build script in the builder VM", err)
 }
 
-func (v *Machine) installScript(ctx context.Context) error {
-	tmp, err := hostTempFile("nixpass-build-*.sh", script.Body())
-	if err != nil {
-		return fmt.Errorf("install build script: %w", err)
-	}
-	defer os.Remove(tmp)
-	if _, err := v.Client.Exec(ctx, v.Name, multipass.ExecOptions{Args: []string{"mkdir", "-p", path.Dir(v.scriptPath())}}); err != nil {
-		return v.unavailable("install the build script", err)
-	}
-	if err := v.Client.Transfer(ctx, tmp, v.Name+":"+v.scriptPath()); err != nil {
-		return v.unavailable("install the build script", err)
-	}
-	return nil
-}
+var _ machine.NixAdvisor = (*Machine)(nil)
 
-// hostTempFile writes data to a new temporary file on this host, for
-// `multipass launch --cloud-init` and `multipass transfer`, and returns
-// its path; the caller removes it.
-func hostTempFile(pattern string, data []byte) (string, error) {
-	f, err := os.CreateTemp("", pattern)
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+// NixHint implements machine.NixAdvisor: a VM without Nix is one whose
+// first boot failed to install it. A build, which checks Nix itself
+// (a VM it just launched included), gives this hint too.
+func (v *Machine) NixHint() string {
+	return "its first-boot setup may have failed: see " + shq.Join("multipass", "exec", v.Name, "--", "tail", "-n", "50", "/var/log/cloud-init-output.log") +
+		"; recreate it with: nixpass vm delete --yes && nixpass vm create"
 }
 
 // RunScript implements Machine. Killing the local `multipass exec` does
@@ -272,32 +248,29 @@ func (v *Machine) RunScript(ctx context.Context, token string, args []string, st
 			stopExec()
 		}
 	}()
-	// The build verb checks Nix itself; only a missing script (a new
-	// nixpass version, a new VM) costs the install and a second exec.
-	// The lifeline is the session's standard input: when nixpass dies,
-	// or the multipass client does, the script inside the VM reads end
-	// of file and stops its build.
+	// The build verb checks Nix itself, and the exec installs the script
+	// when this version of it is not in the VM yet (install.go): a build
+	// is one exec whatever the VM held. The lifeline is the session's
+	// standard input after the script's body: when nixpass dies, or the
+	// multipass client does, the script inside the VM reads end of file
+	// and stops its build.
 	out := &saidWriter{w: stdout}
-	run := func() (*runner.Result, error) {
-		life, err := machine.NewLifeline()
-		if err != nil {
-			return nil, err
-		}
-		defer life.Close()
-		return v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
-			Args:   append([]string{"sh", v.scriptPath()}, machine.WithLifeline(args)...),
-			Stdin:  life.R,
-			Stdout: out,
-			Stderr: stderr,
-		})
+	life, err := machine.NewLifeline()
+	if err != nil {
+		return -1, err
 	}
-	res, err := run()
+	fed := feedScript(life.W)
+	res, err := v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
+		Args:   v.scriptArgs(machine.WithLifeline(args)...),
+		Stdin:  life.R,
+		Stdout: out,
+		Stderr: stderr,
+	})
+	life.Close()
+	<-fed
 	var xe *runner.ExitError
-	if errors.As(err, &xe) && scriptMissing(xe.Code, out.said) && ctx.Err() == nil {
-		if ierr := v.installScript(ctx); ierr != nil {
-			return -1, ierr
-		}
-		res, err = run()
+	if errors.As(err, &xe) && xe.Code == exitInstallFailed && !out.said {
+		return -1, v.installFailed(err, xe.Stderr)
 	}
 	if errors.Is(err, multipass.ErrExecFailed) {
 		return -1, &builder.Error{Kind: builder.KindUnavailable, Err: err,

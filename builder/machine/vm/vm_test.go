@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"nixpass/builder/build"
 	"nixpass/builder/multipass"
 	"nixpass/builder/multipass/multipasstest"
+	"nixpass/builder/script"
 	"nixpass/builder/store"
 )
 
@@ -96,8 +98,12 @@ func TestVMBuildStartsMountsAndInstalls(t *testing.T) {
 			if started != (state != "Running") {
 				t.Errorf("start called = %v for a %s VM", started, state)
 			}
-			if !slices.Contains(w.verbs(t), "transfer") {
-				t.Error("the build script was not installed with multipass transfer")
+			// The build's own exec installed the script: no transfer.
+			if got, err := os.ReadFile(w.vm.scriptPath()); err != nil || !bytes.Equal(got, script.Body()) {
+				t.Errorf("the build script was not installed by the build's exec: %v", err)
+			}
+			if slices.Contains(w.verbs(t), "transfer") {
+				t.Errorf("the build script was transferred separately: %q", w.verbs(t))
 			}
 			// Prepare again: nothing to start, mount or install.
 			before := len(calls)

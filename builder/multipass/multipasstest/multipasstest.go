@@ -211,29 +211,63 @@ func Setenv(t testing.TB, env []string) {
 }
 
 // Calls returns the argv (without the program) of every invocation of
-// the fake logged in logPath, in order; none when it was never run.
+// the fake logged in logPath, in order of their start; none when it was
+// never run.
 func Calls(t testing.TB, logPath string) [][]string {
 	t.Helper()
-	f, err := os.Open(logPath)
+	var calls [][]string
+	jsonLines(t, logPath, func(b []byte) error {
+		var argv []string
+		err := json.Unmarshal(b, &argv)
+		calls = append(calls, argv)
+		return err
+	})
+	return calls
+}
+
+// Result is how one invocation of the fake ended.
+type Result struct {
+	// Argv is the invocation's arguments, without the program.
+	Argv []string `json:"argv"`
+	// Exit is its exit status.
+	Exit int `json:"exit"`
+}
+
+// Results returns how every invocation logged in logPath ended, in the
+// order they ended (which, for invocations running at the same time, is
+// not the order of Calls); none when it was never run.
+func Results(t testing.TB, logPath string) []Result {
+	t.Helper()
+	var res []Result
+	jsonLines(t, logPath+".results", func(b []byte) error {
+		var r Result
+		err := json.Unmarshal(b, &r)
+		res = append(res, r)
+		return err
+	})
+	return res
+}
+
+// jsonLines calls fn on each line of the file at path; a missing file has
+// none.
+func jsonLines(t testing.TB, path string, fn func([]byte) error) {
+	t.Helper()
+	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return nil
+		return
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var calls [][]string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	for sc.Scan() {
-		var argv []string
-		if err := json.Unmarshal(sc.Bytes(), &argv); err != nil {
-			t.Fatalf("fake multipass log %s: %v", logPath, err)
+		if err := fn(sc.Bytes()); err != nil {
+			t.Fatalf("fake multipass log %s: %v", path, err)
 		}
-		calls = append(calls, argv)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return calls
 }

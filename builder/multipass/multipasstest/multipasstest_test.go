@@ -87,3 +87,25 @@ func TestFakeNeedsState(t *testing.T) {
 		t.Errorf("without a state file: %v, %s", err, out)
 	}
 }
+
+// Results says how each call ended: success, the daemon's failure (2)
+// and an exec'd command's own status, in order.
+func TestResults(t *testing.T) {
+	env, _, logPath := NewWorld(t, FakeInstance{Name: "b", State: "Running"})
+	bin := Build(t)
+	for _, args := range [][]string{{"info", "b", "--format", "json"}, {"info", "nope", "--format", "json"}, {"exec", "b", "-n", "--", "sh", "-c", "exit 7"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), env...)
+		_ = cmd.Run()
+	}
+	var got []int
+	for _, r := range Results(t, logPath) {
+		got = append(got, r.Exit)
+	}
+	if want := []int{0, 2, 7}; !reflect.DeepEqual(got, want) {
+		t.Errorf("exits = %v, want %v (%+v)", got, want, Results(t, logPath))
+	}
+	if r := Results(t, logPath); len(r) == 3 && !reflect.DeepEqual(r[1].Argv, []string{"info", "nope", "--format", "json"}) {
+		t.Errorf("argv of the failed call = %q", r[1].Argv)
+	}
+}

@@ -65,7 +65,7 @@ func execute(args []string) {
 	if mode == "after" {
 		fail(exitExecFailed, "exec", "ssh connection failed: 'Socket error: Connection reset by peer'")
 	}
-	os.Exit(status)
+	exit(status)
 }
 
 // commandLine builds what the client sends over SSH (exec.cpp, ssh_client.cpp).
@@ -192,9 +192,10 @@ type writerOnly struct{ io.Writer }
 // server does for a mounted folder (sftp_server.cpp, handle_rename: when
 // the target exists, QFile::remove(target), then QFile::rename): not
 // atomically. With mode "kill" it dies between the two, as a VM or mount
-// that goes away then does, leaving neither the old nor the new file. It
-// returns the folder to put first on PATH. The fake applies it to every
-// mv the command runs, mounted or not.
+// that goes away then does, leaving neither the old nor the new file; a
+// rename to a new name has no "between" and goes through. It returns the
+// folder to put first on PATH. The fake applies it to every mv the
+// command runs, mounted or not.
 func sftpRenameShim(mode string) string {
 	dir, err := os.MkdirTemp("", "fake-multipass-sftp-")
 	if err != nil {
@@ -211,7 +212,7 @@ func sftpRenameShim(mode string) string {
 	shim := "#!/bin/sh\n" +
 		"# fake-multipass: SFTP handle_rename, remove then rename\n" +
 		"for a in \"$@\"; do case $a in -*) ;; *) dst=$a ;; esac; done\n" +
-		"if [ -f \"$dst\" ]; then rm -f -- \"$dst\"; fi\n" + kill +
+		"if [ -f \"$dst\" ]; then rm -f -- \"$dst\"\n" + kill + "fi\n" +
 		"exec " + escapeForShell(realMv) + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(dir, "mv"), []byte(shim), 0o755); err != nil {
 		fail(exitExecFailed, "exec", err.Error())

@@ -141,7 +141,7 @@ func launch(args []string) {
 	for _, s := range []string{memArg, diskArg} {
 		if _, ok := parseSize(s); s != "" && !ok {
 			fmt.Fprintf(os.Stderr, "[error] [client] Caught an unhandled exception: %s\n", invalidSizeText(s))
-			os.Exit(exitCommandLine)
+			exit(exitCommandLine)
 		}
 	}
 	mounts := [][2]string{}

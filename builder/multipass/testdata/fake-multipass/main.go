@@ -13,7 +13,9 @@
 // Environment:
 //
 //	FAKE_MULTIPASS_STATE          the JSON state file (required)
-//	FAKE_MULTIPASS_LOG            append each invocation's argv as a JSON array line
+//	FAKE_MULTIPASS_LOG            append each invocation's argv as a JSON array line when
+//	                              it starts, and {"argv": [...], "exit": N} to the same
+//	                              path plus ".results" when it ends
 //	FAKE_MULTIPASS_DAEMON_DOWN    1 or 3: every command but version fails as if multipassd
 //	                              were not running (exit 3); 2: the same message, exit 2
 //	                              (the socket file is missing)
@@ -98,6 +100,7 @@ func main() {
 		daemonReachable(verb)
 	}
 	run(rest)
+	exit(0)
 }
 
 // logCall appends argv to FAKE_MULTIPASS_LOG. One write per line keeps
@@ -118,6 +121,26 @@ func logCall(args []string) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(args)
 	_, _ = f.Write(line.Bytes())
+}
+
+// exit ends the invocation with code, first appending its argv and code
+// to the results log, so a test can tell a failed call from a good one.
+// Every exit of the fake goes through it.
+func exit(code int) {
+	if p := os.Getenv(envLog); p != "" {
+		if f, err := os.OpenFile(p+".results", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			var line bytes.Buffer
+			enc := json.NewEncoder(&line)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(struct {
+				Argv []string `json:"argv"`
+				Exit int      `json:"exit"`
+			}{os.Args[1:], code})
+			_, _ = f.Write(line.Bytes())
+			f.Close()
+		}
+	}
+	os.Exit(code)
 }
 
 // daemonReachable fails the command as the real client does when it
@@ -145,13 +168,13 @@ func fail(code int, verb, msg string, details ...string) {
 	for _, d := range details {
 		fmt.Fprintln(os.Stderr, d)
 	}
-	os.Exit(code)
+	exit(code)
 }
 
 // usage prints a command-line error, which has no prefix, and exits 1.
 func usage(msg string) {
 	fmt.Fprintln(os.Stderr, msg)
-	os.Exit(exitCommandLine)
+	exit(exitCommandLine)
 }
 
 func version(args []string) {

@@ -108,6 +108,6 @@ func instanceKey(verb, key string) (name, prop string) {
 		fail(exitFailed, verb, fmt.Sprintf("Unrecognized settings key: '%s'", key))
 	}
 	fmt.Fprintf(os.Stderr, "Unrecognized settings key: '%s'\n", key)
-	os.Exit(exitCommandLine)
+	exit(exitCommandLine)
 	return "", ""
 }

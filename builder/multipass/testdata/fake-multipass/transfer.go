@@ -85,7 +85,7 @@ func transfer(args []string) {
 
 func sftpFail(err error) {
 	fmt.Fprintf(os.Stderr, "[sftp] %v\n", err)
-	os.Exit(exitFailed)
+	exit(exitFailed)
 }
 
 // instanceName returns NAME of NAME:PATH; a host path has a slash (or

@@ -43,27 +43,27 @@ func openWorld() *world {
 	path := os.Getenv(envState)
 	if path == "" {
 		fmt.Fprintf(os.Stderr, "fake-multipass: %s is not set\n", envState)
-		os.Exit(70)
+		exit(70)
 	}
 	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "fake-multipass: %v\n", err)
-		os.Exit(70)
+		exit(70)
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		fmt.Fprintf(os.Stderr, "fake-multipass: lock state: %v\n", err)
-		os.Exit(70)
+		exit(70)
 	}
 	w := &world{path: path, lock: lock}
 	b, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		fmt.Fprintf(os.Stderr, "fake-multipass: %v\n", err)
-		os.Exit(70)
+		exit(70)
 	}
 	if len(b) > 0 {
 		if err := json.Unmarshal(b, w); err != nil {
 			fmt.Fprintf(os.Stderr, "fake-multipass: state %s: %v\n", path, err)
-			os.Exit(70)
+			exit(70)
 		}
 	}
 	if w.Instances == nil {
@@ -89,7 +89,7 @@ func (w *world) save() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "fake-multipass: save state: %v\n", err)
-		os.Exit(70)
+		exit(70)
 	}
 }
 

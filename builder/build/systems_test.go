@@ -1,0 +1,211 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"nixpass/builder"
+	"nixpass/builder/docker/dockertest"
+	"nixpass/builder/store"
+)
+
+// systemsMachine plays the build script for each --system: it writes an
+// image of that system's architecture where the script writes its
+// temporary image, with a store path of its own per system and version,
+// answers up-to-date for --last with that store path, and fails the
+// systems in fail.
+type systemsMachine struct {
+	t       *testing.T
+	version string
+	fail    map[string]bool
+	mu      sync.Mutex
+	// calls are the arguments of each run, in order.
+	calls [][]string
+}
+
+func (m *systemsMachine) Describe() string { return "the test machine" }
+func (m *systemsMachine) Prepare(ctx context.Context, dir string, progress func(string)) (string, error) {
+	return dir, nil
+}
+func (m *systemsMachine) Status(ctx context.Context) builder.BuilderStatus {
+	return builder.BuilderStatus{}
+}
+
+func (m *systemsMachine) RunScript(ctx context.Context, token string, args []string, stdout, stderr io.Writer) (int, error) {
+	m.mu.Lock()
+	m.calls = append(m.calls, args)
+	m.mu.Unlock()
+	sys, dir, output, last := "x86_64-linux", "", "", ""
+	for i := 0; i+1 < len(args); i++ {
+		switch args[i] {
+		case "--system":
+			sys = args[i+1]
+		case "--dir":
+			dir = args[i+1]
+		case "--output":
+			output = args[i+1]
+		case "--last":
+			last = args[i+1]
+		}
+	}
+	if m.fail[sys] {
+		fmt.Fprintf(stderr, "error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-image-%s.drv' failed with exit code 1\n", sys)
+		return 1, nil
+	}
+	storePath := "/nix/store/" + sys + "-" + m.version + "-image.tar.gz"
+	fmt.Fprintf(stdout, "@nixpass store-path %s\n", storePath)
+	if last == storePath {
+		fmt.Fprint(stdout, "@nixpass up-to-date\n")
+		return 0, nil
+	}
+	arch := map[string]string{"x86_64-linux": "amd64", "aarch64-linux": "arm64"}[sys]
+	name := tempPrefix(output) + token
+	dockertest.ArchiveFor(m.t, filepath.Join(dir, name), sys+m.version, arch, "app:"+m.version)
+	fmt.Fprintf(stdout, "@nixpass temp %s\n", name)
+	return 0, nil
+}
+
+// systemsOf are the --system values of calls ("" for none).
+func systemsOf(calls [][]string) []string {
+	var out []string
+	for _, a := range calls {
+		s := ""
+		if i := slices.Index(a, "--system"); i >= 0 {
+			s = a[i+1]
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func systemsWorld(t *testing.T) (*Builder, *systemsMachine, *fakePusher, builder.Project) {
+	t.Helper()
+	dir := t.TempDir()
+	m := &systemsMachine{t: t, version: "v1"}
+	f := &fakePusher{}
+	b := &Builder{Machine: m, System: "x86_64-linux", Pusher: f,
+		Store: &store.Store{StateDir: filepath.Join(t.TempDir(), "state"), LogDir: filepath.Join(dir, "logs")}}
+	return b, m, f, builder.Project{Dir: dir, File: "default.nix", Output: "result.tar.gz", Push: "reg.test/team/app",
+		Systems: []string{"aarch64-linux", "x86_64-linux"}}
+}
+
+// TestSystemsBuildEach: one build request builds the builder's own
+// system first, into the project's file, then the other into the state
+// folder, with its own root; the push gets both files, the own first;
+// an unchanged rebuild pushes nothing and copies nothing.
+func TestSystemsBuildEach(t *testing.T) {
+	b, m, f, p := systemsWorld(t)
+	res := b.Build(context.Background(), p)
+	if res.Kind != builder.KindOK || res.Platform != "linux/amd64" || !strings.Contains(res.Message, "aarch64-linux: built (") {
+		t.Fatalf("build: %s %q (%s)", res.Kind, res.Message, res.Hint)
+	}
+	if got := systemsOf(m.calls); !slices.Equal(got, []string{"", "aarch64-linux"}) {
+		t.Errorf("script runs for systems %q, want the own (no --system) then aarch64-linux", got)
+	}
+	if !slices.Contains(m.calls[1], filepath.Join(b.Store.RootDir(), store.RootName(p.Dir, "aarch64-linux"))) {
+		t.Errorf("the aarch64-linux build has no root of its own: %q", m.calls[1])
+	}
+	if len(res.Attempts) != 2 || res.Attempts[0].System != "x86_64-linux" || res.Attempts[1].System != "aarch64-linux" {
+		t.Errorf("attempts %+v, want one per system, named", res.Attempts)
+	}
+	good := b.Store.LastGood(p.Dir)
+	arm, ok := good.Systems["aarch64-linux"]
+	if !ok || arm.Platform != "linux/arm64" || arm.Output != b.Store.SystemImagePath(p.Dir, "aarch64-linux", p.Output) || !arm.Intact() {
+		t.Fatalf("the aarch64-linux image is not kept in the state folder: %+v", good)
+	}
+	if good.Output != filepath.Join(p.Dir, "result.tar.gz") || good.Platform != "linux/amd64" {
+		t.Errorf("the project's file is not the own system's image: %+v", good)
+	}
+	if len(f.reqs) != 1 || !slices.Equal(f.reqs[0].Files, []string{good.Output, arm.Output}) {
+		t.Fatalf("push requests %+v, want one with the amd64 then the arm64 file", f.reqs)
+	}
+
+	m.calls = nil
+	res = b.Build(context.Background(), p)
+	if res.Kind != builder.KindOK || !res.UpToDate || len(f.reqs) != 1 || res.Push == nil || res.Push.LayersUploaded != 0 {
+		t.Fatalf("unchanged rebuild: %s up to date %v, %d pushes; want ok, up to date, no new push", res.Kind, res.UpToDate, len(f.reqs))
+	}
+	if i := slices.Index(m.calls[1], "--last-size"); i < 0 || m.calls[1][i+1] != fmt.Sprint(arm.Size) {
+		t.Errorf("the aarch64-linux rebuild did not pass its image's size: %q", m.calls[1])
+	}
+
+	// nixpass push sends both again.
+	if _, err := b.PushImage(context.Background(), p, p.Push, nil); err != nil || len(f.reqs) != 2 || len(f.reqs[1].Files) != 2 {
+		t.Fatalf("push: %v, %+v", err, f.reqs)
+	}
+	// A new arm64 image (only) is pushed again by the next build.
+	m.version = "v2"
+	if res := b.Build(context.Background(), p); res.Kind != builder.KindOK || res.UpToDate || len(f.reqs) != 3 {
+		t.Errorf("build of v2: %s, %d pushes; want a new push", res.Kind, len(f.reqs))
+	}
+}
+
+// TestSystemsFailureNamesTheSystem: a failure in one system fails the
+// build with that failure's kind and says which system; nothing is
+// pushed; the own image stays in place as the last good one.
+func TestSystemsFailureNamesTheSystem(t *testing.T) {
+	b, m, f, p := systemsWorld(t)
+	m.fail = map[string]bool{"aarch64-linux": true}
+	res := b.Build(context.Background(), p)
+	if res.Kind != builder.KindBuild || !strings.HasPrefix(res.Message, "the image for aarch64-linux: ") || res.Status != builder.StatusFailed {
+		t.Fatalf("got %s %q; want kind build naming aarch64-linux", res.Kind, res.Message)
+	}
+	if len(f.reqs) != 0 {
+		t.Errorf("a failed build pushed: %+v", f.reqs)
+	}
+	if g := b.Store.IntactGood(p.Dir); g == nil || len(g.Systems) != 0 {
+		t.Errorf("last good after the failure: %+v; want the own image alone", g)
+	}
+	var be *builder.Error
+	if _, err := b.PushImage(context.Background(), p, p.Push, nil); !errors.As(err, &be) || be.Kind != builder.KindConfig || !strings.Contains(be.Message, "no good image for aarch64-linux") {
+		t.Errorf("push without the arm64 image: %v", err)
+	}
+}
+
+// TestSystemsImageGone: an arm64 image removed from the state folder is
+// copied again by the next build (its --last is not passed).
+func TestSystemsImageGone(t *testing.T) {
+	b, m, _, p := systemsWorld(t)
+	if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+		t.Fatal(res.Message)
+	}
+	if err := os.Remove(b.Store.SystemImagePath(p.Dir, "aarch64-linux", p.Output)); err != nil {
+		t.Fatal(err)
+	}
+	m.calls = nil
+	res := b.Build(context.Background(), p)
+	if res.Kind != builder.KindOK || res.UpToDate || slices.Contains(m.calls[1], "--last") {
+		t.Fatalf("rebuild: %s up to date %v, args %q", res.Kind, res.UpToDate, m.calls[1])
+	}
+	if arm := b.Store.LastGood(p.Dir).Systems["aarch64-linux"]; !arm.Intact() {
+		t.Error("the arm64 image was not written again")
+	}
+}
+
+// TestSystemsDropped: once the project builds one system again, the kept
+// image of the other is removed.
+func TestSystemsDropped(t *testing.T) {
+	b, _, _, p := systemsWorld(t)
+	if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+		t.Fatal(res.Message)
+	}
+	kept := b.Store.SystemImagePath(p.Dir, "aarch64-linux", p.Output)
+	p.Systems = nil
+	if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+		t.Fatal(res.Message)
+	}
+	if _, err := os.Stat(kept); !os.IsNotExist(err) {
+		t.Errorf("the arm64 image of a project that no longer builds it is kept: %v", err)
+	}
+	if g := b.Store.LastGood(p.Dir); len(g.Systems) != 0 {
+		t.Errorf("last good still names other systems: %+v", g.Systems)
+	}
+}
