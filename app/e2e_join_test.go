@@ -176,3 +176,34 @@ func countBuilds(t *testing.T, w *world, dir string) int {
 	}
 	return n
 }
+
+// TestBuildAfterAddJoinsTheAppsBuild: the issue's case. `add` while the
+// app runs makes the app build the project; a `build` of it then is that
+// build, not a second one: it prints that build's result, and the
+// history and `logs` hold that one build.
+func TestBuildAfterAddJoinsTheAppsBuild(t *testing.T) {
+	needNix(t)
+	w := newWorld(t)
+	h := w.startHeadless()
+	tag := fmt.Sprintf("join-app-%d", time.Now().UnixNano())
+	dir := w.project("added", imageNix(tag, "sleep 3"))
+	if o := w.run("add", dir); o.code != 0 {
+		t.Fatal(o)
+	}
+	h.waitFor("the app's build", func() bool { return h.count("BuildStarted", `"project":"`+dir+`"`) == 1 })
+	o := w.run("build", dir)
+	h.waitFor("the app's result", func() bool { return h.count("BuildFinished", tag) == 1 })
+	if o.code != 0 || !strings.Contains(o.stderr, "is being built already") || !strings.Contains(o.stdout, "✓") {
+		t.Errorf("build after add did not join the app's build: %s", o)
+	}
+	if n := countBuilds(t, w, dir); n != 1 {
+		t.Errorf("history holds %d builds, want the app's one", n)
+	}
+	if n := h.count("BuildStarted", `"project":"`+dir+`"`); n != 1 {
+		t.Errorf("the app started %d builds, want 1", n)
+	}
+	last := w.run("logs", dir)
+	if last.code != 0 || strings.Contains(last.stderr, "still running") || !strings.Contains(last.stdout, tag) {
+		t.Errorf("logs after the joined build: %s", last)
+	}
+}
