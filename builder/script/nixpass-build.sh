@@ -556,6 +556,22 @@ instantiate() {
 	return 0
 }
 
+# kept_output DRV prints DRV's output when it is the last good output
+# (--last) and the project's root (--root) still points at it: the root
+# keeps it in the store, so nix-build would only say it is there (the
+# no-op budget: an up-to-date build runs one Nix process, as before the
+# evaluation became its own step). Only a lone derivation whose first
+# output is "out", read from the .drv file itself; anything else fails and
+# nix-build decides.
+kept_output() {
+	[ -n "$last" ] && [ -n "$root" ] || return 1
+	case "$1" in '' | *' '* | *'!'*) return 1 ;; esac
+	[ "$(readlink -- "$root" 2>/dev/null)" = "$last" ] && [ -e "$last" ] || return 1
+	o=$(head -c 4096 -- "$1" 2>/dev/null | sed -n 's/^Derive(\[("out","\([^"]*\)".*/\1/p')
+	[ -n "$o" ] && [ "$o" = "$last" ] || return 1
+	printf '%s\n' "$o"
+}
+
 cmd_drv() {
 	dir="" file="" attr="" flake="" system=""
 	n=$#
@@ -719,12 +735,16 @@ cmd_build() {
 	status=$?
 	if [ $status -eq 0 ]; then
 		say "drv $drvs"
-		# Store paths hold no blanks: $drvs splits into its paths; set -f
-		# keeps a ? or * in a derivation's name from being a pattern.
-		set -f
-		out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} $drvs "$@")
-		status=$?
-		set +f
+		if out=$(kept_output "$drvs"); then
+			: # Up to date: no second Nix process only to say so.
+		else
+			# Store paths hold no blanks: $drvs splits into its paths; set -f
+			# keeps a ? or * in a derivation's name from being a pattern.
+			set -f
+			out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} $drvs "$@")
+			status=$?
+			set +f
+		fi
 	fi
 	if [ $status -ne 0 ]; then
 		say "uptime-end $(uptime_secs)"

@@ -72,3 +72,46 @@ func readLog(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestVMUpToDateRunsNoSecondNix: an up-to-date build in the VM evaluates
+// (and says its derivation) but runs no nix-build only to hear that the
+// output is there: the project's root, which nix-build would replace
+// (a new symlink), is the same file after it.
+func TestVMUpToDateRunsNoSecondNix(t *testing.T) {
+	w := newVMWorld(t, nil, vmInstance)
+	p := offlineProject(t, fmt.Sprintf("vm-kept-%d", time.Now().UnixNano()), "")
+	if res := w.b.Build(context.Background(), p); !res.Succeeded() || res.UpToDate {
+		t.Fatalf("first build: %+v", res)
+	}
+	roots, _ := filepath.Glob(filepath.Join(w.vm.GCRootDir(), "*"))
+	if len(roots) != 1 {
+		t.Fatalf("roots after the first build: %q", roots)
+	}
+	before, err := os.Lstat(roots[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := w.b.Build(context.Background(), p)
+	if !res.Succeeded() || !res.UpToDate {
+		t.Fatalf("second build: want up to date, got %+v", res)
+	}
+	if log := string(readLog(t, res.Log)); !strings.Contains(log, "# drv ") {
+		t.Errorf("the up-to-date build did not say its derivation:\n%s", log)
+	}
+	after, err := os.Lstat(roots[0])
+	if err != nil || !os.SameFile(before, after) {
+		t.Errorf("the root was made again (nix-build ran) on an up-to-date build: %v", err)
+	}
+
+	// A changed file: built, and the root follows.
+	if err := os.WriteFile(filepath.Join(p.Dir, "default.nix"), []byte(fmt.Sprintf("import ./image.nix { tag = %q; prepare = \"\"; }\n", "vm-kept-b"+fmt.Sprint(time.Now().UnixNano()))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = w.b.Build(context.Background(), p)
+	if !res.Succeeded() || res.UpToDate {
+		t.Fatalf("build after a change: %+v", res)
+	}
+	if target, _ := os.Readlink(roots[0]); target != res.StorePath {
+		t.Errorf("root points at %s, want the new output %s", target, res.StorePath)
+	}
+}
