@@ -100,6 +100,8 @@ type run struct {
 	nixLog  nixText
 	report  scriptReport
 	builtOn builtOn
+	// nixLocks is what holds the Nix locks Nix waits for (wait.go).
+	nixLocks nixLocks
 	// saidNetwork is set once the progress line said the network is down.
 	saidNetwork bool
 	phase       string
@@ -215,6 +217,7 @@ func (r *run) setPhase(ph string) {
 		return
 	}
 	r.phase = ph
+	r.endNixWait()
 	r.mu.Unlock()
 	r.b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Phase: ph})
 }

@@ -46,6 +46,8 @@ func (r *run) runScript(ctx context.Context, token string, args []string) (int, 
 func (r *run) resetReport() {
 	r.mu.Lock()
 	r.report = scriptReport{}
+	r.nixLocks.holders = nil
+	r.endNixWait()
 	r.nixLog.reset()
 	r.mu.Unlock()
 }
@@ -125,6 +127,9 @@ func (r *run) protocolLine(line string) {
 		r.setPhase(val)
 	case "lock-holder":
 		r.scriptWait(val)
+	case "nix-lock":
+		// Logged only when it names what this build waits for.
+		r.nixLockLine(val)
 	case "kmsg":
 		// Only the kills the OOM rule weighs for this build go to the
 		// log, after the build (logKernel): never the machine's history.

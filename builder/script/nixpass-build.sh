@@ -69,6 +69,11 @@
 #       and the process holding it: "mine" is this build's own nix (root
 #       without a daemon), "other" a daemon worker or another nix; CGROUP
 #       is the holder's memory cgroup ("-" unknown)
+#   @nixpass nix-lock FILE PID START VIA CMD  a Nix lock (a store path's
+#       PATH.lock, or gc.lock) held by a process not of this build: PID,
+#       start (seconds since the epoch), command line; a nix-daemon
+#       worker's client, VIA being the worker ("-" otherwise). Sampled each
+#       second while Nix runs, said once per holder.
 #   @nixpass nix-jobs MAXJOBS CORES  Nix's effective max-jobs and cores
 #       (cores 0 and max-jobs auto read as the CPU count), after a failure
 #   @nixpass kmsg LINE             an OOM-killer line of that log
@@ -229,23 +234,80 @@ pool_holders() {
 		done
 }
 
+# held_locks prints "INODE PID" for each exclusive flock(2) lock held (not
+# waited for) on this machine: /proc/locks, readable by every user. Nix
+# locks a store path P it builds or substitutes with P.lock, and a
+# collection with gc.lock; another Nix wanting one polls for it (no
+# waiter shows there), saying "waiting for lock on 'P'".
+held_locks() {
+	awk '$2 == "FLOCK" && $4 == "WRITE" && $5 > 0 { n = split($6, d, ":"); print d[n], $5 }' /proc/locks 2>/dev/null | sort -u
+}
+
+# pgid_of PID prints the process group of process PID.
+pgid_of() { sed 's/.*) [A-Za-z] [0-9]* \([0-9]*\) .*/\1/' "/proc/$1/stat" 2>/dev/null; }
+
+# nix_lock_holders LOCKS (held_locks's lines) prints "FILE PID START VIA
+# CMD" for each of them that is a Nix lock (a store path's PATH.lock, or
+# gc.lock) held by a process that is not this build's: PID the holder,
+# START when it started (seconds since the epoch), CMD its command line. A
+# nix-daemon worker is named by its client, whose PID Nix writes into the
+# worker's argv[1]; VIA is then the worker's PID, else "-". Only /proc and
+# the store's lock files are read: nothing here comes from the build's
+# arguments.
+nix_lock_holders() {
+	[ -n "$1" ] || return 0
+	tck=$(getconf CLK_TCK 2>/dev/null) || tck=100
+	btime=$(awk '$1 == "btime" { print $2 }' /proc/stat 2>/dev/null)
+	ls -id /nix/var/nix/gc.lock /nix/store/*.lock 2>/dev/null | NIXPASS_LOCKS=$1 awk '
+		BEGIN { n = split(ENVIRON["NIXPASS_LOCKS"], l, "\n")
+			for (i = 1; i <= n; i++) { split(l[i], f, " "); h[f[1]] = f[2] } }
+		($1 in h) { print $2, h[$1] }' | while read -r file pid; do
+		via=-
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nix-daemon ]; then
+			c=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 2p)
+			case "$c" in
+			'' | *[!0-9]*) ;;
+			*) [ -r "/proc/$c/cmdline" ] && via=$pid pid=$c ;;
+			esac
+		fi
+		[ "$(pgid_of "$pid")" = "$$" ] && continue
+		start=$(awk -v tck="${tck:-100}" -v bt="${btime:-0}" '{ sub(/.*\) /, ""); print bt + int($20 / tck) }' "/proc/$pid/stat" 2>/dev/null)
+		cmd=$(tr '\0\n' '  ' <"/proc/$pid/cmdline" 2>/dev/null)
+		printf '%s %s %s %s %s\n' "$file" "$pid" "${start:-0}" "$via" "$cmd"
+	done
+}
+
 # pool_watch FILE samples the user pool every second into FILE until it is
 # stopped ($pooler): a build through the same store at the same time shows
-# there, even one that starts and ends while ours runs.
+# there, even one that starts and ends while ours runs. In the same loop
+# it says on stdout (fd 6) what other processes hold Nix's locks, when
+# that changes: Nix itself only says "waiting for lock on …", and nixpass
+# names the holder from this within a second, inside this same session.
 pool_watch() {
 	(
 		trap - INT HUP EXIT
 		# As the heartbeat's: the sleep is waited for, so the TERM that
 		# stops the sampler ends its sleep too, and nothing outlives it.
-		s=""
+		s="" seen="" said=""
 		trap 'kill $s 2>/dev/null; exit 0' TERM
 		while :; do
 			pool_holders
+			h=$(held_locks)
+			if [ "$h" != "$seen" ]; then
+				seen=$h
+				n=$(nix_lock_holders "$h")
+				if [ "$n" != "$said" ]; then
+					printf '%s\n' "$n" | while IFS= read -r l; do
+						[ -n "$l" ] && case "$said" in *"$l"*) ;; *) say "nix-lock $l" ;; esac
+					done >&6
+					said=$n
+				fi
+			fi
 			sleep 1 &
 			s=$!
 			wait $s || break
 		done
-	) >>"$1" </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
+	) 6>&1 >>"$1" </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
 	pooler=$!
 }
 
