@@ -63,6 +63,9 @@ type Builder struct {
 	// Uploads, when set (the app), runs Cache's uploads after Build has
 	// returned and the builder lock is free; nil (the CLI) waits for them.
 	Uploads *Uploads
+	// VMUsers, when set, is the record of the VM's other users (uploads,
+	// vm builder sessions): growing the VM's memory waits for them.
+	VMUsers VMUsers
 	// MemoryGrown is called with the VM's new memory after an OOM build
 	// grew it (grow.go): core writes it to [vm] memory. Nil writes nothing.
 	MemoryGrown func(bytes int64) error

@@ -138,7 +138,14 @@ func (r *run) protocolLine(line string) {
 	case "kmsg":
 		// Only the kills the OOM rule weighs for this build go to the
 		// log, after the build (logKernel): never the machine's history.
-	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed", "upload-start", "uploaded", "upload-failed":
+	case "drv":
+		// What this build builds, for a second nixpass to compare with
+		// its own evaluation before joining it (app/join.go).
+		if r.b.Store != nil && r.marker != nil {
+			_ = r.b.Store.NoteDerivation(r.token, val)
+		}
+		r.logLine("# " + rest)
+	case "error", "store-path", "signal", "nix-jobs", "disk-free", "gc-failed", "upload-start", "uploaded", "upload-failed":
 		r.logLine("# " + rest)
 	case "gc-freed":
 		r.logLine("# " + note)

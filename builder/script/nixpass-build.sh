@@ -18,6 +18,8 @@
 #                       (the VM: the team cache's upload as its own step,
 #                       after docker load and push; header on stdin as
 #                       for build --upload)
+#   nixpass-build drv --dir DIR [--system SYSTEM]
+#                     (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build cancel --token T
 #   nixpass-build gc [--drop KEY]...   collect all garbage; roots in "roots"
 #                                       beside this script are kept
@@ -89,9 +91,9 @@
 #       again after a failed build)
 #   @nixpass gc-freed BYTES FREE       what a collection freed, free after
 # --root LINK is the output's garbage-collector root: nix-build --out-link
-# (nix build --out-link for a flake) makes LINK an indirect root, so the
-# project's last output survives every collection. Each --drop KEY removes
-# the roots KEY-* beside LINK: projects removed from nixpass.
+# makes LINK an indirect root, so the project's last output survives every
+# collection. Each --drop KEY removes the roots KEY-* beside LINK: projects
+# removed from nixpass.
 # Team cache (issue 24): with --upload, a successful build (up to date or
 # not) signs and copies its output's closure to the cache, in this same
 # process: the VM holds the closure, and a second session would cost a
@@ -113,8 +115,14 @@
 #   @nixpass uploaded PATHS BYTES  it worked: what nix copy copied
 #   @nixpass upload-failed STATUS  it failed (the build did not), and
 #   @nixpass upload-err LINE       the last lines Nix said
-# A flake build ends with @nixpass nix-json JSON, what `nix build --json`
-# printed (all Nix versions have it; --print-out-paths came with 2.11).
+# Evaluation and build are two steps, so that a build says what it builds
+# before building it (joining, store/running.go):
+#   @nixpass drv DRV...   the derivations the project evaluated to
+#       (nix-instantiate, or `nix path-info --derivation` for a flake),
+#       which nix-build then builds, whatever the files say by then
+# `drv` is the same evaluation read-only (nothing is written to the store,
+# nothing is built, no lock is taken): another nixpass asks it when this
+# project is being built, to know whether that build is the one it wants.
 #
 # The build never replaces the output itself: it writes the image to a
 # temporary file in the project folder, reports it ("@nixpass temp NAME")
@@ -468,7 +476,7 @@ clean_pidfiles() {
 		t=${f##*/}
 		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
 		# .key: a secret key a killed build's upload left behind.
-		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err" "$f.pool" "$f.key" "$f.up" "$f.deps" "$f.deps"-*
+		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err" "$f.pool" "$f.key" "$f.up" "$f.deps" "$f.deps"-* "$f".drv*
 	done
 }
 
@@ -591,6 +599,102 @@ cmd_cancel() {
 	exit 0
 }
 
+# instantiate ROOT [NIXARG]... sets $drvs to the derivations the project
+# evaluates to ($file and $attr, or $flake), blank-separated, each as
+# nix-build takes it (DRV, or DRV!OUTPUT for another output than out).
+# With ROOT, the derivations are written to the store and ROOT (ROOT-2…)
+# keeps them from the garbage collector until nix-build has run; with ""
+# the evaluation is read-only: the paths are computed, nothing is written.
+# Its status is Nix's.
+instantiate() {
+	r=$1
+	shift
+	if [ -n "$flake" ]; then
+		# The flake goes last, after --: a value starting with - is an
+		# installable, never an option.
+		if [ -n "$r" ]; then
+			drvs=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' path-info --derivation -- "$flake") || return
+		else
+			drvs=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' eval --read-only --raw --apply 'd: d.drvPath' -- "$flake") || return
+		fi
+		drvs=$(printf '%s\n' "$drvs" | tr '\n' ' ')
+		drvs=${drvs% }
+		return 0
+	fi
+	if [ -n "$r" ]; then
+		set -- --add-root "$r" "$@"
+	else
+		set -- --readonly-mode "$@"
+	fi
+	if [ -n "$attr" ]; then
+		drvs=$("$nixbin/nix-instantiate" "$@" "$file" -A "$attr") || return
+	else
+		drvs=$("$nixbin/nix-instantiate" "$@" "$file") || return
+	fi
+	[ -n "$r" ] || { drvs=$(printf '%s\n' "$drvs" | tr '\n' ' '); drvs=${drvs% }; return 0; }
+	# With --add-root, nix-instantiate prints each root, not its target.
+	list=""
+	set -f
+	for l in $drvs; do
+		p=${l%%!*}
+		d=$(readlink -- "$p" 2>/dev/null) || d=$p
+		list="$list $d${l#"$p"}"
+	done
+	set +f
+	drvs=${list# }
+	return 0
+}
+
+# kept_output DRV prints DRV's output when it is the last good output
+# (--last) and the project's root (--root) still points at it: the root
+# keeps it in the store, so nix-build would only say it is there (the
+# no-op budget: an up-to-date build runs one Nix process, as before the
+# evaluation became its own step). Only a lone derivation whose first
+# output is "out", read from the .drv file itself; anything else fails and
+# nix-build decides.
+kept_output() {
+	[ -n "$last" ] && [ -n "$root" ] || return 1
+	case "$1" in '' | *' '* | *'!'*) return 1 ;; esac
+	[ "$(readlink -- "$root" 2>/dev/null)" = "$last" ] && [ -e "$last" ] || return 1
+	o=$(head -c 4096 -- "$1" 2>/dev/null | sed -n 's/^Derive(\[("out","\([^"]*\)".*/\1/p')
+	[ -n "$o" ] && [ "$o" = "$last" ] || return 1
+	printf '%s\n' "$o"
+}
+
+cmd_drv() {
+	dir="" file="" attr="" flake="" system=""
+	n=$#
+	while [ $n -gt 0 ]; do
+		case "$1" in
+		--dir) dir=$2; shift 2; n=$((n - 2)) ;;
+		--file) file=$2; shift 2; n=$((n - 2)) ;;
+		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
+		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
+		--system) system=$2; shift 2; n=$((n - 2)) ;;
+		--nix-arg) set -- "$@" "$2"; shift 2; n=$((n - 2)) ;;
+		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
+		esac
+	done
+	if [ -z "$dir" ] || { [ -z "$file" ] && [ -z "$flake" ]; }; then
+		echo "nixpass-build: --dir and --file or --flake are required" >&2
+		exit 65
+	fi
+	case "$file" in '' | /*) ;; *) file=./$file ;; esac
+	if ! cd -- "$dir" 2>/dev/null; then
+		say "error dir-missing the project folder is not reachable on the builder: $dir"
+		exit 66
+	fi
+	if ! find_nix; then
+		say "error nix-missing no nix-build found in the Nix profiles or on PATH"
+		exit 69
+	fi
+	[ -z "$system" ] || nix_setting system "$system"
+	set -f
+	instantiate "" "$@" || exit $?
+	say "drv $drvs"
+	exit 0
+}
+
 cmd_build() {
 	token="" dir="" output="" last="" lastsize="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
 	root="" minfree="" maxfree="" collect="" drops="" upload="" uploaded="" updeps="" up_key=""
@@ -673,7 +777,7 @@ cmd_build() {
 	# trap ignores SIGPIPE first: with nixpass gone, saying "cancelled" on
 	# a broken stdout must not kill us before the EXIT trap cleans up.
 	keep_tmp="" tmp_mine=""
-	trap 'kill $watcher $heartbeat $pooler 2>/dev/null; rm -f -- "$pidfile.key" "$pidfile.pool" "$pidfile.up" "$pidfile.deps" "$pidfile.deps"-*; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
+	trap 'set +f; kill $watcher $heartbeat $pooler 2>/dev/null; rm -f -- "$pidfile.key" "$pidfile.pool" "$pidfile.up" "$pidfile.deps" "$pidfile.deps"-* "$pidfile".drv*; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
 	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
 	if [ -n "$lifeline" ]; then
 		exec 8<&0 </dev/null
@@ -715,9 +819,9 @@ cmd_build() {
 		for k in $drops; do
 			rm -f -- "${root%/*}/$k"-*
 		done
-		link_nb=--out-link link_fl=--out-link
+		link_nb=--out-link
 	else
-		link_nb=--no-out-link link_fl=--no-link
+		link_nb=--no-out-link
 	fi
 
 	labelled=$(build_cgroups)
@@ -729,17 +833,25 @@ cmd_build() {
 	oom_counts before
 	say "uptime $(uptime_secs)"
 	say "phase evaluating"
-	if [ -n "$flake" ]; then
-		# The flake goes last, after --: a value starting with - is an
-		# installable, never an option.
-		out=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' \
-			build "$link_fl" ${root:+"$root"} --json "$@" -- "$flake")
-	elif [ -n "$attr" ]; then
-		out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} "$file" -A "$attr" "$@")
-	else
-		out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} "$file" "$@")
-	fi
+	# Evaluate once, say which derivations that gave (a second nixpass
+	# joins this build only when it evaluates to the same ones: see
+	# store/running.go), then build exactly those: a file changed after
+	# this point is not half in this build.
+	instantiate "$pidfile.drv" "$@"
 	status=$?
+	if [ $status -eq 0 ]; then
+		say "drv $drvs"
+		if out=$(kept_output "$drvs"); then
+			: # Up to date: no second Nix process only to say so.
+		else
+			# Store paths hold no blanks: $drvs splits into its paths; set -f
+			# keeps a ? or * in a derivation's name from being a pattern.
+			set -f
+			out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} $drvs "$@")
+			status=$?
+			set +f
+		fi
+	fi
 	if [ $status -ne 0 ]; then
 		say "uptime-end $(uptime_secs)"
 		pool_holders >>"$pidfile.pool"
@@ -759,18 +871,8 @@ cmd_build() {
 		[ -n "$f" ] && say "disk-free $f"
 		exit $status
 	fi
-	if [ -n "$flake" ]; then
-		# [{"drvPath":"…","outputs":{"out":"/nix/store/…"}},…]: the image is
-		# the first installable's "out" (or its first output). Store paths
-		# hold no quotes or backslashes, so sed can take them apart.
-		say "nix-json $(printf '%s' "$out" | tr -d '\n')"
-		outs=$(printf '%s' "$out" | tr -d '\n' | sed -n 's/^[^{]*{[^}]*"outputs":{\([^}]*\)}.*/\1/p')
-		store=$(printf '%s' "$outs" | sed -n 's/.*"out":"\([^"]*\)".*/\1/p')
-		[ -n "$store" ] || store=$(printf '%s' "$outs" | sed -n 's/^"[^"]*":"\([^"]*\)".*/\1/p')
-	else
-		# nix-build prints one store path per output; the image is the first.
-		store=$(printf '%s\n' "$out" | head -n 1)
-	fi
+	# nix-build prints one store path per output; the image is the first.
+	store=$(printf '%s\n' "$out" | head -n 1)
 	say "store-path $store"
 	# Nothing is read before the output is known to be a file in the
 	# store: a symlink out of it (to /etc/shadow, say) is refused.
@@ -1118,9 +1220,10 @@ cmd=${1:-}
 case "$cmd" in
 build) cmd_build "$@" ;;
 upload) cmd_upload "$@" ;;
+drv) cmd_drv "$@" ;;
 cancel) cmd_cancel "$@" ;;
 check) cmd_check ;;
 gc) cmd_gc "$@" ;;
 setup-emulation) cmd_setup_emulation "$@" ;;
-*) echo "usage: nixpass-build build|cancel|check ..." >&2; exit 65 ;;
+*) echo "usage: nixpass-build build|drv|cancel|check ..." >&2; exit 65 ;;
 esac
