@@ -110,6 +110,11 @@ func TestVMCacheUpload(t *testing.T) {
 	if k := w.keyFiles(); len(k) != 0 {
 		t.Errorf("key files outlived the build: %q", k)
 	}
+	// The upload is a step of its own after the build's exec (and the
+	// host's docker load and push): build, load, push, upload.
+	if b, u := execVerb(calls, "build"), execVerb(calls, "upload"); b < 0 || u < 0 || u < b {
+		t.Errorf("build exec at call %d, upload exec at call %d, want the upload's own exec after the build's: %q", b, u, calls)
+	}
 	w.noSecret(t, "the build's JSON", o.stdout+o.stderr)
 	w.noSecret(t, "the build's log", string(readFile(t, o.res.Log)))
 
@@ -241,6 +246,18 @@ func TestVMCacheUpload(t *testing.T) {
 	})
 }
 
+// execVerb is the index of the last exec of the build script's verb in
+// calls, or -1.
+func execVerb(calls [][]string, verb string) int {
+	at := -1
+	for i, c := range calls {
+		if len(c) > 0 && c[0] == "exec" && slices.Contains(c, verb) && slices.Contains(c, "--token") {
+			at = i
+		}
+	}
+	return at
+}
+
 // TestVMCacheUploadRefused: from the VM, a loopback upload host is
 // refused when the config loads, with the address to use instead; a
 // file:// folder that is not on this computer is refused before the
@@ -274,4 +291,104 @@ func TestVMCacheUploadRefused(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVMAppUploadsInTheBackground: in the app on the VM, a project's
+// upload, its own exec after its build's, does not hold up the build of
+// the next project: that build's exec runs while the first upload is
+// held (nix-cache-info is a FIFO nobody writes yet), and each build is
+// announced with its cache object once its upload has ended.
+func TestVMAppUploadsInTheBackground(t *testing.T) {
+	cacheDir := t.TempDir()
+	info := filepath.Join(cacheDir, "nix-cache-info")
+	if err := syscall.Mkfifo(info, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := newVMCacheWorld(t, "file://"+cacheDir)
+	stamp := time.Now().Format("150405.000000000")
+	a := w.project("a", imageNix("vmbg-a-"+stamp, ""))
+	b := w.project("b", imageNix("vmbg-b-"+stamp, ""))
+	for _, d := range []string{a, b} {
+		if o := w.run("add", d); o.code != 0 {
+			t.Fatal(o)
+		}
+	}
+	released := false
+	release := func() {
+		if released {
+			return
+		}
+		released = true
+		// Opening the FIFO to write lets the held readers go; they read
+		// an empty cache info (Nix takes it), later ones a real file.
+		f, err := os.OpenFile(info, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		tmp := info + ".tmp"
+		if err := os.WriteFile(tmp, []byte("StoreDir: /nix/store\n"), 0o644); err != nil {
+			t.Error(err)
+		}
+		if err := os.Rename(tmp, info); err != nil {
+			t.Error(err)
+		}
+		f.Close()
+	}
+	defer release()
+	h := w.startHeadless()
+	h.waitFor("both builds to start", func() bool {
+		return h.count("BuildStarted", `"project":"`+a+`"`) == 1 && h.count("BuildStarted", `"project":"`+b+`"`) == 1
+	})
+	// Both uploads' execs run, held: the second build ran to its end
+	// while the first upload could not end.
+	h.waitFor("both uploads held", func() bool {
+		return countExec(multipasstest.Calls(t, w.calls), "upload") == 2 && len(w.keyFiles()) == 2
+	})
+	calls := multipasstest.Calls(t, w.calls)
+	if n := countExec(calls, "build"); n != 2 {
+		t.Errorf("%d build execs, want 2: %q", n, calls)
+	}
+	if u, b := firstExec(calls, "upload"), firstExec(calls, "build"); u < b {
+		t.Errorf("an upload exec (call %d) came before the first build exec (call %d): %q", u, b, calls)
+	}
+	if n := h.count("BuildFinished", ""); n != 0 {
+		t.Errorf("%d builds announced as finished while their uploads were held, want none", n)
+	}
+	release()
+	for _, d := range []string{a, b} {
+		h.waitFor("the build of "+d+" with its upload", func() bool { return h.count("BuildFinished", `"project":"`+d+`"`) == 1 })
+	}
+	if n := h.count("BuildFinished", `"cache":{`); n != 2 {
+		t.Errorf("%d finished builds carry a cache object, want 2", n)
+	}
+	if n := h.count("BuildFinished", `"error":"`); n != 0 {
+		t.Errorf("%d finished builds carry an error, want none", n)
+	}
+	w.noSecret(t, "the fake multipass's argv log", string(readFile(t, w.calls)))
+	if k := w.keyFiles(); len(k) != 0 {
+		t.Errorf("key files outlived the uploads: %q", k)
+	}
+}
+
+// firstExec is the index of the first exec of the build script's verb in
+// calls, or -1.
+func firstExec(calls [][]string, verb string) int {
+	for i, c := range calls {
+		if len(c) > 0 && c[0] == "exec" && slices.Contains(c, verb) && slices.Contains(c, "--token") {
+			return i
+		}
+	}
+	return -1
+}
+
+// countExec is how many execs of the build script's verb calls holds.
+func countExec(calls [][]string, verb string) int {
+	n := 0
+	for _, c := range calls {
+		if len(c) > 0 && c[0] == "exec" && slices.Contains(c, verb) && slices.Contains(c, "--token") {
+			n++
+		}
+	}
+	return n
 }
