@@ -57,9 +57,6 @@ type Builder struct {
 	// Cache uploads successful builds to the team cache; nil uploads
 	// nothing.
 	Cache CacheUploader
-	// ScriptCache, when set instead of Cache (the VM), uploads inside
-	// the build script's own run.
-	ScriptCache ScriptUploader
 	// Uploads, when set (the app), runs Cache's uploads after Build has
 	// returned and the builder lock is free; nil (the CLI) waits for them.
 	Uploads *Uploads
@@ -307,9 +304,6 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	args := r.scriptArgs()
 	heal, drops := r.healArgs()
 	args = append(args, heal...)
-	if su := b.ScriptCache; su != nil {
-		args = append(args, su.ScriptArgs(r.uploadedPath(su))...)
-	}
 	// Whatever happens next, a temporary image the script reported and
 	// nixpass did not rename into place is removed.
 	defer r.removeTemp()

@@ -27,9 +27,6 @@ type scriptReport struct {
 	nixJobs jobs
 	// heal is what the script said about free space (heal.go).
 	heal healReport
-	// upload is what it said about the team cache's upload
-	// (scriptupload.go).
-	upload ScriptUpload
 }
 
 // oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
@@ -116,8 +113,6 @@ func (r *run) protocolLine(line string) {
 		rep.nixJobs.Cores, _ = strconv.Atoi(c)
 	case "disk-free", "gc-freed", "gc-failed":
 		rep.heal.line(key, val)
-	case "upload-start", "upload-deps", "uploaded", "upload-failed", "upload-err":
-		rep.upload.line(key, val)
 	}
 	if oomKeys[key] {
 		rep.oom.line(key, val)
@@ -145,7 +140,7 @@ func (r *run) protocolLine(line string) {
 			_ = r.b.Store.NoteDerivation(r.token, val)
 		}
 		r.logLine("# " + rest)
-	case "error", "store-path", "signal", "nix-jobs", "disk-free", "gc-failed", "upload-start", "uploaded", "upload-failed":
+	case "error", "store-path", "signal", "nix-jobs", "disk-free", "gc-failed":
 		r.logLine("# " + rest)
 	case "gc-freed":
 		r.logLine("# " + note)

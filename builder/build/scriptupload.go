@@ -1,36 +1,13 @@
 package build
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"nixpass/builder"
 )
 
-// ScriptUploader is the team cache's upload where it runs inside the
-// build script's own run (the VM's: the closure is in the VM, and a
-// session of its own would cost a Multipass call): the build asks for
-// it with arguments, and the script reports what it did on its protocol
-// lines (nixpass-build.sh, "upload-").
-type ScriptUploader interface {
-	// Key is what a complete upload is recorded as with the good output
-	// (the cache's public URL, marked when it takes the build-time
-	// closure too).
-	Key() string
-	// ScriptArgs are the build script's arguments that ask for the
-	// upload; uploaded is the store path whose upload under Key is
-	// recorded already ("": none), which the script does not upload
-	// again.
-	ScriptArgs(uploaded string) []string
-	// ScriptResult turns what the script said into the result's cache
-	// object and the key to record; a failed upload is an error of kind
-	// cache.
-	ScriptResult(rep ScriptUpload) (*builder.CacheUpload, string, error)
-}
-
-// ScriptUpload is what the build script said about its upload.
+// ScriptUpload is what the build script said about its upload (its
+// upload verb, the VM's: nixpass-build.sh, "upload-" lines).
 type ScriptUpload struct {
 	// Ran is set when the script started an upload.
 	Ran bool
@@ -69,33 +46,6 @@ func (u *ScriptUpload) line(key, val string) {
 	case "upload-err":
 		u.Output += val + "\n"
 	}
-}
-
-// uploadedPath is the store path whose upload to su's cache the last good
-// output records, or "".
-func (r *run) uploadedPath(su ScriptUploader) string {
-	if r.b.Store == nil {
-		return ""
-	}
-	if g := r.b.Store.LastGood(r.p.Dir); g != nil && slices.Contains(g.Uploaded, su.Key()) {
-		return g.StorePath
-	}
-	return ""
-}
-
-// scriptUpload is the result of the upload the build script ran (or
-// left out: done holds its key already).
-func (r *run) scriptUpload(su ScriptUploader, done []string) (*builder.CacheUpload, string, error) {
-	r.mu.Lock()
-	rep := r.report.upload
-	r.mu.Unlock()
-	if !rep.Ran && slices.Contains(done, su.Key()) {
-		return su.ScriptResult(rep)
-	}
-	if !rep.Ran {
-		rep.Failed, rep.Output = true, "the build script did not upload "+r.report.storePath
-	}
-	return su.ScriptResult(rep)
 }
 
 // Said takes one line of the build script's standard output: its

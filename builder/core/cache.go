@@ -51,7 +51,7 @@ type vmUpload struct {
 	m    scriptRunner
 }
 
-// Key implements build.ScriptUploader.
+// Key is what a complete upload is recorded as with the good output.
 func (u vmUpload) Key() string {
 	if u.deps {
 		return cache.PublicURL(u.url) + depsMark
@@ -59,19 +59,8 @@ func (u vmUpload) Key() string {
 	return cache.PublicURL(u.url)
 }
 
-// ScriptArgs implements build.ScriptUploader.
-func (u vmUpload) ScriptArgs(uploaded string) []string {
-	args := []string{"--upload"}
-	if uploaded != "" {
-		args = append(args, "--uploaded", uploaded)
-	}
-	if u.deps {
-		args = append(args, "--upload-deps")
-	}
-	return args
-}
-
-// ScriptResult implements build.ScriptUploader.
+// ScriptResult turns what the upload verb said into the result's cache
+// object and the key to record; a failed upload is an error of kind cache.
 func (u vmUpload) ScriptResult(rep build.ScriptUpload) (*builder.CacheUpload, string, error) {
 	out := &builder.CacheUpload{URL: cache.PublicURL(u.url), DurationMS: rep.Duration.Milliseconds()}
 	key := u.Key()

@@ -12,7 +12,6 @@
 #                       [--max-jobs N] [--cores N]
 #                       [--root LINK [--drop KEY]...]
 #                       [--min-free BYTES --max-free BYTES [--collect]]
-#                       [--upload [--uploaded STOREPATH] [--upload-deps]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build upload --token T --path STOREPATH --upload [--upload-deps] [--lifeline]
 #                       (the VM: the team cache's upload as its own step,
@@ -94,22 +93,23 @@
 # makes LINK an indirect root, so the project's last output survives every
 # collection. Each --drop KEY removes the roots KEY-* beside LINK: projects
 # removed from nixpass.
-# Team cache (issue 24): with --upload, a successful build (up to date or
-# not) signs and copies its output's closure to the cache, in this same
-# process: the VM holds the closure, and a second session would cost a
-# Multipass call. What to upload arrives on standard input, before the
-# lifeline, one line each: the target store URL (secret-key already
-# pointing at the key file), the key file's path (this build's
-# "$pidfile.key", checked), "sign" (ssh stores: sign the paths in the
-# store first) or "copy", and the secret key itself. The key is written,
-# 0600 in the private run folder, only for the upload and removed right
-# after it, by the EXIT trap, or by the next build after a kill
-# (clean_pidfiles); it is never an argument, never echoed. An ssh store
-# is reached with the ssh settings in "ssh/config" beside this script
-# (NIX_SSHOPTS=-F), which nixpass vm setup copies. --uploaded
-# PATH: PATH's upload to this cache is recorded already, so building PATH
-# again uploads nothing. --upload-deps adds the build-time closure, kept
-# by a garbage-collector root in the run folder until the upload ends.
+# Team cache (issue 24): the upload verb signs and copies a store path's
+# closure to the cache from this machine's store (the VM's: it holds the
+# closure), as a step of its own after nixpass has loaded and pushed the
+# image, and without the build lock: the next build does not wait for
+# it. What to upload arrives on standard input, before the lifeline, one
+# line each: the target store URL (secret-key already pointing at the
+# key file), the key file's path (this run's "$pidfile.key", checked),
+# "sign" (ssh stores: sign the paths in the store first) or "copy", and
+# the secret key itself. The key is written, 0600 in the private run
+# folder, only for the upload and removed right after it, by the EXIT
+# trap, or by the next build or upload after a kill (clean_pidfiles); it
+# is never an argument, never echoed. An ssh store is reached with the
+# ssh settings in "ssh/config" beside this script (NIX_SSHOPTS=-F), which
+# nixpass vm setup copies. nixpass runs no upload at all when the path's
+# upload to this cache is recorded already. --upload-deps adds the
+# build-time closure, kept by a garbage-collector root in the run folder
+# until the upload ends.
 #   @nixpass upload-start          the upload begins
 #   @nixpass upload-deps           the build-time closure went too
 #   @nixpass uploaded PATHS BYTES  it worked: what nix copy copied
@@ -697,7 +697,7 @@ cmd_drv() {
 
 cmd_build() {
 	token="" dir="" output="" last="" lastsize="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
-	root="" minfree="" maxfree="" collect="" drops="" upload="" uploaded="" updeps="" up_key=""
+	root="" minfree="" maxfree="" collect="" drops=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -716,9 +716,6 @@ cmd_build() {
 		--min-free) minfree=$2; shift 2; n=$((n - 2)) ;;
 		--max-free) maxfree=$2; shift 2; n=$((n - 2)) ;;
 		--collect) collect=1; shift; n=$((n - 1)) ;;
-		--upload) upload=1; shift; n=$((n - 1)) ;;
-		--uploaded) uploaded=$2; shift 2; n=$((n - 2)) ;;
-		--upload-deps) updeps=1; shift; n=$((n - 1)) ;;
 		--drop)
 			case "$2" in '' | *[!0-9a-f]*) echo "nixpass-build: bad --drop: $2" >&2; exit 65 ;; esac
 			drops="$drops $2"; shift 2; n=$((n - 2)) ;;
@@ -745,23 +742,10 @@ cmd_build() {
 	# not an option (nix-build has no --).
 	case "$file" in '' | /*) ;; *) file=./$file ;; esac
 
-	if [ -n "$upload" ]; then
-		# One byte at a time (sh's read on a pipe): the lifeline after the
-		# four lines stays unread.
-		if ! { IFS= read -r up_target && IFS= read -r up_keyfile && IFS= read -r up_mode && IFS= read -r up_key; }; then
-			echo "nixpass-build: --upload needs the target, key file, mode and key on standard input" >&2
-			exit 65
-		fi
-	fi
 
 	rundir
 	pidfile="$rd/$token.pid"
 	tmp="$dir/.$output.nixpass-tmp.$token"
-	if [ -n "$upload" ] && { [ "$up_keyfile" != "$pidfile.key" ] || [ -z "$up_key" ]; }; then
-		up_key=""
-		echo "nixpass-build: --upload: the key file must be $pidfile.key, and the key not empty" >&2
-		exit 65
-	fi
 	# From here on, > never writes into a file that is already there: the
 	# pid files and the temporary image are new files or nothing.
 	set -C
@@ -903,7 +887,6 @@ cmd_build() {
 	if [ -n "$last" ] && [ "$store" = "$last" ] && { [ -n "$lastsize" ] || [ -f "$output" ]; } &&
 		{ [ $mode = stream ] || [ "$(wc -c <"$src")" = "${lastsize:-$(wc -c <"$output")}" ]; }; then
 		say "up-to-date"
-		cache_upload "$store"
 		exit 0
 	fi
 
@@ -926,7 +909,6 @@ cmd_build() {
 	keep_tmp=1
 	say "temp ${tmp##*/}"
 	say "copied $(wc -c <"$tmp")"
-	cache_upload "$store"
 	exit 0
 }
 
@@ -936,7 +918,7 @@ cmd_build() {
 # only, 0600 in the run folder, gone at exit and after a kill). It takes
 # no build lock: the next build does not wait for it.
 cmd_upload() {
-	token="" upath="" upload="" uploaded="" updeps="" up_key="" lifeline=""
+	token="" upath="" upload="" updeps="" up_key="" lifeline=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--token) token=$2; shift 2 ;;
@@ -949,6 +931,8 @@ cmd_upload() {
 	done
 	case "$token" in '' | *[!0-9a-zA-Z_-]*) echo "nixpass-build: bad --token: $token" >&2; exit 65 ;; esac
 	case "$upath" in /*) ;; *) echo "nixpass-build: --path must be a store path: $upath" >&2; exit 65 ;; esac
+	# One byte at a time (sh's read on a pipe): the lifeline after the
+	# four lines stays unread.
 	if [ -z "$upload" ] || ! { IFS= read -r up_target && IFS= read -r up_keyfile && IFS= read -r up_mode && IFS= read -r up_key; }; then
 		echo "nixpass-build: upload needs --upload and the target, key file, mode and key on standard input" >&2
 		exit 65
@@ -967,7 +951,7 @@ cmd_upload() {
 	fi
 	say "pid $$"
 	watcher="" heartbeat=""
-	trap 'kill $watcher $heartbeat 2>/dev/null; rm -f -- "$pidfile.key" "$pidfile.up" "$pidfile.deps" "$pidfile.deps"-* "$pidfile"' EXIT
+	trap 'set +f; kill $watcher $heartbeat 2>/dev/null; rm -f -- "$pidfile.key" "$pidfile.up" "$pidfile.deps" "$pidfile.deps"-* "$pidfile"' EXIT
 	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
 	if [ -n "$lifeline" ]; then
 		exec 8<&0 </dev/null
@@ -984,14 +968,9 @@ cmd_upload() {
 }
 
 # cache_upload STORE uploads STORE's closure (and, with --upload-deps, its
-# build-time closure) to the team cache when --upload asked for it and
-# --uploaded does not name STORE. A failed upload is reported, never the
+# build-time closure) to the team cache (the upload verb). A failed upload is reported, never the
 # build's failure: the image is built and in place.
 cache_upload() {
-	if [ -z "$upload" ] || [ "$1" = "$uploaded" ]; then
-		up_key=""
-		return 0
-	fi
 	say "phase uploading"
 	say "upload-start"
 	set -- "$1"

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -20,14 +21,26 @@ import (
 	"nixpass/builder/cache"
 )
 
-// sshUploader asks the script to upload and hands back what it said.
-type sshUploader struct{ key string }
+// sshUploader runs the script's upload verb in the VM (core's vmUpload,
+// which this package cannot import) and hands back what it said.
+type sshUploader struct {
+	key string
+	vm  *Machine
+}
 
-func (u sshUploader) Key() string                         { return u.key }
-func (u sshUploader) ScriptArgs(uploaded string) []string { return []string{"--upload"} }
-func (u sshUploader) ScriptResult(rep build.ScriptUpload) (*builder.CacheUpload, string, error) {
-	if rep.Failed {
-		return &builder.CacheUpload{Error: rep.Output}, u.key, &builder.Error{Kind: builder.KindCache, Message: rep.Output}
+func (u sshUploader) UploadCache(ctx context.Context, storePath string, done []string) (*builder.CacheUpload, string, error) {
+	var out, errOut bytes.Buffer
+	code, err := u.vm.RunScript(ctx, "uptest", []string{"upload", "--token", "uptest", "--path", storePath, "--upload"}, &out, &errOut)
+	if err != nil {
+		return nil, "", err
+	}
+	var rep build.ScriptUpload
+	for _, l := range strings.Split(out.String(), "\n") {
+		rep.Said(l)
+	}
+	if code != 0 || rep.Failed || !rep.Ran {
+		msg := fmt.Sprintf("upload exited %d: %s%s", code, rep.Output, errOut.String())
+		return &builder.CacheUpload{Error: msg}, u.key, &builder.Error{Kind: builder.KindCache, Message: msg}
 	}
 	return &builder.CacheUpload{URL: u.key, Paths: rep.Paths}, u.key, nil
 }
@@ -35,7 +48,7 @@ func (u sshUploader) ScriptResult(rep build.ScriptUpload) (*builder.CacheUpload,
 // TestVMUploadOverSSH uploads from the VM (the fake's exec, here) to CI's
 // loopback builder over ssh-ng://, named by a Host alias of the user's
 // ~/.ssh/config: vm setup copies the alias, its key (0600) and the host's
-// known_hosts line into the VM; the build script's nix copy uses them
+// known_hosts line into the VM; the script's upload verb's nix copy uses them
 // and the builder's own store holds the path, signed.
 func TestVMUploadOverSSH(t *testing.T) {
 	keys := "/var/lib/nixpass-ci/remote-builder"
@@ -88,7 +101,7 @@ func TestVMUploadOverSSH(t *testing.T) {
 		}
 	}
 
-	w.b.ScriptCache = sshUploader{key: "ssh-ng://team-box"}
+	w.b.Cache = sshUploader{key: "ssh-ng://team-box", vm: w.vm}
 	p := offlineProject(t, "vm-ssh-upload-"+time.Now().Format("150405.000000000"), "")
 	res := w.b.Build(context.Background(), p)
 	if res.Status != builder.StatusSucceeded || res.Cache == nil || res.Cache.Paths < 1 {
