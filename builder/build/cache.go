@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 
 	"nixpass/builder"
@@ -53,6 +54,12 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 	if !r.uploadNow {
 		// (In the background the build has ended for the menu already.)
 		r.setPhase("uploading")
+		// The CLI's upload (the VM's runs there, without the builder
+		// lock) is on the VM users' record too, as the app's are
+		// (Uploads.start): a stop in another process waits for it.
+		if reg, ok := r.b.VMUsers.(Registrar); ok && reg != nil {
+			defer reg.Register("the cache upload of " + filepath.Base(r.p.Dir))()
+		}
 	}
 	rep, key, err = up.UploadCache(ctx, good.StorePath, good.Uploaded)
 	res := r.res

@@ -100,3 +100,39 @@ func TestBackgroundUploads(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIUploadOnVMUsers: without Uploads (the CLI) the build waits for
+// its upload, which runs without the builder lock (the VM's, its own
+// exec) and is on the VM users' record while it runs.
+func TestCLIUploadOnVMUsers(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "image.tar")
+	dockertest.Archive(t, src, "cli", "nixpass-test-cli:1")
+	state := t.TempDir()
+	st := &store.Store{StateDir: filepath.Join(state, "state"), LogDir: filepath.Join(state, "logs")}
+	up := &heldUploader{release: make(chan struct{}), started: make(chan string, 1)}
+	users := &vmusers.Record{Dir: filepath.Join(state, "vm-users")}
+	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n", image: mustRead(t, src)}, Store: st,
+		Cache: up, VMUsers: users, LockPath: filepath.Join(state, "build.lock")}
+	dir := t.TempDir()
+	done := make(chan *builder.Result, 1)
+	go func() {
+		done <- b.Build(context.Background(), builder.Project{Dir: dir, File: "default.nix", Output: "result.tar.gz"})
+	}()
+	<-up.started
+	select {
+	case res := <-done:
+		t.Fatalf("the CLI's build returned during its upload: %+v", res)
+	default:
+	}
+	on, _ := users.Users()
+	if got, want := vmusers.Describe(on), "the cache upload of "+filepath.Base(dir); got != want {
+		t.Errorf("VM users during the upload: %q, want %q", got, want)
+	}
+	close(up.release)
+	if res := <-done; res.Status != builder.StatusSucceeded || res.Cache == nil || res.Cache.Paths != 1 {
+		t.Fatalf("build: %s %+v, want success with the upload", res.Status, res.Cache)
+	}
+	if on, _ := users.Users(); len(on) != 0 {
+		t.Errorf("VM users after the upload: %v, want none", on)
+	}
+}
