@@ -27,6 +27,9 @@ type scriptReport struct {
 	nixJobs jobs
 	// heal is what the script said about free space (heal.go).
 	heal healReport
+	// systems are its verdicts on the other systems' outputs
+	// (systemcheck.go).
+	systems systemChecks
 }
 
 // oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
@@ -111,6 +114,8 @@ func (r *run) protocolLine(line string) {
 		rep.nixJobs.Cores, _ = strconv.Atoi(c)
 	case "disk-free", "gc-freed", "gc-failed":
 		rep.heal.line(key, val)
+	case "system-check":
+		rep.systems.line(val)
 	}
 	if oomKeys[key] {
 		rep.oom.line(key, val)
@@ -128,7 +133,7 @@ func (r *run) protocolLine(line string) {
 	case "kmsg":
 		// Only the kills the OOM rule weighs for this build go to the
 		// log, after the build (logKernel): never the machine's history.
-	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed":
+	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed", "system-check":
 		r.logLine("# " + rest)
 	case "gc-freed":
 		r.logLine("# " + note)

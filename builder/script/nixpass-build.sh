@@ -10,6 +10,7 @@
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH
 #                       [--last-size BYTES]] [--system SYSTEM] [--lifeline] [--checked]
 #                       [--max-jobs N] [--cores N]
+#                       [--also SYSTEM LAST SIZE ROOTNAME]...
 #                       [--root LINK [--drop KEY]...]
 #                       [--min-free BYTES --max-free BYTES [--collect]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
@@ -82,6 +83,20 @@
 # (nix build --out-link for a flake) makes LINK an indirect root, so the
 # project's last output survives every collection. Each --drop KEY removes
 # the roots KEY-* beside LINK: projects removed from nixpass.
+# --also SYSTEM LAST SIZE ROOTNAME (systems = [...], issue 23): another
+# system of the project, whose last image nixpass wrote from store path
+# LAST and keeps, SIZE bytes, in the host's state folder; ROOTNAME is its
+# root, a plain name beside --root's LINK. Only when this build finds its
+# own output up to date (a no-op), it then asks Nix, in this same run, for
+# each such system's output with --max-jobs 0 and no remote builders
+# (found or substituted, never built) and says
+#   @nixpass system-check SYSTEM up-to-date|changed|unknown STOREPATH|-
+# up-to-date: still LAST (a file of SIZE bytes, or a streamed image);
+# unknown: Nix could not tell without building (its log is not kept: the
+# system's own run, which nixpass starts next, shows it). A no-op of a
+# project of several systems is then one session, not one per system; a
+# build that changed is not checked, as its other systems most likely
+# changed too and would be evaluated twice.
 # A flake build ends with @nixpass nix-json JSON, what `nix build --json`
 # printed (all Nix versions have it; --print-out-paths came with 2.11).
 #
@@ -503,7 +518,7 @@ cmd_cancel() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" lastsize="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
+	token="" dir="" output="" last="" lastsize="" also="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
 	root="" minfree="" maxfree="" collect="" drops=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
@@ -517,6 +532,16 @@ cmd_build() {
 		--last-size)
 			case "$2" in '' | *[!0-9]*) echo "nixpass-build: bad --last-size: $2" >&2; exit 65 ;; esac
 			lastsize=$2; shift 2; n=$((n - 2)) ;;
+		--also)
+			# Every field is checked: the list is split on blanks later.
+			if [ $n -lt 5 ]; then echo "nixpass-build: --also needs SYSTEM LAST SIZE ROOTNAME" >&2; exit 65; fi
+			case "$2" in '' | *[!0-9a-z_-]*) echo "nixpass-build: bad --also system: $2" >&2; exit 65 ;; esac
+			case "$3" in /*[!0-9A-Za-z+._/=?-]* | [!/]* | '') echo "nixpass-build: bad --also store path: $3" >&2; exit 65 ;; esac
+			case "$4" in '' | *[!0-9]*) echo "nixpass-build: bad --also size: $4" >&2; exit 65 ;; esac
+			case "$5" in '' | *[!0-9A-Za-z._-]* | . | ..) echo "nixpass-build: bad --also root name: $5" >&2; exit 65 ;; esac
+			also="$also$2 $3 $4 $5
+"
+			shift 5; n=$((n - 5)) ;;
 		--lifeline) lifeline=1; shift; n=$((n - 1)) ;;
 		--checked) checked=1; shift; n=$((n - 1)) ;;
 		--root) root=$2; shift 2; n=$((n - 2)) ;;
@@ -653,18 +678,8 @@ cmd_build() {
 		[ -n "$f" ] && say "disk-free $f"
 		exit $status
 	fi
-	if [ -n "$flake" ]; then
-		# [{"drvPath":"…","outputs":{"out":"/nix/store/…"}},…]: the image is
-		# the first installable's "out" (or its first output). Store paths
-		# hold no quotes or backslashes, so sed can take them apart.
-		say "nix-json $(printf '%s' "$out" | tr -d '\n')"
-		outs=$(printf '%s' "$out" | tr -d '\n' | sed -n 's/^[^{]*{[^}]*"outputs":{\([^}]*\)}.*/\1/p')
-		store=$(printf '%s' "$outs" | sed -n 's/.*"out":"\([^"]*\)".*/\1/p')
-		[ -n "$store" ] || store=$(printf '%s' "$outs" | sed -n 's/^"[^"]*":"\([^"]*\)".*/\1/p')
-	else
-		# nix-build prints one store path per output; the image is the first.
-		store=$(printf '%s\n' "$out" | head -n 1)
-	fi
+	[ -n "$flake" ] && say "nix-json $(printf '%s' "$out" | tr -d '\n')"
+	store=$(store_of "$out")
 	say "store-path $store"
 	# Nothing is read before the output is known to be a file in the
 	# store: a symlink out of it (to /etc/shadow, say) is refused.
@@ -695,6 +710,11 @@ cmd_build() {
 	if [ -n "$last" ] && [ "$store" = "$last" ] && { [ -n "$lastsize" ] || [ -f "$output" ]; } &&
 		{ [ $mode = stream ] || [ "$(wc -c <"$src")" = "${lastsize:-$(wc -c <"$output")}" ]; }; then
 		say "up-to-date"
+		# Read from a pipe: nothing in the loop reads stdin (Nix's get
+		# /dev/null), and the fields hold no blanks (checked above).
+		printf '%s' "$also" | while read -r s l z rn; do
+			also_check "$s" "$l" "$z" "$rn" "$@" </dev/null
+		done
 		exit 0
 	fi
 
@@ -718,6 +738,66 @@ cmd_build() {
 	say "temp ${tmp##*/}"
 	say "copied $(wc -c <"$tmp")"
 	exit 0
+}
+
+# store_of OUT is the image's store path in what Nix printed: for a
+# flake, `nix build --json`'s [{"drvPath":"…","outputs":{"out":"/nix/store/…"}},…],
+# the first installable's "out" (or its first output; store paths hold no
+# quotes or backslashes, so sed can take them apart); for nix-build, which
+# prints one store path per output, the first.
+store_of() {
+	if [ -n "$flake" ]; then
+		outs=$(printf '%s' "$1" | tr -d '\n' | sed -n 's/^[^{]*{[^}]*"outputs":{\([^}]*\)}.*/\1/p')
+		so=$(printf '%s' "$outs" | sed -n 's/.*"out":"\([^"]*\)".*/\1/p')
+		[ -n "$so" ] || so=$(printf '%s' "$outs" | sed -n 's/^"[^"]*":"\([^"]*\)".*/\1/p')
+		printf '%s\n' "$so"
+	else
+		printf '%s\n' "$1" | head -n 1
+	fi
+}
+
+# also_check SYSTEM LAST SIZE ROOTNAME NIXARG... says whether SYSTEM's
+# image is still LAST (see --also): Nix finds or substitutes its output
+# with --max-jobs 0 (after the project's own --max-jobs) and no remote
+# builders, so nothing is built and no emulation is needed. The output
+# keeps its root, as the system's own build would.
+also_check() {
+	s=$1 l=$2 z=$3 rn=$4
+	shift 4
+	link=""
+	[ -n "$root" ] && link="${root%/*}/$rn"
+	ao=$(
+		nix_setting system "$s"
+		nix_setting builders ""
+		if [ -n "$flake" ]; then
+			"$nixbin/nix" --extra-experimental-features 'nix-command flakes' \
+				build "$link_fl" ${link:+"$link"} --json "$@" --max-jobs 0 -- "$flake"
+		elif [ -n "$attr" ]; then
+			"$nixbin/nix-build" "$link_nb" ${link:+"$link"} "$file" -A "$attr" "$@" --max-jobs 0
+		else
+			"$nixbin/nix-build" "$link_nb" ${link:+"$link"} "$file" "$@" --max-jobs 0
+		fi 2>/dev/null
+	)
+	ast=$?
+	as=""
+	[ $ast -eq 0 ] && as=$(store_of "$ao")
+	if [ -z "$as" ]; then
+		say "system-check $s unknown -"
+		return
+	fi
+	v=changed
+	if [ "$as" = "$l" ]; then
+		src=$as
+		[ -L "$as" ] && src=$(readlink -f -- "$as" 2>/dev/null)
+		case "$src" in
+		"${as%/*}"/*)
+			if [ -f "$src" ] && [ ! -L "$src" ] && { [ -x "$src" ] || [ "$(wc -c <"$src")" = "$z" ]; }; then
+				v=up-to-date
+			fi
+			;;
+		esac
+	fi
+	say "system-check $s $v $as"
 }
 
 # copy_image STORE TMP copies a tarball from the store into TMP (made
