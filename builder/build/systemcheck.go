@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"nixpass/builder/machine"
 	"nixpass/builder/store"
 )
 
@@ -34,9 +35,15 @@ var (
 
 // alsoArgs are the primary run's --also arguments: SYSTEM LAST SIZE
 // ROOTNAME for each other system whose last image nixpass still keeps
-// intact; a system without one has to be built anyway.
+// intact; a system without one has to be built anyway. A machine that
+// asks Nix directly (machine.Realiser: the local backend) has already
+// checked them before the builder lock and gets none: its script runs
+// only when that check found something to build.
 func (r *run) alsoArgs() []string {
 	if r.system != "" || r.b.Store == nil {
+		return nil
+	}
+	if _, ok := r.b.Machine.(machine.Realiser); ok {
 		return nil
 	}
 	others := r.otherSystems()

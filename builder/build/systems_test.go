@@ -328,3 +328,28 @@ func TestSystemsCheckedInOneRun(t *testing.T) {
 		}
 	})
 }
+
+// realisingSystems is a systemsMachine that asks Nix directly, as the
+// local backend does, and finds nothing without building.
+type realisingSystems struct{ *systemsMachine }
+
+func (realisingSystems) Realised(ctx context.Context, p builder.Project) (string, []byte, bool) {
+	return "", nil, false
+}
+
+// TestSystemsNoAlsoWithARealiser: a machine that decides up to date
+// before the builder lock (the local backend) already asked Nix about
+// every system there; its script is not told to check them again.
+func TestSystemsNoAlsoWithARealiser(t *testing.T) {
+	b, m, _, p := systemsWorld(t)
+	b.Machine = realisingSystems{m}
+	for i := range 2 {
+		m.calls = nil
+		if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+			t.Fatal(res.Message)
+		}
+		if got := systemsOf(m.calls); !slices.Equal(got, []string{"", "aarch64-linux"}) || slices.Contains(m.calls[0], "--also") {
+			t.Errorf("build %d: runs %q, want the own run without --also, then aarch64-linux", i+1, m.calls)
+		}
+	}
+}
