@@ -155,9 +155,10 @@ func (r *run) systemsUpToDate(ctx context.Context) bool {
 // buildSystems builds (or finds up to date) the other systems' images of
 // a project whose primary image good was just put in place, one after
 // the other, and adds them to good; a system the primary run's script
-// already found up to date (systemcheck.go) runs no script of its own. The first system that fails ends it
-// with that failure's kind, naming the system. The builder lock is held,
-// unless every system was found up to date before it (systemsUpToDate).
+// already found up to date (systemcheck.go) runs no script of its own.
+// The first system that fails ends it with that failure's kind, naming
+// the system. The builder lock is held, unless every system was found up
+// to date before it (systemsUpToDate).
 func (r *run) buildSystems(ctx context.Context, good *store.GoodOutput) error {
 	if r.b.Store == nil {
 		return &builder.Error{Kind: builder.KindConfig, Message: "systems = [...] keeps the other systems' images in the state folder, and this build has none",
