@@ -42,16 +42,18 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	// One build per request: a build of the same request already running
-	// (the app builds a project as soon as it is added) is joined.
+	// (the app builds a project as soon as it is added) is joined when it
+	// builds the derivations the project evaluates to now.
 	var res *builder.Result
-	if m, ok := joinable(e.Store, req); ok {
+	drv := &build.Builder{Machine: e.Machine}
+	if m, ok := joinable(ctx, e.Store, drv, req, cleanWriter{c.stderr}); ok {
 		fmt.Fprintf(c.stderr, "nixpass: %s is being built already (pid %d, since %s): waiting for that build; log %s\n",
 			clean.Line(dir), m.PID, m.Started.Local().Format("15:04:05"), clean.Line(m.Log))
 		var logw io.Writer = io.Discard
 		if !*asJSON {
 			logw = cleanWriter{c.stderr}
 		}
-		res = join(ctx, e.Store, req, m, logw)
+		res = join(ctx, e.Store, drv, req, m, logw)
 		switch {
 		case res == nil && ctx.Err() != nil:
 			res = &builder.Result{Project: dir, Status: builder.StatusFailed, Kind: builder.KindCancelled,

@@ -15,6 +15,10 @@ import (
 )
 
 func cmdVM(c *cli, ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "proxy" {
+		// Run by ssh for a vm builder session, with no config of its own.
+		return c.vmProxy(ctx, args[1:])
+	}
 	fs := c.flags("vm")
 	cpus := fs.Int("cpus", 0, "number of CPUs")
 	memory := fs.String("memory", "", "memory size, e.g. 8G")
@@ -73,7 +77,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	case "start":
 		err = e.VM.Start(ctx, progress)
 	case "stop":
-		err = e.VM.Stop(ctx)
+		err = holdVM(ctx, e, progress, func() error { return e.VM.Stop(ctx) })
 	case "setup":
 		// What a new VM's cloud-init and [builder] settings give it, for a
 		// VM made before them.
@@ -82,7 +86,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 		if *cpus == 0 && mem == 0 && dsk == 0 {
 			return c.usageError(fs, "resize: give --cpus, --memory and/or --disk (the disk can only grow)")
 		}
-		err = e.VM.Resize(ctx, *cpus, mem.Bytes(), dsk.Bytes(), progress)
+		err = holdVM(ctx, e, progress, func() error { return e.VM.Resize(ctx, *cpus, mem.Bytes(), dsk.Bytes(), progress) })
 		if err == nil {
 			fmt.Fprintf(c.stderr, "note: set the same values in %s ([vm] cpus/memory/disk) so a recreated VM gets them\n", e.Path)
 		}
@@ -95,7 +99,7 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	case "shell":
 		return c.shell(e)
 	case "builder":
-		return c.vmBuilder(ctx, e.VM.Client, e.VM.Name)
+		return c.vmBuilder(ctx, e.VM.Client, e.VM.Name, e.VMUsers().Dir)
 	case "gc":
 		return c.vmGC(ctx, e, *asJSON, progress)
 	default:
@@ -106,6 +110,18 @@ func cmdVM(c *cli, ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "builder VM %q: %s done\n", e.VM.Name, pos[0])
 	return 0
+}
+
+// holdVM runs f once nothing else uses the VM (the running build,
+// uploads, vm builder sessions: core.Env.HoldVM), saying what it waits
+// for through progress; Ctrl-C ends the wait.
+func holdVM(ctx context.Context, e *core.Env, progress func(string), f func() error) error {
+	release, err := e.HoldVM(ctx, progress)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return f()
 }
 
 func (c *cli) confirm(question string) bool {

@@ -198,6 +198,27 @@ func TestVMDiskFullCollectsAndRetriesOnce(t *testing.T) {
 	if g.present(junk) {
 		t.Errorf("the garbage %s survived the retry's collection", junk)
 	}
+	// The retry is an attempt of its own, in the result and the history.
+	kinds := func(as []builder.Attempt) (ks []builder.Kind) {
+		for _, a := range as {
+			ks = append(ks, a.Kind)
+			// Both with the same settings, those Nix reported.
+			if a.Memory <= 0 || a.Memory != as[0].Memory || a.DurationMS <= 0 || a.MaxJobs <= 0 || a.Cores <= 0 ||
+				a.MaxJobs != as[0].MaxJobs || a.Cores != as[0].Cores {
+				t.Errorf("attempt %+v: want the first's memory, jobs and cores (all known), and a duration", a)
+			}
+		}
+		return ks
+	}
+	want := []builder.Kind{builder.KindDiskFull, builder.KindOK}
+	if got := kinds(o.res.Attempts); !slices.Equal(got, want) {
+		t.Errorf("the result's attempts are %v, want %v", got, want)
+	}
+	hist := strings.Split(strings.TrimSpace(string(readFile(t, filepath.Join(g.state, "history.jsonl")))), "\n")
+	var rec builder.Result
+	if err := json.Unmarshal([]byte(hist[len(hist)-1]), &rec); err != nil || rec.Kind != builder.KindOK || !slices.Equal(kinds(rec.Attempts), want) {
+		t.Errorf("history's last record (%v): kind %s, attempts %+v; want ok after %v", err, rec.Kind, rec.Attempts, want)
+	}
 	log := string(readFile(t, o.res.Log))
 	if !strings.Contains(log, "# first attempt: ") || !strings.Contains(log, "ran out of disk space") {
 		t.Errorf("the log lacks the first attempt's verdict:\n%s", log)

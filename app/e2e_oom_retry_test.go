@@ -48,7 +48,7 @@ func TestBuildOOMRetryWithFewerCores(t *testing.T) {
 					t.Errorf("attempt %d: %+v, want %+v (memory 0 for local, a duration)", i+1, a, want[i])
 				}
 			}
-			note := "built after running out of memory once, with 1 job and 1 core: set max_jobs = 1 and cores = 1 for this project to skip the first attempt"
+			note := "built after running out of memory once, with 1 job and 1 core: set cores = 1 for this project to skip the first attempt"
 			if o.res.Warning != note {
 				t.Errorf("warning %q, want %q", o.res.Warning, note)
 			}

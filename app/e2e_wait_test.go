@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"nixpass/builder/multipass/multipasstest"
 )
 
 // No silent waits: a build that finds another one holding the builder
@@ -83,15 +88,96 @@ func TestLockWaitSaysWhoHoldsIt(t *testing.T) {
 
 // A Nix command (not nixpass) building the same derivation holds Nix's
 // lock on its output: the nixpass build says at once that Nix waits, and
-// which process holds the lock (PID, command, since when).
+// which process holds the lock (PID, command, since when). As root with a local store, and as a user through nix-daemon, whose
+// worker holding the lock is named after the nix-build it serves.
 func TestNixLockWaitSaysWhoHoldsIt(t *testing.T) {
-	needNix(t)
-	w := newWorld(t)
-	dir := w.project("same", imageNix(fmt.Sprintf("e2e-nixlock-%d", time.Now().UnixNano()), "sleep 6"))
-	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\n\n[[project]]\npath = %q\n", dir))
+	for _, e := range []*nixEnv{hostEnv, userEnv} {
+		t.Run(e.name, func(t *testing.T) {
+			w := newWorldIn(t, e)
+			dir := w.project("same", imageNix(fmt.Sprintf("e2e-nixlock-%d", time.Now().UnixNano()), "sleep 6"))
+			w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"local\"\n\n[[project]]\npath = %q\n", dir))
+			said, after, holder := nixLockWait(t, w, dir)
+			want := fmt.Sprintf(": held by PID %d (nix-build --no-out-link default.nix) since ", holder)
+			if !strings.Contains(said, want) {
+				t.Fatalf("the waiting build said %q, want it to contain %q", said, want)
+			}
+			if daemon := strings.Contains(said, ", through nix-daemon PID "); daemon != (e.user != "") {
+				t.Errorf("said %q: through the daemon %t, want %t", said, daemon, e.user != "")
+			}
+			if after > time.Second {
+				t.Errorf("nixpass said it %s after Nix's own line, want within a second", after)
+			}
+		})
+	}
+}
 
+// The same in the VM, through the fake multipass whose exec runs the
+// script here: nixpass cannot read the builder's /proc, so the script's
+// own sampler, inside the build's exec (no other Multipass call), names
+// the holder within a second of Nix's line. As root with a local store,
+// and as a user through nix-daemon, whose worker holds the lock for the
+// nix-build it serves: the holder said is that nix-build.
+func TestVMNixLockWaitSaysWhoHoldsIt(t *testing.T) {
+	for _, e := range []*nixEnv{hostEnv, userEnv} {
+		t.Run(e.name, func(t *testing.T) {
+			w := newWorldIn(t, e)
+			fake := multipasstest.Build(t)
+			_, state, _ := multipasstest.NewWorld(t, multipasstest.FakeInstance{Name: "nixpass", State: "Running", CPUs: 2, Memory: 4 << 30, Disk: 20 << 30})
+			// The fake's state and the guest's script folder where the
+			// environment's user may write (t.TempDir's parent is root's).
+			fakeDir, guest := filepath.Join(w.root, "fake"), filepath.Join(w.root, "guest")
+			for _, d := range []string{fakeDir, guest} {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fakeLog := filepath.Join(fakeDir, "calls.jsonl")
+			if err := os.WriteFile(filepath.Join(fakeDir, "state.json"), readFile(t, state), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			w.own(fakeDir)
+			w.own(guest)
+			w.env = append(w.env, multipasstest.EnvState+"="+filepath.Join(fakeDir, "state.json"), multipasstest.EnvLog+"="+fakeLog,
+				"NIXPASS_GUEST_SCRIPT_DIR="+guest)
+			dir := w.project("same", imageNix(fmt.Sprintf("e2e-vm-nixlock-%d", time.Now().UnixNano()), "sleep 8"))
+			w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"multipass\"\nmultipass = %q\n\n[[project]]\npath = %q\n", fake, dir))
+			said, after, holder := nixLockWait(t, w, dir)
+			want := fmt.Sprintf(": held by PID %d (nix-build --no-out-link default.nix) since %s", holder, time.Now().Format("15:04"))
+			if !strings.Contains(said, want) {
+				t.Fatalf("the waiting build said %q, want it to contain %q", said, want)
+			}
+			if daemon := strings.Contains(said, ", through nix-daemon PID "); daemon != (e.user != "") {
+				t.Errorf("said %q: through the daemon %t, want %t", said, daemon, e.user != "")
+			}
+			if after > 1500*time.Millisecond {
+				t.Errorf("nixpass named the holder %s after Nix's own line, want within a second (the sampler's period)", after)
+			}
+			t.Logf("said %q, %s after Nix", said, after)
+			// One build exec: the holder came from inside it.
+			execs := 0
+			for _, c := range multipasstest.Calls(t, fakeLog) {
+				if c[0] == "exec" && slices.Contains(c, "build") {
+					execs++
+				}
+			}
+			if execs > 2 {
+				t.Errorf("%d build execs (the first may install the script), want no more: %q", execs, multipasstest.Calls(t, fakeLog))
+			}
+		})
+	}
+}
+
+// nixLockWait starts nix-build on dir's default.nix, then `nixpass build
+// dir` once Nix is building, and returns what nixpass said of the wait
+// once it named a holder, how long after Nix's own "waiting for lock"
+// line, and the nix-build's PID.
+func nixLockWait(t *testing.T, w *world, dir string) (said string, after time.Duration, holder int) {
+	t.Helper()
 	nix := exec.Command("nix-build", "--no-out-link", "default.nix")
 	nix.Dir, nix.Env = dir, w.env
+	if w.in.user != "" {
+		nix.SysProcAttr = &syscall.SysProcAttr{Credential: w.in.credential(t)}
+	}
 	nr, nw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -123,22 +209,20 @@ func TestNixLockWaitSaysWhoHoldsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	qw.Close()
-	// nixpass's line and Nix's own, each when it arrived: nixpass's
-	// comes with Nix's (it is said while reading it), never a second
-	// later.
-	var said string
+	// nixpass's line and Nix's own, each when it arrived.
 	var nixSaid, weSaid time.Time
+	var lines []string
 	qs := bufio.NewScanner(qr)
 	for qs.Scan() && (nixSaid.IsZero() || weSaid.IsZero()) {
 		line := qs.Text()
+		lines = append(lines, line)
 		if strings.HasPrefix(line, "waiting for lock on ") && nixSaid.IsZero() {
 			nixSaid = time.Now()
 		}
-		if strings.HasPrefix(line, "nixpass: waiting: Nix is waiting for lock on ") && weSaid.IsZero() {
+		if strings.HasPrefix(line, "nixpass: waiting: Nix is waiting for lock on ") && strings.Contains(line, ": held by ") && weSaid.IsZero() {
 			said, weSaid = line, time.Now()
 		}
 	}
-	after := weSaid.Sub(nixSaid)
 	go func() {
 		for qs.Scan() {
 		}
@@ -146,11 +230,8 @@ func TestNixLockWaitSaysWhoHoldsIt(t *testing.T) {
 	if err := second.Wait(); err != nil {
 		t.Errorf("the waiting build failed: %v", err)
 	}
-	want := fmt.Sprintf(": held by PID %d (nix-build --no-out-link default.nix) since ", nix.Process.Pid)
-	if !strings.Contains(said, want) {
-		t.Fatalf("the waiting build said %q, want it to contain %q", said, want)
+	if nixSaid.IsZero() || weSaid.IsZero() {
+		t.Fatalf("Nix's wait seen %t, nixpass's holder said %t; nixpass's stderr:\n%s", !nixSaid.IsZero(), !weSaid.IsZero(), strings.Join(lines, "\n"))
 	}
-	if nixSaid.IsZero() || weSaid.IsZero() || after > time.Second {
-		t.Errorf("nixpass said it %s after Nix's own line (Nix's seen: %t), want within a second", after, !nixSaid.IsZero())
-	}
+	return said, weSaid.Sub(nixSaid), nix.Process.Pid
 }

@@ -5,56 +5,119 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"slices"
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/clean"
 	"nixpass/builder/store"
 )
 
 // joinPoll is how often a joined build is looked at.
 const joinPoll = 200 * time.Millisecond
 
+// evaluator says which derivations a project evaluates to now, read-only
+// (build.Builder.Derivation).
+type evaluator interface {
+	// Derivation evaluates p read-only; ok is false when it cannot say.
+	Derivation(ctx context.Context, p builder.Project) (drv string, ok bool)
+}
+
 // joinable is the running build of req by another nixpass (the app, say,
 // which builds a project as soon as it is added) that this build can join
-// instead of building it a second time: the same request, started after
-// the project's Nix files last changed, so it builds the same derivation.
-func joinable(s *store.Store, req builder.Project) (store.RunningMarker, bool) {
-	if s == nil {
+// instead of building it a second time: the same request, building the
+// same derivations as req evaluates to now. A file changed after that
+// build evaluated (an import, the flake's lock) gives other derivations,
+// which that build does not build: those are built here.
+//
+// req is evaluated only when such a build runs (the no-op budget). A
+// build still evaluating has said nothing yet: joinable waits for it as
+// long as it runs, since building here would queue behind it on the
+// builder lock and evaluate the same files a second time; say tells the
+// user why this build waits.
+func joinable(ctx context.Context, s *store.Store, d evaluator, req builder.Project, say io.Writer) (store.RunningMarker, bool) {
+	cands := sameRequest(s, req)
+	if len(cands) == 0 {
 		return store.RunningMarker{}, false
 	}
-	key := req.RequestKey()
-	for _, m := range s.Running(req.Dir) {
-		if m.PID != os.Getpid() && m.Request == key && !changedSince(req, m.Started) {
+	drv, ok := d.Derivation(ctx, req)
+	if !ok {
+		return store.RunningMarker{}, false
+	}
+	// The newest first: a restart replaces the older one.
+	for _, m := range slices.Backward(cands) {
+		m, ok := evaluated(ctx, s, m, say)
+		switch {
+		case ok && m.Drv == drv:
 			return m, true
+		case ok:
+			fmt.Fprintf(say, "nixpass: the running build of %s (pid %d) builds other derivations than its files give now (they changed after it evaluated them): building here\n",
+				clean.Line(req.Dir), m.PID)
+		case ctx.Err() == nil:
+			fmt.Fprintf(say, "nixpass: the running build of %s (pid %d) ended before it said what it builds: building here\n",
+				clean.Line(req.Dir), m.PID)
 		}
 	}
 	return store.RunningMarker{}, false
 }
 
-// changedSince reports whether the files that name the derivation (the
-// Nix file, or a local flake's flake.nix and flake.lock) changed at or
-// after t; a build that started earlier may have read the old ones.
-func changedSince(req builder.Project, t time.Time) bool {
-	files := []string{filepath.Join(req.Dir, req.File)}
-	if req.Flake != "" {
-		files = []string{filepath.Join(req.Dir, "flake.nix"), filepath.Join(req.Dir, "flake.lock")}
+// sameRequest lists the running builds of req by other nixpass
+// processes, oldest first. It only reads the running markers.
+func sameRequest(s *store.Store, req builder.Project) []store.RunningMarker {
+	if s == nil {
+		return nil
 	}
-	for _, f := range files {
-		if st, err := os.Stat(f); err == nil && !st.ModTime().Before(t) {
-			return true
+	key := req.RequestKey()
+	var out []store.RunningMarker
+	for _, m := range s.Running(req.Dir) {
+		if m.PID != os.Getpid() && m.Request == key {
+			out = append(out, m)
 		}
 	}
-	return false
+	return out
+}
+
+// evaluated is m once its build has said what it builds; ok is false
+// when it ended before (an up-to-date check, a failed evaluation, an
+// older nixpass that does not say) or ctx ended.
+func evaluated(ctx context.Context, s *store.Store, m store.RunningMarker, say io.Writer) (store.RunningMarker, bool) {
+	for said := false; ; said = true {
+		cur, ok := runningByToken(s, m)
+		if !ok {
+			return m, false
+		}
+		if cur.Drv != "" {
+			return cur, true
+		}
+		if !said {
+			fmt.Fprintf(say, "nixpass: %s is being evaluated by another build (pid %d): waiting for it, to join it if it builds the same\n",
+				clean.Line(m.Project), m.PID)
+		}
+		select {
+		case <-ctx.Done():
+			return m, false
+		case <-time.After(joinPoll):
+		}
+	}
+}
+
+// runningByToken is m's marker as it is now, while its build runs.
+func runningByToken(s *store.Store, m store.RunningMarker) (store.RunningMarker, bool) {
+	for _, r := range s.Running(m.Project) {
+		if r.Token == m.Token {
+			return r, true
+		}
+	}
+	return m, false
 }
 
 // join waits for the running build m of req to end and returns its
-// result, following a restart of the same request (the app's scheduler
-// cancels and starts again); nil when the build ended without a result of
-// its own (it was cancelled and nothing took over, as when the app quits),
-// and this nixpass should build by itself. The joined build's log goes to
-// log as it grows.
-func join(ctx context.Context, s *store.Store, req builder.Project, m store.RunningMarker, log io.Writer) *builder.Result {
+// result, following a restart of the same request that builds what req
+// evaluates to (the app's scheduler cancels and starts again); nil when
+// the build ended without a result of its own (it was cancelled and
+// nothing took over, as when the app quits), and this nixpass should
+// build by itself. The joined build's log goes to log as it grows.
+func join(ctx context.Context, s *store.Store, d evaluator, req builder.Project, m store.RunningMarker, log io.Writer) *builder.Result {
 	for {
 		followLog(ctx, s, m, log)
 		if ctx.Err() != nil {
@@ -66,13 +129,38 @@ func join(ctx context.Context, s *store.Store, req builder.Project, m store.Runn
 		}
 		// Cancelled or gone: a restart of the same request is followed;
 		// otherwise build by itself.
-		next, ok := joinable(s, req)
+		if !restarting(ctx, s, req) {
+			return nil
+		}
+		next, ok := joinable(ctx, s, d, req, log)
 		if !ok {
 			return nil
 		}
 		fmt.Fprintf(log, "nixpass: the build was restarted (pid %d); following it\n", next.PID)
 		m = next
 	}
+}
+
+// restartGrace is how long a cancelled build's restart may take to show:
+// the app's scheduler starts it as soon as the cancelled one has been
+// recorded, and its marker comes a moment later.
+const restartGrace = time.Second
+
+// restarting reports whether a build of req by another nixpass runs, or
+// starts within restartGrace.
+func restarting(ctx context.Context, s *store.Store, req builder.Project) bool {
+	deadline := time.Now().Add(restartGrace)
+	for len(sameRequest(s, req)) == 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(joinPoll / 4):
+		}
+	}
+	return true
 }
 
 // followLog copies m's log to w while m runs.
@@ -88,13 +176,7 @@ func followLog(ctx context.Context, s *store.Store, m store.RunningMarker, w io.
 		if f != nil {
 			_, _ = io.Copy(w, f)
 		}
-		running := false
-		for _, r := range s.Running(m.Project) {
-			if r.Token == m.Token {
-				running = true
-			}
-		}
-		if !running {
+		if _, running := runningByToken(s, m); !running {
 			if f != nil {
 				_, _ = io.Copy(w, f)
 			}

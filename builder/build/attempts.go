@@ -55,7 +55,10 @@ func (r *run) attempts(ctx context.Context, args, drops []string, progress func(
 	if m, ok := r.b.Machine.(memorySizer); ok {
 		memory = m.MemoryBytes()
 	}
-	grew := false
+	grew, collected := false, false
+	// collect is the next attempt's arguments when it is the disk-full
+	// retry (heal.go): the failed attempt's, plus --collect.
+	var collect []string
 	for n := 1; ; n++ {
 		a := args
 		if cur.MaxJobs > 0 {
@@ -64,7 +67,13 @@ func (r *run) attempts(ctx context.Context, args, drops []string, progress func(
 		if cur.Cores > 0 {
 			a = append(a[:len(a):len(a)], "--cores", strconv.Itoa(cur.Cores))
 		}
-		if n > 1 {
+		afterDiskFull := collect != nil
+		if afterDiskFull {
+			a, collect = collect, nil
+			if ctx.Err() != nil {
+				return r.fail(r.interrupted(ctx, ctx.Err()))
+			}
+		} else if n > 1 {
 			r.resetReport()
 			msg := fmt.Sprintf("attempt %d: rebuilding with %s and %s after running out of memory", n, plural(cur.MaxJobs, "job"), plural(cur.Cores, "core"))
 			r.logLine("# " + msg)
@@ -76,14 +85,28 @@ func (r *run) attempts(ctx context.Context, args, drops []string, progress func(
 			}
 		}
 		began := time.Now()
-		err := r.attempt(ctx, a, drops, n == 1, progress)
+		code, err := r.attempt(ctx, a, drops, n == 1, progress)
+		if afterDiskFull {
+			r.mu.Lock()
+			done := r.report.heal.diskFullNote()
+			r.mu.Unlock()
+			r.logLine("# " + done)
+			r.addWarning(done)
+		}
 		used := cur
 		r.mu.Lock()
+		read := r.report.nixJobs
+		if afterDiskFull && read == (jobs{}) {
+			// The same settings as the attempt that ran out of disk,
+			// whose failure read Nix's values (a success reads none).
+			prev := r.res.Attempts[len(r.res.Attempts)-1]
+			read = jobs{prev.MaxJobs, prev.Cores}
+		}
 		if used.MaxJobs == 0 {
-			used.MaxJobs = r.report.nixJobs.MaxJobs
+			used.MaxJobs = read.MaxJobs
 		}
 		if used.Cores == 0 {
-			used.Cores = r.report.nixJobs.Cores
+			used.Cores = read.Cores
 		}
 		remote := r.failedDrv != "" && r.builtOn.where[r.failedDrv] != "" && r.builtOn.where[r.failedDrv] != builder.BuiltLocal
 		r.mu.Unlock()
@@ -95,10 +118,19 @@ func (r *run) attempts(ctx context.Context, args, drops []string, progress func(
 			Memory: memory, DurationMS: time.Since(began).Milliseconds()})
 		if err == nil {
 			good := r.succeed(ctx)
-			if good != nil && n > 1 {
+			if good != nil {
 				r.res.Warning = joinWarning(healedNote(r.res.Attempts), r.res.Warning)
 			}
 			return good
+		}
+		// A full store or build folder in the VM: collect garbage and
+		// build once more, as an attempt of its own (heal.go).
+		if !collected {
+			if next, ok := r.diskFullRetry(code, err, a); ok {
+				collected, collect = true, next
+				r.retryAfterDiskFull(err)
+				continue
+			}
 		}
 		next, retry := nextAttempt(used, kind, retryPolicy{Off: r.b.NoOOMRetry, RemoteOnly: r.b.RemoteOnly, Remote: remote})
 		if !retry && kind == builder.KindOOM && !remote && !grew {
@@ -119,10 +151,10 @@ func (r *run) attempts(ctx context.Context, args, drops []string, progress func(
 	}
 }
 
-// attempt runs the build script once and returns nil when Nix succeeded,
-// or the classified failure. The first attempt sets up emulation when the
-// builder lacks it and runs again.
-func (r *run) attempt(ctx context.Context, args, drops []string, first bool, progress func(string)) error {
+// attempt runs the build script once and returns its exit status and nil
+// when Nix succeeded, or the classified failure. The first attempt sets up
+// emulation when the builder lacks it and runs again.
+func (r *run) attempt(ctx context.Context, args, drops []string, first bool, progress func(string)) (int, error) {
 	code, runErr := r.runScript(ctx, r.token, args)
 	if first && runErr == nil && code != script.ExitUsage && code != script.ExitRunDirUnsafe && r.b.Store != nil {
 		r.b.Store.DropsDone(drops)
@@ -131,53 +163,55 @@ func (r *run) attempt(ctx context.Context, args, drops []string, first bool, pro
 		if es, ok := r.b.Machine.(machine.EmulationSetup); ok {
 			r.setPhase("preparing")
 			if err := es.SetupEmulation(ctx, r.p.System, progress); err != nil {
-				return r.interrupted(ctx, err)
+				return code, r.interrupted(ctx, err)
 			}
 			r.resetReport()
 			code, runErr = r.runScript(ctx, r.token, args)
 		}
 	}
-	var failure error
-	if code != 0 && runErr == nil && ctx.Err() == nil {
-		failure = r.classify(ctx, code)
-		// A full store or build folder in the VM: collect garbage and run
-		// once more within this attempt (heal.go).
-		if next, ok := r.diskFullRetry(code, failure, args); ok {
-			r.retryAfterDiskFull(failure)
-			code, runErr = r.runScript(ctx, r.token, next)
-			failure = nil
-			r.mu.Lock()
-			done := r.report.heal.diskFullNote()
-			r.mu.Unlock()
-			r.logLine("# " + done)
-			r.addWarning(done)
-		}
-	}
 	switch {
 	case ctx.Err() != nil:
-		return r.interrupted(ctx, ctx.Err())
+		return code, r.interrupted(ctx, ctx.Err())
 	case runErr != nil:
-		return runErr
-	case code != 0 && failure != nil:
-		return failure
+		return code, runErr
 	case code != 0:
-		return r.classify(ctx, code)
+		return code, r.classify(ctx, code)
 	}
-	return nil
+	return 0, nil
 }
 
 // healedNote says what a build that ran out of memory and then succeeded
-// did, and how to skip the failing attempts next time.
+// did, and how to skip the failing attempts next time; "" when no attempt
+// ran out of memory, or when fewer jobs and cores were not what healed it
+// (the VM grew: grow.go says so). It names the jobs the last attempt had,
+// as the message does, and the cores only when jobs alone do not
+// explain the success: the cores changed and the jobs did not.
 func healedNote(as []builder.Attempt) string {
-	first, last := as[0], as[len(as)-1]
-	times := map[int]string{1: "once", 2: "twice"}[len(as)-1]
+	ooms, first := 0, -1
+	for i, a := range as {
+		if a.Kind == builder.KindOOM {
+			if first < 0 {
+				first = i
+			}
+			ooms++
+		}
+	}
+	if ooms == 0 {
+		return ""
+	}
+	f, last := as[first], as[len(as)-1]
+	jobsHealed, coresHealed := last.MaxJobs != f.MaxJobs, last.Cores != f.Cores && last.MaxJobs == f.MaxJobs
+	if !jobsHealed && !coresHealed {
+		return ""
+	}
+	times := map[int]string{1: "once", 2: "twice"}[ooms]
 	if times == "" {
-		times = strconv.Itoa(len(as)-1) + " times"
+		times = strconv.Itoa(ooms) + " times"
 	}
 	with, set := plural(last.MaxJobs, "job"), "max_jobs = "+strconv.Itoa(last.MaxJobs)
-	if last.Cores != first.Cores {
+	if coresHealed {
 		with += " and " + plural(last.Cores, "core")
-		set += " and cores = " + strconv.Itoa(last.Cores)
+		set = "cores = " + strconv.Itoa(last.Cores)
 	}
 	return fmt.Sprintf("built after running out of memory %s, with %s: set %s for this project to skip the first attempt", times, with, set)
 }

@@ -57,9 +57,15 @@ type Builder struct {
 	// Cache uploads successful builds to the team cache; nil uploads
 	// nothing.
 	Cache CacheUploader
+	// ScriptCache, when set instead of Cache (the VM), uploads inside
+	// the build script's own run.
+	ScriptCache ScriptUploader
 	// Uploads, when set (the app), runs Cache's uploads after Build has
 	// returned and the builder lock is free; nil (the CLI) waits for them.
 	Uploads *Uploads
+	// VMUsers, when set, is the record of the VM's other users (uploads,
+	// vm builder sessions): growing the VM's memory waits for them.
+	VMUsers VMUsers
 	// MemoryGrown is called with the VM's new memory after an OOM build
 	// grew it (grow.go): core writes it to [vm] memory. Nil writes nothing.
 	MemoryGrown func(bytes int64) error
@@ -100,6 +106,8 @@ type run struct {
 	nixLog  nixText
 	report  scriptReport
 	builtOn builtOn
+	// nixLocks is what holds the Nix locks Nix waits for (wait.go).
+	nixLocks nixLocks
 	// saidNetwork is set once the progress line said the network is down.
 	saidNetwork bool
 	phase       string
@@ -215,6 +223,7 @@ func (r *run) setPhase(ph string) {
 		return
 	}
 	r.phase = ph
+	r.endNixWait()
 	r.mu.Unlock()
 	r.b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Phase: ph})
 }
@@ -298,6 +307,9 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 	args := r.scriptArgs()
 	heal, drops := r.healArgs()
 	args = append(args, heal...)
+	if su := b.ScriptCache; su != nil {
+		args = append(args, su.ScriptArgs(r.uploadedPath(su))...)
+	}
 	// Whatever happens next, a temporary image the script reported and
 	// nixpass did not rename into place is removed.
 	defer r.removeTemp()

@@ -32,11 +32,11 @@ const notUploaded = ", but not uploaded to the cache: "
 // kind only when no earlier step failed. A successful upload is recorded
 // with the good output, so an up-to-date build uploads nothing.
 func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
-	up := r.b.Cache
-	if up == nil || ctx.Err() != nil {
+	up, su := r.b.Cache, r.b.ScriptCache
+	if up == nil && su == nil || ctx.Err() != nil {
 		return
 	}
-	if r.b.Uploads != nil && !r.uploadNow {
+	if su == nil && r.b.Uploads != nil && !r.uploadNow {
 		r.later = good
 		return
 	}
@@ -47,11 +47,19 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 			good.Uploaded = slices.Clone(prev.Uploaded)
 		}
 	}
-	if !r.uploadNow {
-		// (In the background the build has ended for the menu already.)
-		r.setPhase("uploading")
+	var rep *builder.CacheUpload
+	var key string
+	var err error
+	if su != nil {
+		// It ran in the script already, where the closure is.
+		rep, key, err = r.scriptUpload(su, good.Uploaded)
+	} else {
+		if !r.uploadNow {
+			// (In the background the build has ended for the menu already.)
+			r.setPhase("uploading")
+		}
+		rep, key, err = up.UploadCache(ctx, good.StorePath, good.Uploaded)
 	}
-	rep, key, err := up.UploadCache(ctx, good.StorePath, good.Uploaded)
 	res := r.res
 	res.Cache = rep
 	if err == nil {

@@ -22,6 +22,13 @@ import (
 // `nixpass build` never prompts. The attempts loop calls memoryRetry once
 // its fewer-jobs retries reached one job.
 
+// VMUsers is the record of who uses the VM besides builds (vmusers.Record).
+type VMUsers interface {
+	// Wait returns when nobody else uses the VM, or with ctx's error;
+	// say gets "waiting for …" each time what it waits for changes.
+	Wait(ctx context.Context, say func(string)) error
+}
+
 // growPlan is the memory an OOM build at one job would get: double, at
 // most maxMemory; room is false when that is no more than memory.
 func growPlan(memory, maxMemory int64) (next int64, room bool) {
@@ -70,6 +77,18 @@ func (r *run) memoryRetry(ctx context.Context, failure error) (grown bool, _ err
 	progress := func(msg string) {
 		r.logLine("# " + msg)
 		r.b.emit(builder.BuildPhase{At: builder.At{Time: time.Now()}, Project: r.p.Dir, Phase: "resizing", Detail: msg})
+	}
+	if r.b.VMUsers != nil {
+		// The lifecycle rule: a stop waits for the VM's other users (an
+		// upload in the app, a vm builder session), saying which.
+		waited := false
+		err := r.b.VMUsers.Wait(ctx, func(s string) { waited = true; r.announceWait(s + " before resizing the VM") })
+		if err != nil {
+			return false, r.interrupted(ctx, err)
+		}
+		if waited {
+			r.setPhase("resizing")
+		}
 	}
 	if err := mg.GrowMemory(ctx, next, progress); err != nil {
 		return false, err

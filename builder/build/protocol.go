@@ -30,6 +30,9 @@ type scriptReport struct {
 	// systems are its verdicts on the other systems' outputs
 	// (systemcheck.go).
 	systems systemChecks
+	// upload is what it said about the team cache's upload
+	// (scriptupload.go).
+	upload ScriptUpload
 }
 
 // oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
@@ -49,6 +52,8 @@ func (r *run) runScript(ctx context.Context, token string, args []string) (int, 
 func (r *run) resetReport() {
 	r.mu.Lock()
 	r.report = scriptReport{}
+	r.nixLocks.holders = nil
+	r.endNixWait()
 	r.nixLog.reset()
 	r.mu.Unlock()
 }
@@ -116,6 +121,8 @@ func (r *run) protocolLine(line string) {
 		rep.heal.line(key, val)
 	case "system-check":
 		rep.systems.line(val)
+	case "upload-start", "upload-deps", "uploaded", "upload-failed", "upload-err":
+		rep.upload.line(key, val)
 	}
 	if oomKeys[key] {
 		rep.oom.line(key, val)
@@ -130,10 +137,20 @@ func (r *run) protocolLine(line string) {
 		r.setPhase(val)
 	case "lock-holder":
 		r.scriptWait(val)
+	case "nix-lock":
+		// Logged only when it names what this build waits for.
+		r.nixLockLine(val)
 	case "kmsg":
 		// Only the kills the OOM rule weighs for this build go to the
 		// log, after the build (logKernel): never the machine's history.
-	case "error", "store-path", "nix-json", "signal", "nix-jobs", "disk-free", "gc-failed", "system-check":
+	case "drv":
+		// What this build builds, for a second nixpass to compare with
+		// its own evaluation before joining it (app/join.go).
+		if r.b.Store != nil && r.marker != nil {
+			_ = r.b.Store.NoteDerivation(r.token, val)
+		}
+		r.logLine("# " + rest)
+	case "error", "store-path", "signal", "nix-jobs", "disk-free", "gc-failed", "system-check", "upload-start", "uploaded", "upload-failed":
 		r.logLine("# " + rest)
 	case "gc-freed":
 		r.logLine("# " + note)

@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 
 	"nixpass/builder"
@@ -11,15 +12,32 @@ import (
 // Uploads runs cache uploads after their builds have returned (the app):
 // the builder lock is free for the next build of another project while an
 // upload goes on; a build of the same project waits for it; Wait is what
-// quitting (and stopping the VM, once uploads run there) waits on.
+// quitting waits on. Each upload is on Users' record while it runs, so a
+// stop or resize of the VM, in any process, waits for it.
 type Uploads struct {
+	// Users, when set, records each running upload (vmusers.Record).
+	// An upload must therefore never wait for the builder lock: a build
+	// growing the VM holds it while it waits for the uploads.
+	Users Registrar
+
 	mu      sync.Mutex
 	running map[string]chan struct{} // project folder → closed at the end
 	wg      sync.WaitGroup
 }
 
+// Registrar records a user of the VM for as long as it runs.
+type Registrar interface {
+	// Register records what (such as "the cache upload of app") as a user
+	// of the VM; done ends the record.
+	Register(what string) (done func())
+}
+
 // start runs f for the project in dir in the background.
 func (u *Uploads) start(dir string, f func()) {
+	unregister := func() {}
+	if u.Users != nil {
+		unregister = u.Users.Register("the cache upload of " + filepath.Base(dir))
+	}
 	done := make(chan struct{})
 	u.mu.Lock()
 	if u.running == nil {
@@ -30,6 +48,7 @@ func (u *Uploads) start(dir string, f func()) {
 	u.mu.Unlock()
 	go func() {
 		defer u.wg.Done()
+		defer unregister()
 		defer close(done)
 		defer func() {
 			u.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"nixpass/builder"
 	"nixpass/builder/docker/dockertest"
 	"nixpass/builder/store"
+	"nixpass/builder/vmusers"
 )
 
 // heldUploader's uploads wait until release is closed.
@@ -27,17 +28,19 @@ func (h *heldUploader) UploadCache(ctx context.Context, storePath string, done [
 // TestBackgroundUploads: with Uploads (the app), Build returns while its
 // upload still runs, and the next build, of another project, does not
 // wait for it; Wait does; each result is recorded and announced with its
-// cache object once its upload has ended.
+// cache object once its upload has ended. While they run, both are on
+// the VM users' record (a stop of the VM in any process waits for them).
 func TestBackgroundUploads(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "image.tar")
 	dockertest.Archive(t, src, "bg", "nixpass-test-bg:1")
 	state := t.TempDir()
 	st := &store.Store{StateDir: filepath.Join(state, "state"), LogDir: filepath.Join(state, "logs")}
 	up := &heldUploader{release: make(chan struct{}), started: make(chan string, 2)}
+	users := &vmusers.Record{Dir: filepath.Join(state, "vm-users")}
 	var mu sync.Mutex
 	finished := map[string]builder.Result{}
 	b := &Builder{Machine: &scriptMachine{stdout: "@nixpass store-path /nix/store/abc-image.tar.gz\n", image: mustRead(t, src)}, Store: st,
-		Cache: up, Uploads: &Uploads{}, LockPath: filepath.Join(state, "build.lock"),
+		Cache: up, Uploads: &Uploads{Users: users}, LockPath: filepath.Join(state, "build.lock"),
 		Emit: func(e builder.Event) {
 			if f, ok := e.(builder.BuildFinished); ok {
 				mu.Lock()
@@ -72,9 +75,17 @@ func TestBackgroundUploads(t *testing.T) {
 	if err := b.Uploads.Wait(ctx); err == nil {
 		t.Fatal("Wait returned while uploads still ran")
 	}
+	on, _ := users.Users()
+	want := "the cache upload of " + filepath.Base(a) + " and the cache upload of " + filepath.Base(c)
+	if got := vmusers.Describe(on); got != want {
+		t.Errorf("VM users during the uploads: %q, want %q", got, want)
+	}
 	close(up.release)
 	if err := b.Uploads.Wait(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if on, _ := users.Users(); len(on) != 0 {
+		t.Errorf("VM users after the uploads: %v, want none", on)
 	}
 	for _, dir := range []string{a, c} {
 		last, _ := st.Last(dir)

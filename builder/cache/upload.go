@@ -176,3 +176,8 @@ func (up Upload) size(ctx context.Context, paths []string) (int64, error) {
 	}
 	return total, nil
 }
+
+// SignFirst reports whether the store at URL keeps the signatures paths
+// carry (ssh://, ssh-ng://), so they are signed in the store before the
+// copy; binary caches sign what they write with secret-key.
+func (up Upload) SignFirst() bool { return !binaryCache(up.URL) }

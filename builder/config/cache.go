@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -33,8 +34,8 @@ type Cache struct {
 // cacheSchemes are the store URL schemes an upload may name.
 var cacheSchemes = []string{"file", "http", "https", "ssh", "ssh-ng", "s3"}
 
-// cacheProblems checks the [cache] table.
-func (c Cache) cacheProblems() []remoteProblem {
+// cacheProblems checks the [cache] table for builds on backend.
+func (c Cache) cacheProblems(backend string) []remoteProblem {
 	var out []remoteProblem
 	if c.URL != "" {
 		if msg := storeURLProblem(c.URL, []string{"file", "http", "https", "s3", "ssh", "ssh-ng"}); msg != "" {
@@ -51,6 +52,11 @@ func (c Cache) cacheProblems() []remoteProblem {
 	if c.Upload != "" {
 		if msg := storeURLProblem(c.Upload, cacheSchemes); msg != "" {
 			out = append(out, remoteProblem{"upload", msg})
+		} else if host := loopbackHost(c.Upload); host != "" && backend == BackendMultipass {
+			out = append(out, remoteProblem{"upload", fmt.Sprintf("%q names %s, but builds upload from inside the builder VM, where %s is the VM itself, not this computer: "+
+				"write the address the VM reaches this computer at (the host's address on Multipass's network, such as 192.168.64.1 on a Mac; "+
+				"ip -4 route show default, run in the VM, names it) or a host name both resolve, "+
+				"or upload to a folder instead (file:///absolute/folder: nixpass mounts it in the VM)", publicStoreURL(c.Upload), host, host)})
 		}
 		if c.SecretKeyFile == "" {
 			out = append(out, remoteProblem{"secret_key_file", "is missing: uploads are signed; make a key with: nixpass cache key NAME"})
@@ -94,4 +100,41 @@ func storeURLProblem(s string, schemes []string) string {
 		return fmt.Sprintf("%q names no host", s)
 	}
 	return ""
+}
+
+// loopbackHost is the host of a store URL when it is this machine's own
+// loopback (localhost, 127.0.0.0/8, ::1), including an s3 store's
+// endpoint; otherwise "".
+func loopbackHost(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	hosts := []string{u.Hostname()}
+	if ep := u.Query().Get("endpoint"); ep != "" {
+		if e, err := url.Parse(ep); err == nil && e.Host != "" {
+			hosts = append(hosts, e.Hostname())
+		} else {
+			h, _, _ := strings.Cut(ep, ":")
+			hosts = append(hosts, h)
+		}
+	}
+	for _, h := range hosts {
+		l := strings.ToLower(strings.TrimSuffix(h, "."))
+		ip := net.ParseIP(l)
+		if l == "localhost" || strings.HasSuffix(l, ".localhost") || l == "ip6-localhost" || ip != nil && ip.IsLoopback() {
+			return h
+		}
+	}
+	return ""
+}
+
+// publicStoreURL is s without user info, query or fragment, for messages.
+func publicStoreURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
 }

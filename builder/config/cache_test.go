@@ -58,11 +58,32 @@ func TestParseCacheProblems(t *testing.T) {
 			wantErr{2, 22, "cache.include_build_deps", "want true or false"}},
 		{"unknown key", "[cache]\npublic_keys = \"x\"\n",
 			wantErr{2, 1, "cache.public_keys", `did you mean "public_key"?`}},
+		{"loopback upload from the VM", "[builder]\nbackend = \"multipass\"\n[cache]\nupload = \"http://127.0.0.1:8080/c\"\nsecret_key_file = \"/k\"\n",
+			wantErr{4, 10, "cache.upload", "where 127.0.0.1 is the VM itself, not this computer"}},
+		{"localhost ssh upload from the VM", "[builder]\nbackend = \"multipass\"\n[cache]\nupload = \"ssh-ng://ana@localhost\"\nsecret_key_file = \"/k\"\n",
+			wantErr{4, 10, "cache.upload", "192.168.64.1"}},
+		{"s3 endpoint on loopback from the VM", "[builder]\nbackend = \"multipass\"\n[cache]\nupload = \"s3://b?endpoint=http://[::1]:9000\"\nsecret_key_file = \"/k\"\n",
+			wantErr{4, 10, "cache.upload", "::1 is the VM itself"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkErrs(t, parseErr(t, tt.text), tt.want)
 		})
+	}
+}
+
+// A loopback upload is fine where builds run on this host; a host the VM
+// reaches, or a folder, is fine from the VM.
+func TestCacheUploadHostsAccepted(t *testing.T) {
+	for _, text := range []string{
+		"[builder]\nbackend = \"local\"\n[cache]\nupload = \"http://127.0.0.1:8080/c\"\nsecret_key_file = \"/k\"\n",
+		"[builder]\nbackend = \"multipass\"\n[cache]\nupload = \"http://192.168.64.1:8080/c\"\nsecret_key_file = \"/k\"\n",
+		"[builder]\nbackend = \"multipass\"\n[cache]\nupload = \"https://localhost.example.com/c\"\nsecret_key_file = \"/k\"\n",
+		"[builder]\nbackend = \"multipass\"\n[cache]\nupload = \"file:///srv/cache\"\nsecret_key_file = \"/k\"\n",
+	} {
+		if _, err := Parse(strings.NewReader(text), "config.toml"); err != nil {
+			t.Errorf("Parse(%q): %v, want no problem", text, err)
+		}
 	}
 }
 

@@ -126,7 +126,7 @@ func (c *Config) problems() []problem {
 	}
 
 	out = append(out, c.Registry.problems()...)
-	for _, cp := range c.Cache.cacheProblems() {
+	for _, cp := range c.Cache.cacheProblems(c.Builder.Backend) {
 		bad("cache", cp.key, "%s", cp.msg)
 	}
 

@@ -71,11 +71,13 @@ func (a *App) StopBuilder(ctx context.Context) error {
 		return errNoVM
 	}
 	defer a.updateStatus(ctx)
-	// Stopping waits for the team cache's uploads (rule 1 of the
-	// architecture's "Rules every feature keeps").
-	if err := a.uploads.Wait(ctx); err != nil {
-		return fmt.Errorf("stop the builder VM: waiting for uploads to the team cache: %w", err)
+	// Stopping waits for the running build, the uploads and the vm
+	// builder sessions (vmlife.go), saying so in the log.
+	release, err := a.env.HoldVM(ctx, a.phaseSay(""))
+	if err != nil {
+		return fmt.Errorf("stop the builder VM: %w", err)
 	}
+	defer release()
 	return a.env.VM.Stop(ctx)
 }
 

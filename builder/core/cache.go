@@ -28,8 +28,8 @@ func settings(s []cache.Setting) []machine.Setting {
 }
 
 // cacheUploader is [cache] upload for the build, or nil: set, on the
-// local backend, where the closure is in this host's store. (In the VM
-// the upload must run inside it: issue 24, item 3.)
+// local backend, where the closure is in this host's store. In the VM the
+// build script uploads (scriptUploader).
 func (e *Env) cacheUploader() build.CacheUploader {
 	c := e.Config.Cache
 	if c.Upload == "" || e.VM != nil {
@@ -37,6 +37,64 @@ func (e *Env) cacheUploader() build.CacheUploader {
 	}
 	return hostUpload{up: cache.Upload{URL: c.Upload, SecretKeyFile: c.SecretKeyFile, Runner: runner.Exec{}},
 		deps: c.IncludeBuildDeps, roots: filepath.Join(e.StateDir, "upload-roots")}
+}
+
+// scriptUploader is [cache] upload for builds in the VM, or nil: the
+// build script uploads there, in its own run, where the closure is.
+func (e *Env) scriptUploader() build.ScriptUploader {
+	c := e.Config.Cache
+	if c.Upload == "" || e.VM == nil {
+		return nil
+	}
+	return vmUpload{url: c.Upload, deps: c.IncludeBuildDeps}
+}
+
+// vmUpload turns the VM's build script's upload into the result's.
+type vmUpload struct {
+	url  string
+	deps bool
+}
+
+// Key implements build.ScriptUploader.
+func (u vmUpload) Key() string {
+	if u.deps {
+		return cache.PublicURL(u.url) + depsMark
+	}
+	return cache.PublicURL(u.url)
+}
+
+// ScriptArgs implements build.ScriptUploader.
+func (u vmUpload) ScriptArgs(uploaded string) []string {
+	args := []string{"--upload"}
+	if uploaded != "" {
+		args = append(args, "--uploaded", uploaded)
+	}
+	if u.deps {
+		args = append(args, "--upload-deps")
+	}
+	return args
+}
+
+// ScriptResult implements build.ScriptUploader.
+func (u vmUpload) ScriptResult(rep build.ScriptUpload) (*builder.CacheUpload, string, error) {
+	out := &builder.CacheUpload{URL: cache.PublicURL(u.url), DurationMS: rep.Duration.Milliseconds()}
+	key := u.Key()
+	if rep.Ran && !rep.Deps {
+		// The build-time closure was not in the VM's store: the run-time
+		// closure went alone, and is recorded so.
+		key = cache.PublicURL(u.url)
+	}
+	if rep.Failed {
+		be := cache.Classify(u.url, rep.Output, fmt.Errorf("nix copy in the builder VM exited with status %d", rep.Status))
+		if strings.HasPrefix(u.url, "ssh") {
+			// The VM's ssh has only what vm setup copied for it.
+			be.Hint += "; the VM reaches the cache with the Host of ~/.ssh/config, its key and the known_hosts line copied at vm create or: nixpass vm setup (run it after changing them)"
+		}
+		out.Error = be.Message
+		return out, key, be
+	}
+	out.Paths, out.Bytes = rep.Paths, rep.Bytes
+	return out, key, nil
 }
 
 // hostUpload uploads from this host's store with builder/cache.

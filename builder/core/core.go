@@ -103,12 +103,14 @@ func Start(path string, logf func(string, ...any)) (*App, error) {
 	}
 	a := &App{Bus: &builder.Bus{}, internal: &builder.Bus{}, env: env, w: w, lock: lock, logf: logf,
 		projects: map[string]*builder.ProjectStatus{}, firstReason: map[string]string{}}
-	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D(), Backend: cfg.Builder.Backend, Name: cfg.VM.Name}
+	opts := scheduler.Options{Restart: cfg.Scheduler.Restart, IdleStop: cfg.VM.IdleStop.D(), Backend: cfg.Builder.Backend, Name: cfg.VM.Name, Logf: logf}
 	if env.VM != nil {
-		opts.Stopper = env.VM
+		opts.Stopper = idleStop{env}
 	}
 	b := env.Builder(a.internal.Publish)
-	a.uploads = &build.Uploads{}
+	// Each upload is on the VM users' record while it runs: stopping or
+	// resizing the VM, in this process or another, waits for it.
+	a.uploads = &build.Uploads{Users: env.VMUsers()}
 	b.Uploads = a.uploads
 	a.sched = scheduler.New(b, a.internal, opts)
 	a.status = builder.BuilderStatus{Backend: cfg.Builder.Backend, Name: cfg.VM.Name, State: builder.BuilderUnknown}

@@ -6,14 +6,14 @@ import (
 	"fmt"
 
 	"nixpass/builder/config"
-	"nixpass/builder/store"
 )
 
 // RebuildWithMemory is the menu's "Rebuild NAME with N GB", offered after
 // NAME's build ran out of memory at one job without [vm] auto_grow: it
-// waits for a running build (the builder lock, as every resize does),
-// grows the VM's memory to memory bytes (stop, set, start), writes the
-// size to [vm] memory, and queues NAME's build.
+// waits for a running build, the uploads and vm builder sessions (as
+// every resize does, saying so in NAME's progress), grows the VM's
+// memory to memory bytes (stop, set, start), writes the size to [vm]
+// memory, and queues NAME's build.
 func (a *App) RebuildWithMemory(ctx context.Context, dir string, memory int64) error {
 	if a.env.VM == nil {
 		return errNoVM
@@ -21,13 +21,12 @@ func (a *App) RebuildWithMemory(ctx context.Context, dir string, memory int64) e
 	if memory <= 0 {
 		return errors.New("no memory size to grow the VM to")
 	}
-	lockPath := a.env.Builder(nil).LockPath
-	l, err := store.LockWait(ctx, lockPath, nil)
+	release, err := a.env.HoldVM(ctx, a.phaseSay(dir))
 	if err != nil {
-		return fmt.Errorf("wait for the running build: %w", err)
+		return fmt.Errorf("grow the builder VM: %w", err)
 	}
 	err = a.env.VM.GrowMemory(ctx, memory, nil)
-	l.Release()
+	release()
 	defer a.updateStatus(ctx)
 	if err != nil {
 		return err

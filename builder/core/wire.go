@@ -87,9 +87,7 @@ func Load(path string) (*Env, error) {
 			MaxFree:        cfg.VM.MaxFreeSize().Bytes(),
 			MaxMemory:      cfg.VM.MaxMemorySize().Bytes(),
 			AutoGrow:       cfg.VM.AutoGrow,
-		}
-		if cfg.Cache.Upload != "" {
-			e.Notices = append(e.Notices, "warning: [cache] upload: builds in the VM are not uploaded to the team cache yet (the upload must run inside the VM, where the closure is, and this version does not do that); only the local backend uploads")
+			Upload:         vm.Upload{URL: cfg.Cache.Upload, SecretKeyFile: cfg.Cache.SecretKeyFile},
 		}
 		e.Machine = e.VM
 	}
@@ -106,7 +104,9 @@ func (e *Env) OwnPaths() []string {
 // Builder returns a Builder for the configured machine.
 func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 	var grown func(int64) error
+	var users build.VMUsers
 	if e.VM != nil {
+		users = e.VMUsers()
 		// An OOM build that grew the VM keeps its size in the config, so
 		// a recreated VM gets it; comments and layout stay.
 		grown = func(n int64) error { return config.SetVMMemory(e.Path, config.Size(n)) }
@@ -114,13 +114,15 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 	return &build.Builder{
 		Machine:     e.Machine,
 		Store:       e.Store,
-		LockPath:    filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock"),
+		LockPath:    e.lockPath(),
 		Timeout:     e.Config.Builder.Timeout.D(),
 		Docker:      &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
 		Pusher:      e.pusher(),
 		Emit:        emit,
 		Cache:       e.cacheUploader(),
+		ScriptCache: e.scriptUploader(),
 		MemoryGrown: grown,
+		VMUsers:     users,
 		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
 		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
 		NoOOMRetry:     e.Config.Builder.OOMRetry != nil && !*e.Config.Builder.OOMRetry,

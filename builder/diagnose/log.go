@@ -59,6 +59,20 @@ func (l *nixLog) findLine(re *lazyre.Regexp) ([]string, int) {
 	return nil, -1
 }
 
+// findLineWhere is the index of the first line of the whole log
+// (warnings excluded) for which says is true; -1 when none is.
+func (l *nixLog) findLineWhere(says func(string) bool) int {
+	for i, line := range l.lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "warning:") {
+			continue
+		}
+		if says(line) {
+			return i
+		}
+	}
+	return -1
+}
+
 // innermost is the index of the error line that names the real mistake:
 // Nix 2.13+ prints an evaluation trace ("… while evaluating") whose last
 // "error:" is the innermost one. -1 when there is no error.

@@ -20,5 +20,5 @@ func Notable(line string) bool {
 			return true
 		}
 	}
-	return reNoSpace.MatchString(t) || reFlakeInput.MatchString(t)
+	return saysNoSpace(t) || reFlakeInput.MatchString(t)
 }

@@ -8,9 +8,21 @@ import (
 	"nixpass/builder/lazyre"
 )
 
-// reNoSpace is a full disk in the failure's own words: ENOSPC, EDQUOT
-// (glibc's strerror texts) and SQLite's SQLITE_FULL.
-var reNoSpace = lazyre.New(`No space left on device|Disk quota exceeded|database or disk is full`)
+// noSpaceTexts are a full disk in the failure's own words: ENOSPC,
+// EDQUOT (glibc's strerror texts) and SQLite's SQLITE_FULL. Plain texts,
+// not one regexp: an alternation without a common prefix is tried at
+// every byte of every line, and a 50 MiB log's 2 MiB tail is read for it.
+var noSpaceTexts = []string{"No space left on device", "Disk quota exceeded", "database or disk is full"}
+
+// saysNoSpace reports whether line holds one of noSpaceTexts.
+func saysNoSpace(line string) bool {
+	for _, t := range noSpaceTexts {
+		if strings.Contains(line, t) {
+			return true
+		}
+	}
+	return false
+}
 
 // diskNote is what Nix adds under a failed build when the store's or the
 // build folder's disk is nearly full after it (2.8 to 2.34: the same text).
@@ -33,7 +45,7 @@ var diskFullRule = Rule{
 	Name: "disk-full", Kind: builder.KindDiskFull,
 	Action: say("Free disk space on the builder"),
 	Match: func(l *nixLog, _ *Evidence) (Match, bool) {
-		if m, i := l.findLine(reNoSpace); m != nil {
+		if i := l.findLineWhere(saysNoSpace); i >= 0 {
 			return Match{What: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l.lines[i]), "error:"))}, true
 		}
 		if len(l.errs) == 0 {

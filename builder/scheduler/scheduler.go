@@ -8,6 +8,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -21,11 +22,17 @@ type Builder interface {
 	Build(ctx context.Context, p builder.Project) *builder.Result
 }
 
-// Stopper stops an idle builder machine; the VM machine is one.
+// Stopper stops an idle builder machine (core's idle stop of the VM).
 type Stopper interface {
-	// Stop stops the machine.
+	// Stop stops the machine, or returns an error wrapping ErrInUse,
+	// saying by what, when something other than this scheduler's builds
+	// uses it (a build of another process, an upload, a session).
 	Stop(ctx context.Context) error
 }
+
+// ErrInUse is a Stopper's refusal to stop a machine in use: the idle
+// stop is postponed by another IdleStop.
+var ErrInUse = errors.New("the builder is in use")
 
 // Options tune the scheduler.
 type Options struct {
@@ -35,6 +42,8 @@ type Options struct {
 	IdleStop time.Duration
 	// Stopper is what IdleStop stops; nil disables idle stops.
 	Stopper Stopper
+	// Logf, when set, is told why an idle stop was postponed.
+	Logf func(format string, args ...any)
 	// Backend and Name are the builder's, for the event an idle stop
 	// publishes (its status names the builder that stopped).
 	Backend, Name string
@@ -206,7 +215,20 @@ func (s *Scheduler) idleStop() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := s.opts.Stopper.Stop(ctx); err == nil {
+	err := s.opts.Stopper.Stop(ctx)
+	if errors.Is(err, ErrInUse) {
+		// Still in use: idle again only after another full period.
+		s.mu.Lock()
+		if !s.closed && s.running == "" {
+			s.armIdle()
+		}
+		s.mu.Unlock()
+		if s.opts.Logf != nil {
+			s.opts.Logf("idle stop of the builder postponed by %s: %v", s.opts.IdleStop, err)
+		}
+		return
+	}
+	if err == nil {
 		s.publish(builder.BuilderChanged{At: now(), Status: builder.BuilderStatus{Backend: s.opts.Backend, Name: s.opts.Name,
 			State: builder.BuilderStopped, Problem: "stopped after being idle; it starts again on the next build"}})
 	}

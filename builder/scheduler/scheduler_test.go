@@ -2,7 +2,9 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -187,6 +189,50 @@ func TestIdleStop(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no BuilderChanged event after the idle stop")
 		}
+	}
+}
+
+// busyStopper refuses (ErrInUse) while busy is set, and counts both.
+type busyStopper struct {
+	busy             atomic.Bool
+	refused, stopped atomic.Int32
+}
+
+func (s *busyStopper) Stop(context.Context) error {
+	if s.busy.Load() {
+		s.refused.Add(1)
+		return fmt.Errorf("%w: the vm builder session (PID 42, since 10:00)", ErrInUse)
+	}
+	s.stopped.Add(1)
+	return nil
+}
+
+// An idle stop refused as in use (an upload, a vm builder session) is
+// postponed, not dropped: the machine stops once the user has gone, and
+// the log says why it waited.
+func TestIdleStopPostponed(t *testing.T) {
+	st := &busyStopper{}
+	st.busy.Store(true)
+	var mu sync.Mutex
+	var logged []string
+	logf := func(f string, a ...any) { mu.Lock(); logged = append(logged, fmt.Sprintf(f, a...)); mu.Unlock() }
+	s, fb, _ := start(t, Options{IdleStop: 50 * time.Millisecond, Stopper: st, Logf: logf})
+	s.Enqueue(p("/a"), "change")
+	fb.release <- struct{}{}
+	waitUntil(t, "two refused stops", func() bool { return st.refused.Load() >= 2 })
+	if n := st.stopped.Load(); n != 0 {
+		t.Fatalf("stopped %d times while in use", n)
+	}
+	st.busy.Store(false)
+	waitUntil(t, "the stop after the session", func() bool { return st.stopped.Load() == 1 })
+	time.Sleep(150 * time.Millisecond)
+	if n := st.stopped.Load(); n != 1 {
+		t.Errorf("stopped %d times, want once", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(logged) == 0 || !strings.Contains(logged[0], "postponed") || !strings.Contains(logged[0], "vm builder session (PID 42") {
+		t.Errorf("log %q, want the postponement and its reason", logged)
 	}
 }
 

@@ -13,7 +13,10 @@
 #                       [--also SYSTEM LAST SIZE ROOTNAME]...
 #                       [--root LINK [--drop KEY]...]
 #                       [--min-free BYTES --max-free BYTES [--collect]]
+#                       [--upload [--uploaded STOREPATH] [--upload-deps]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
+#   nixpass-build drv --dir DIR [--system SYSTEM]
+#                     (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build cancel --token T
 #   nixpass-build gc [--drop KEY]...   collect all garbage; roots in "roots"
 #                                       beside this script are kept
@@ -68,6 +71,11 @@
 #       and the process holding it: "mine" is this build's own nix (root
 #       without a daemon), "other" a daemon worker or another nix; CGROUP
 #       is the holder's memory cgroup ("-" unknown)
+#   @nixpass nix-lock FILE PID START VIA CMD  a Nix lock (a store path's
+#       PATH.lock, or gc.lock) held by a process not of this build: PID,
+#       start (seconds since the epoch), command line; a nix-daemon
+#       worker's client, VIA being the worker ("-" otherwise). Sampled each
+#       second while Nix runs, said once per holder.
 #   @nixpass nix-jobs MAXJOBS CORES  Nix's effective max-jobs and cores
 #       (cores 0 and max-jobs auto read as the CPU count), after a failure
 #   @nixpass kmsg LINE             an OOM-killer line of that log
@@ -80,9 +88,38 @@
 #       again after a failed build)
 #   @nixpass gc-freed BYTES FREE       what a collection freed, free after
 # --root LINK is the output's garbage-collector root: nix-build --out-link
-# (nix build --out-link for a flake) makes LINK an indirect root, so the
-# project's last output survives every collection. Each --drop KEY removes
-# the roots KEY-* beside LINK: projects removed from nixpass.
+# makes LINK an indirect root, so the project's last output survives every
+# collection. Each --drop KEY removes the roots KEY-* beside LINK: projects
+# removed from nixpass.
+# Team cache (issue 24): with --upload, a successful build (up to date or
+# not) signs and copies its output's closure to the cache, in this same
+# process: the VM holds the closure, and a second session would cost a
+# Multipass call. What to upload arrives on standard input, before the
+# lifeline, one line each: the target store URL (secret-key already
+# pointing at the key file), the key file's path (this build's
+# "$pidfile.key", checked), "sign" (ssh stores: sign the paths in the
+# store first) or "copy", and the secret key itself. The key is written,
+# 0600 in the private run folder, only for the upload and removed right
+# after it, by the EXIT trap, or by the next build after a kill
+# (clean_pidfiles); it is never an argument, never echoed. An ssh store
+# is reached with the ssh settings in "ssh/config" beside this script
+# (NIX_SSHOPTS=-F), which nixpass vm setup copies. --uploaded
+# PATH: PATH's upload to this cache is recorded already, so building PATH
+# again uploads nothing. --upload-deps adds the build-time closure, kept
+# by a garbage-collector root in the run folder until the upload ends.
+#   @nixpass upload-start          the upload begins
+#   @nixpass upload-deps           the build-time closure went too
+#   @nixpass uploaded PATHS BYTES  it worked: what nix copy copied
+#   @nixpass upload-failed STATUS  it failed (the build did not), and
+#   @nixpass upload-err LINE       the last lines Nix said
+# Evaluation and build are two steps, so that a build says what it builds
+# before building it (joining, store/running.go):
+#   @nixpass drv DRV...   the derivations the project evaluated to
+#       (nix-instantiate, or `nix path-info --derivation` for a flake),
+#       which nix-build then builds, whatever the files say by then
+# `drv` is the same evaluation read-only (nothing is written to the store,
+# nothing is built, no lock is taken): another nixpass asks it when this
+# project is being built, to know whether that build is the one it wants.
 # --also SYSTEM LAST SIZE ROOTNAME (systems = [...], issue 23): another
 # system of the project, whose last image nixpass wrote from store path
 # LAST and keeps, SIZE bytes, in the host's state folder; ROOTNAME is its
@@ -97,8 +134,6 @@
 # project of several systems is then one session, not one per system; a
 # build that changed is not checked, as its other systems most likely
 # changed too and would be evaluated twice.
-# A flake build ends with @nixpass nix-json JSON, what `nix build --json`
-# printed (all Nix versions have it; --print-out-paths came with 2.11).
 #
 # The build never replaces the output itself: it writes the image to a
 # temporary file in the project folder, reports it ("@nixpass temp NAME")
@@ -236,23 +271,80 @@ pool_holders() {
 		done
 }
 
+# held_locks prints "INODE PID" for each exclusive flock(2) lock held (not
+# waited for) on this machine: /proc/locks, readable by every user. Nix
+# locks a store path P it builds or substitutes with P.lock, and a
+# collection with gc.lock; another Nix wanting one polls for it (no
+# waiter shows there), saying "waiting for lock on 'P'".
+held_locks() {
+	awk '$2 == "FLOCK" && $4 == "WRITE" && $5 > 0 { n = split($6, d, ":"); print d[n], $5 }' /proc/locks 2>/dev/null | sort -u
+}
+
+# pgid_of PID prints the process group of process PID.
+pgid_of() { sed 's/.*) [A-Za-z] [0-9]* \([0-9]*\) .*/\1/' "/proc/$1/stat" 2>/dev/null; }
+
+# nix_lock_holders LOCKS (held_locks's lines) prints "FILE PID START VIA
+# CMD" for each of them that is a Nix lock (a store path's PATH.lock, or
+# gc.lock) held by a process that is not this build's: PID the holder,
+# START when it started (seconds since the epoch), CMD its command line. A
+# nix-daemon worker is named by its client, whose PID Nix writes into the
+# worker's argv[1]; VIA is then the worker's PID, else "-". Only /proc and
+# the store's lock files are read: nothing here comes from the build's
+# arguments.
+nix_lock_holders() {
+	[ -n "$1" ] || return 0
+	tck=$(getconf CLK_TCK 2>/dev/null) || tck=100
+	btime=$(awk '$1 == "btime" { print $2 }' /proc/stat 2>/dev/null)
+	ls -id /nix/var/nix/gc.lock /nix/store/*.lock 2>/dev/null | NIXPASS_LOCKS=$1 awk '
+		BEGIN { n = split(ENVIRON["NIXPASS_LOCKS"], l, "\n")
+			for (i = 1; i <= n; i++) { split(l[i], f, " "); h[f[1]] = f[2] } }
+		($1 in h) { print $2, h[$1] }' | while read -r file pid; do
+		via=-
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nix-daemon ]; then
+			c=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 2p)
+			case "$c" in
+			'' | *[!0-9]*) ;;
+			*) [ -r "/proc/$c/cmdline" ] && via=$pid pid=$c ;;
+			esac
+		fi
+		[ "$(pgid_of "$pid")" = "$$" ] && continue
+		start=$(awk -v tck="${tck:-100}" -v bt="${btime:-0}" '{ sub(/.*\) /, ""); print bt + int($20 / tck) }' "/proc/$pid/stat" 2>/dev/null)
+		cmd=$(tr '\0\n' '  ' <"/proc/$pid/cmdline" 2>/dev/null)
+		printf '%s %s %s %s %s\n' "$file" "$pid" "${start:-0}" "$via" "$cmd"
+	done
+}
+
 # pool_watch FILE samples the user pool every second into FILE until it is
 # stopped ($pooler): a build through the same store at the same time shows
-# there, even one that starts and ends while ours runs.
+# there, even one that starts and ends while ours runs. In the same loop
+# it says on stdout (fd 6) what other processes hold Nix's locks, when
+# that changes: Nix itself only says "waiting for lock on …", and nixpass
+# names the holder from this within a second, inside this same session.
 pool_watch() {
 	(
 		trap - INT HUP EXIT
 		# As the heartbeat's: the sleep is waited for, so the TERM that
 		# stops the sampler ends its sleep too, and nothing outlives it.
-		s=""
+		s="" seen="" said=""
 		trap 'kill $s 2>/dev/null; exit 0' TERM
 		while :; do
 			pool_holders
+			h=$(held_locks)
+			if [ "$h" != "$seen" ]; then
+				seen=$h
+				n=$(nix_lock_holders "$h")
+				if [ "$n" != "$said" ]; then
+					printf '%s\n' "$n" | while IFS= read -r l; do
+						[ -n "$l" ] && case "$said" in *"$l"*) ;; *) say "nix-lock $l" ;; esac
+					done >&6
+					said=$n
+				fi
+			fi
 			sleep 1 &
 			s=$!
 			wait $s || break
 		done
-	) >>"$1" </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
+	) 6>&1 >>"$1" </dev/null 2>/dev/null 8<&- 3<&- 4<&- 9<&- &
 	pooler=$!
 }
 
@@ -394,7 +486,8 @@ clean_pidfiles() {
 		p=$(cat "$f" 2>/dev/null)
 		t=${f##*/}
 		case "$p" in '' | *[!0-9]*) rm -f -- "$f"; continue ;; esac
-		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err" "$f.pool"
+		# .key: a secret key a killed build's upload left behind.
+		is_build "$p" "${t%.pid}" || rm -f -- "$f" "$f.rc" "$f.err" "$f.pool" "$f.key" "$f.up" "$f.deps" "$f.deps"-* "$f".drv*
 	done
 }
 
@@ -517,9 +610,105 @@ cmd_cancel() {
 	exit 0
 }
 
+# instantiate ROOT [NIXARG]... sets $drvs to the derivations the project
+# evaluates to ($file and $attr, or $flake), blank-separated, each as
+# nix-build takes it (DRV, or DRV!OUTPUT for another output than out).
+# With ROOT, the derivations are written to the store and ROOT (ROOT-2…)
+# keeps them from the garbage collector until nix-build has run; with ""
+# the evaluation is read-only: the paths are computed, nothing is written.
+# Its status is Nix's.
+instantiate() {
+	r=$1
+	shift
+	if [ -n "$flake" ]; then
+		# The flake goes last, after --: a value starting with - is an
+		# installable, never an option.
+		if [ -n "$r" ]; then
+			drvs=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' path-info --derivation -- "$flake") || return
+		else
+			drvs=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' eval --read-only --raw --apply 'd: d.drvPath' -- "$flake") || return
+		fi
+		drvs=$(printf '%s\n' "$drvs" | tr '\n' ' ')
+		drvs=${drvs% }
+		return 0
+	fi
+	if [ -n "$r" ]; then
+		set -- --add-root "$r" "$@"
+	else
+		set -- --readonly-mode "$@"
+	fi
+	if [ -n "$attr" ]; then
+		drvs=$("$nixbin/nix-instantiate" "$@" "$file" -A "$attr") || return
+	else
+		drvs=$("$nixbin/nix-instantiate" "$@" "$file") || return
+	fi
+	[ -n "$r" ] || { drvs=$(printf '%s\n' "$drvs" | tr '\n' ' '); drvs=${drvs% }; return 0; }
+	# With --add-root, nix-instantiate prints each root, not its target.
+	list=""
+	set -f
+	for l in $drvs; do
+		p=${l%%!*}
+		d=$(readlink -- "$p" 2>/dev/null) || d=$p
+		list="$list $d${l#"$p"}"
+	done
+	set +f
+	drvs=${list# }
+	return 0
+}
+
+# kept_output DRV prints DRV's output when it is the last good output
+# (--last) and the project's root (--root) still points at it: the root
+# keeps it in the store, so nix-build would only say it is there (the
+# no-op budget: an up-to-date build runs one Nix process, as before the
+# evaluation became its own step). Only a lone derivation whose first
+# output is "out", read from the .drv file itself; anything else fails and
+# nix-build decides.
+kept_output() {
+	[ -n "$last" ] && [ -n "$root" ] || return 1
+	case "$1" in '' | *' '* | *'!'*) return 1 ;; esac
+	[ "$(readlink -- "$root" 2>/dev/null)" = "$last" ] && [ -e "$last" ] || return 1
+	o=$(head -c 4096 -- "$1" 2>/dev/null | sed -n 's/^Derive(\[("out","\([^"]*\)".*/\1/p')
+	[ -n "$o" ] && [ "$o" = "$last" ] || return 1
+	printf '%s\n' "$o"
+}
+
+cmd_drv() {
+	dir="" file="" attr="" flake="" system=""
+	n=$#
+	while [ $n -gt 0 ]; do
+		case "$1" in
+		--dir) dir=$2; shift 2; n=$((n - 2)) ;;
+		--file) file=$2; shift 2; n=$((n - 2)) ;;
+		--attr) attr=$2; shift 2; n=$((n - 2)) ;;
+		--flake) flake=$2; shift 2; n=$((n - 2)) ;;
+		--system) system=$2; shift 2; n=$((n - 2)) ;;
+		--nix-arg) set -- "$@" "$2"; shift 2; n=$((n - 2)) ;;
+		*) echo "nixpass-build: unknown argument: $1" >&2; exit 65 ;;
+		esac
+	done
+	if [ -z "$dir" ] || { [ -z "$file" ] && [ -z "$flake" ]; }; then
+		echo "nixpass-build: --dir and --file or --flake are required" >&2
+		exit 65
+	fi
+	case "$file" in '' | /*) ;; *) file=./$file ;; esac
+	if ! cd -- "$dir" 2>/dev/null; then
+		say "error dir-missing the project folder is not reachable on the builder: $dir"
+		exit 66
+	fi
+	if ! find_nix; then
+		say "error nix-missing no nix-build found in the Nix profiles or on PATH"
+		exit 69
+	fi
+	[ -z "$system" ] || nix_setting system "$system"
+	set -f
+	instantiate "" "$@" || exit $?
+	say "drv $drvs"
+	exit 0
+}
+
 cmd_build() {
 	token="" dir="" output="" last="" lastsize="" also="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
-	root="" minfree="" maxfree="" collect="" drops=""
+	root="" minfree="" maxfree="" collect="" drops="" upload="" uploaded="" updeps="" up_key=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
 	n=$#
@@ -548,6 +737,9 @@ cmd_build() {
 		--min-free) minfree=$2; shift 2; n=$((n - 2)) ;;
 		--max-free) maxfree=$2; shift 2; n=$((n - 2)) ;;
 		--collect) collect=1; shift; n=$((n - 1)) ;;
+		--upload) upload=1; shift; n=$((n - 1)) ;;
+		--uploaded) uploaded=$2; shift 2; n=$((n - 2)) ;;
+		--upload-deps) updeps=1; shift; n=$((n - 1)) ;;
 		--drop)
 			case "$2" in '' | *[!0-9a-f]*) echo "nixpass-build: bad --drop: $2" >&2; exit 65 ;; esac
 			drops="$drops $2"; shift 2; n=$((n - 2)) ;;
@@ -574,9 +766,23 @@ cmd_build() {
 	# not an option (nix-build has no --).
 	case "$file" in '' | /*) ;; *) file=./$file ;; esac
 
+	if [ -n "$upload" ]; then
+		# One byte at a time (sh's read on a pipe): the lifeline after the
+		# four lines stays unread.
+		if ! { IFS= read -r up_target && IFS= read -r up_keyfile && IFS= read -r up_mode && IFS= read -r up_key; }; then
+			echo "nixpass-build: --upload needs the target, key file, mode and key on standard input" >&2
+			exit 65
+		fi
+	fi
+
 	rundir
 	pidfile="$rd/$token.pid"
 	tmp="$dir/.$output.nixpass-tmp.$token"
+	if [ -n "$upload" ] && { [ "$up_keyfile" != "$pidfile.key" ] || [ -z "$up_key" ]; }; then
+		up_key=""
+		echo "nixpass-build: --upload: the key file must be $pidfile.key, and the key not empty" >&2
+		exit 65
+	fi
 	# From here on, > never writes into a file that is already there: the
 	# pid files and the temporary image are new files or nothing.
 	set -C
@@ -592,7 +798,7 @@ cmd_build() {
 	# trap ignores SIGPIPE first: with nixpass gone, saying "cancelled" on
 	# a broken stdout must not kill us before the EXIT trap cleans up.
 	keep_tmp="" tmp_mine=""
-	trap 'kill $watcher $heartbeat $pooler 2>/dev/null; rm -f -- "$pidfile.pool"; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
+	trap 'set +f; kill $watcher $heartbeat $pooler 2>/dev/null; rm -f -- "$pidfile.key" "$pidfile.pool" "$pidfile.up" "$pidfile.deps" "$pidfile.deps"-* "$pidfile".drv*; [ -n "$keep_tmp" ] || [ -z "$tmp_mine" ] || rm -f -- "$tmp"; rm -f -- "$pidfile" "$pidfile.rc" "$pidfile.err"' EXIT
 	trap 'trap "" PIPE; say "cancelled"; exit 130' INT TERM HUP
 	if [ -n "$lifeline" ]; then
 		exec 8<&0 </dev/null
@@ -634,9 +840,9 @@ cmd_build() {
 		for k in $drops; do
 			rm -f -- "${root%/*}/$k"-*
 		done
-		link_nb=--out-link link_fl=--out-link
+		link_nb=--out-link
 	else
-		link_nb=--no-out-link link_fl=--no-link
+		link_nb=--no-out-link
 	fi
 
 	labelled=$(build_cgroups)
@@ -648,17 +854,25 @@ cmd_build() {
 	oom_counts before
 	say "uptime $(uptime_secs)"
 	say "phase evaluating"
-	if [ -n "$flake" ]; then
-		# The flake goes last, after --: a value starting with - is an
-		# installable, never an option.
-		out=$("$nixbin/nix" --extra-experimental-features 'nix-command flakes' \
-			build "$link_fl" ${root:+"$root"} --json "$@" -- "$flake")
-	elif [ -n "$attr" ]; then
-		out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} "$file" -A "$attr" "$@")
-	else
-		out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} "$file" "$@")
-	fi
+	# Evaluate once, say which derivations that gave (a second nixpass
+	# joins this build only when it evaluates to the same ones: see
+	# store/running.go), then build exactly those: a file changed after
+	# this point is not half in this build.
+	instantiate "$pidfile.drv" "$@"
 	status=$?
+	if [ $status -eq 0 ]; then
+		say "drv $drvs"
+		if out=$(kept_output "$drvs"); then
+			: # Up to date: no second Nix process only to say so.
+		else
+			# Store paths hold no blanks: $drvs splits into its paths; set -f
+			# keeps a ? or * in a derivation's name from being a pattern.
+			set -f
+			out=$("$nixbin/nix-build" "$link_nb" ${root:+"$root"} $drvs "$@")
+			status=$?
+			set +f
+		fi
+	fi
 	if [ $status -ne 0 ]; then
 		say "uptime-end $(uptime_secs)"
 		pool_holders >>"$pidfile.pool"
@@ -678,8 +892,8 @@ cmd_build() {
 		[ -n "$f" ] && say "disk-free $f"
 		exit $status
 	fi
-	[ -n "$flake" ] && say "nix-json $(printf '%s' "$out" | tr -d '\n')"
-	store=$(store_of "$out")
+	# nix-build prints one store path per output; the image is the first.
+	store=$(printf '%s\n' "$out" | head -n 1)
 	say "store-path $store"
 	# Nothing is read before the output is known to be a file in the
 	# store: a symlink out of it (to /etc/shadow, say) is refused.
@@ -715,6 +929,7 @@ cmd_build() {
 		printf '%s' "$also" | while read -r s l z rn; do
 			also_check "$s" "$l" "$z" "$rn" "$@" </dev/null
 		done
+		cache_upload "$store"
 		exit 0
 	fi
 
@@ -737,6 +952,7 @@ cmd_build() {
 	keep_tmp=1
 	say "temp ${tmp##*/}"
 	say "copied $(wc -c <"$tmp")"
+	cache_upload "$store"
 	exit 0
 }
 
@@ -798,6 +1014,83 @@ also_check() {
 		esac
 	fi
 	say "system-check $s $v $as"
+}
+
+# cache_upload STORE uploads STORE's closure (and, with --upload-deps, its
+# build-time closure) to the team cache when --upload asked for it and
+# --uploaded does not name STORE. A failed upload is reported, never the
+# build's failure: the image is built and in place.
+cache_upload() {
+	if [ -z "$upload" ] || [ "$1" = "$uploaded" ]; then
+		up_key=""
+		return 0
+	fi
+	say "phase uploading"
+	say "upload-start"
+	set -- "$1"
+	if [ -n "$updeps" ] && deps=$(upload_deps "$1"); then
+		say "upload-deps"
+		# Store paths hold no white space: split on it.
+		# shellcheck disable=SC2086
+		set -- "$@" $deps
+	fi
+	# The key: this user's alone (umask 077, a new file: set -C), in the
+	# private run folder, for the length of the upload. printf is the
+	# shell's own: the key is on no command line.
+	umask 077
+	if ! (printf '%s\n' "$up_key" >"$pidfile.key") 2>/dev/null; then
+		up_key=""
+		umask 022
+		say "upload-failed 1"
+		say "upload-err cannot write the signing key into the run folder $rd"
+		return 0
+	fi
+	up_key=""
+	umask 022
+	ust=0
+	# An ssh store: the ssh settings nixpass copied for it (vm setup),
+	# the default user's own, beside this script.
+	if [ "$up_mode" = sign ] && [ -f "$scriptdir/ssh/config" ]; then
+		NIX_SSHOPTS="-F $scriptdir/ssh/config"
+		export NIX_SSHOPTS
+	fi
+	if [ "$up_mode" = sign ]; then
+		"$nixbin/nix" --extra-experimental-features nix-command store sign --key-file "$pidfile.key" --recursive -- "$@" 2>|"$pidfile.up" || ust=$?
+	fi
+	if [ $ust -eq 0 ]; then
+		"$nixbin/nix" --extra-experimental-features nix-command copy --to "$up_target" -- "$@" 2>|"$pidfile.up" || ust=$?
+	fi
+	rm -f -- "$pidfile.key" "$pidfile.deps" "$pidfile.deps"-*
+	cat -- "$pidfile.up" >&2 2>/dev/null
+	if [ $ust -ne 0 ]; then
+		say "upload-failed $ust"
+		grep -v '^[[:space:]]*$' "$pidfile.up" 2>/dev/null | tail -n 20 | while IFS= read -r l; do say "upload-err $l"; done
+		rm -f -- "$pidfile.up"
+		return 0
+	fi
+	copied=$(sed -n "s/^copying path '\(\/[^']*\)' to '.*/\1/p" "$pidfile.up" 2>/dev/null)
+	rm -f -- "$pidfile.up"
+	bytes=0
+	if [ -n "$copied" ]; then
+		# shellcheck disable=SC2086
+		bytes=$("$nixbin/nix-store" --query --size -- $copied 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }')
+	fi
+	say "uploaded $(printf '%s\n' "$copied" | grep -c .) ${bytes:-0}"
+}
+
+# upload_deps STORE prints the build-time closure of the derivation that
+# made STORE (no .drv files: no substituter needs them), rooted in the
+# run folder until the upload ends; it fails when that is not in the
+# store (the image was substituted, or its inputs collected).
+upload_deps() {
+	drv=$("$nixbin/nix-store" --query --deriver -- "$1" 2>/dev/null)
+	case "$drv" in /*.drv) ;; *) return 1 ;; esac
+	[ -e "$drv" ] || return 1
+	reqs=$("$nixbin/nix-store" --query --requisites --include-outputs -- "$drv" 2>/dev/null | grep -v '\.drv$') || return 1
+	[ -n "$reqs" ] || return 1
+	# shellcheck disable=SC2086
+	"$nixbin/nix-store" --realise --max-jobs 0 --add-root "$pidfile.deps" --indirect -- $reqs >/dev/null 2>&1 || return 1
+	printf '%s\n' "$reqs"
 }
 
 # copy_image STORE TMP copies a tarball from the store into TMP (made
@@ -959,9 +1252,10 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 build) cmd_build "$@" ;;
+drv) cmd_drv "$@" ;;
 cancel) cmd_cancel "$@" ;;
 check) cmd_check ;;
 gc) cmd_gc "$@" ;;
 setup-emulation) cmd_setup_emulation "$@" ;;
-*) echo "usage: nixpass-build build|cancel|check ..." >&2; exit 65 ;;
+*) echo "usage: nixpass-build build|drv|cancel|check ..." >&2; exit 65 ;;
 esac

@@ -29,6 +29,9 @@ type Bundle struct {
 	Keys []Key
 	// Warnings say what was left out and why.
 	Warnings []string
+	// Hosts are the Host aliases the config holds, in order: those asked
+	// for, then the jump hosts their ProxyJump names.
+	Hosts []string
 }
 
 // ErrEncryptedKey is wrapped by the error for a key with a passphrase.
@@ -60,11 +63,18 @@ func (c *Config) Copy(aliases []string, home, keyDir string) (*Bundle, error) {
 				b.Warnings = append(b.Warnings, w)
 			}
 		}
+		b.Hosts = append(b.Hosts, alias)
 		fmt.Fprintf(&text, "\nHost %s\n", alias)
+		if c.HostKeyAlias {
+			fmt.Fprintf(&text, "  HostKeyAlias %s\n", alias)
+		}
 		for _, kv := range [][2]string{{"HostName", h.HostName}, {"User", h.User}, {"Port", h.Port}, {"ProxyJump", h.ProxyJump}} {
 			if kv[1] != "" {
 				fmt.Fprintf(&text, "  %s %s\n", kv[0], kv[1])
 			}
+		}
+		if len(h.IdentityFiles) == 0 {
+			h.IdentityFiles = c.DefaultIdentities
 		}
 		for _, f := range h.IdentityFiles {
 			g, ok := keys[f]

@@ -37,6 +37,15 @@ type Config struct {
 	blocks []block
 	// Warnings are problems of the file as a whole (Include, Match).
 	Warnings []string
+	// DefaultIdentities are the key files Copy gives a host whose Host
+	// blocks name none, as ssh tries ~/.ssh/id_ed25519 and the like then;
+	// nil gives none.
+	DefaultIdentities []string
+	// HostKeyAlias makes Copy write "HostKeyAlias ALIAS" into each Host
+	// block, so ssh looks the host's key up under the alias: the name Nix
+	// writes a machine line's pinned key under, whatever HostName and Port
+	// the alias resolves to.
+	HostKeyAlias bool
 }
 
 // copied are the keywords that reach the VM.

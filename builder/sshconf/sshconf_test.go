@@ -165,3 +165,29 @@ func TestKnownHostsName(t *testing.T) {
 		}
 	}
 }
+
+// A host whose Host blocks name no key gets the default identities (what
+// ssh itself would try: the jump host too); one that names a key keeps
+// only its own.
+func TestCopyDefaultIdentities(t *testing.T) {
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	def := filepath.Join(home, ".ssh", "id_ed25519")
+	keygen(t, def, "")
+	keygen(t, filepath.Join(home, ".ssh", "nix_builder"), "")
+	c, _ := Parse(strings.NewReader(userConfig+"\nHost cachebox\n  User ana\n"), "config")
+	c.DefaultIdentities = []string{def}
+	b, err := c.Copy([]string{"cachebox", "bigbox"}, home, "/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Keys) != 2 || b.Keys[0].Source != def || b.Keys[1].Source != filepath.Join(home, ".ssh", "nix_builder") {
+		t.Fatalf("keys %+v, want the default key for cachebox and nix_builder for bigbox", b.Keys)
+	}
+	for _, want := range []string{"Host cachebox\n  User ana\n  IdentityFile " + b.Keys[0].Guest + "\n", "  ProxyJump bastion\n  IdentityFile " + b.Keys[1].Guest + "\n  IdentitiesOnly",
+		"User jump\n  IdentityFile " + b.Keys[0].Guest + "\n"} {
+		if !strings.Contains(b.Config, want) || strings.Count(b.Config, "IdentityFile") != 3 {
+			t.Errorf("config:\n%s\nwant %q: cachebox and bastion with the default key, bigbox with its own only", b.Config, want)
+		}
+	}
+}

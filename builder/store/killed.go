@@ -32,6 +32,12 @@ type RunningMarker struct {
 	// Request is the build request's builder.Project.RequestKey: another
 	// build of the same request may join this one.
 	Request string `json:"request,omitempty"`
+	// Drv is what the build is building: the derivations its own
+	// evaluation gave, blank-separated, as the script said them ("" while
+	// it evaluates). A build of the same request joins this one only when
+	// it evaluates to the same (app/join.go). It is kept beside the
+	// marker (NoteDerivation), never in the locked file itself.
+	Drv string `json:"-"`
 }
 
 func (s *Store) runningDir() string { return filepath.Join(s.StateDir, "running") }
@@ -58,6 +64,7 @@ func (s *Store) EndBuild(token string, l *Lock) {
 		return
 	}
 	_ = os.Remove(filepath.Join(s.runningDir(), token+".json"))
+	_ = os.Remove(s.drvPath(token))
 	l.Release()
 }
 
@@ -88,6 +95,7 @@ func (s *Store) SweepKilled() []builder.Result {
 			out = append(out, s.recordKilled(m))
 		}
 		_ = os.Remove(path)
+		_ = os.Remove(s.drvPath(strings.TrimSuffix(name, ".json")))
 		l.Release()
 	}
 	return out

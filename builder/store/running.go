@@ -3,12 +3,27 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 )
+
+// NoteDerivation records what the running build token is building, drv
+// (its derivations, as the script said them), beside its marker: a file
+// of its own replaced whole (a temporary file and a rename, 0600), so a
+// reader sees the old value or the new one, never a torn one, and the
+// marker's lock (on the marker's own file) is untouched.
+func (s *Store) NoteDerivation(token, drv string) error {
+	if err := writeRecord(s.drvPath(token), []byte(drv+"\n"), false); err != nil {
+		return fmt.Errorf("note the running build's derivation: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) drvPath(token string) string { return filepath.Join(s.runningDir(), token+".drv") }
 
 // Running lists the builds of the project in dir that are in progress
 // now (their marker is locked by a live build), oldest first.
@@ -35,6 +50,9 @@ func (s *Store) markers(dir string, held bool) []RunningMarker {
 		}
 		m, locked, ok := readMarker(filepath.Join(s.runningDir(), e.Name()))
 		if ok && locked == held && m.Project == dir {
+			if b, err := os.ReadFile(s.drvPath(m.Token)); err == nil {
+				m.Drv = strings.TrimSpace(string(b))
+			}
 			out = append(out, m)
 		}
 	}

@@ -6,7 +6,7 @@
 // current address and host key each time, so the line survives restarts
 // once the user's ~/.ssh/config includes that file.
 //
-// It imports runner and multipass only.
+// It imports runner, multipass, shq and vmusers only.
 package vmbuilder
 
 import (
@@ -54,6 +54,11 @@ type Builder struct {
 	// (a port forward, say).
 	HostName string
 	Port     int
+	// Proxy, when set, is the program and arguments of the session proxy
+	// (`nixpass vm proxy --users DIR`, proxy.go) the ssh config runs as
+	// ProxyCommand with the host and port, so a session is on the VM
+	// users' record while it lasts.
+	Proxy []string
 }
 
 // Alias is the ssh host name the machines line uses.
@@ -120,12 +125,16 @@ func (b Builder) Prepare(ctx context.Context) (*Machine, error) {
 	if err := renameio.WriteFile(known, []byte(Alias+" "+hk[0]+" "+hk[1]+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("vm builder: %w", err)
 	}
-	port := ""
+	opts := ""
 	if b.Port != 0 {
-		port = "  Port " + strconv.Itoa(b.Port) + "\n"
+		opts = "  Port " + strconv.Itoa(b.Port) + "\n"
+	}
+	if len(b.Proxy) > 0 {
+		// The session's lease (proxy.go), as long as the connection lasts.
+		opts += "  ProxyCommand " + proxyCommand(b.Proxy) + "\n"
 	}
 	conf := fmt.Sprintf("# Written by nixpass vm builder: the VM %s as a Nix remote builder. Rewritten with its address each time.\nHost %s\n  HostName %s\n%s  User %s\n  IdentityFile %s\n  IdentitiesOnly yes\n  HostKeyAlias %s\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n",
-		b.Name, Alias, host, port, user, key, Alias, known)
+		b.Name, Alias, host, opts, user, key, Alias, known)
 	cfg := filepath.Join(b.Dir, "vm-builder_ssh_config")
 	if err := renameio.WriteFile(cfg, []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("vm builder: %w", err)

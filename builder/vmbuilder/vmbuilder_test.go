@@ -15,13 +15,31 @@ import (
 	"nixpass/builder/multipass"
 	"nixpass/builder/multipass/multipasstest"
 	"nixpass/builder/runner"
+	"nixpass/builder/vmusers"
 )
+
+// TestMain lets the test binary be the session proxy of the ssh config
+// (as `nixpass vm proxy` is): "proxy USERS HOST PORT".
+func TestMain(m *testing.M) {
+	if len(os.Args) == 5 && os.Args[1] == "proxy" {
+		err := Proxy(context.Background(), &vmusers.Record{Dir: os.Args[2]}, net.JoinHostPort(os.Args[3], os.Args[4]), os.Stdin, os.Stdout)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // TestPrepareAndUse runs `vm builder`'s work against the Multipass fake,
 // whose "VM" is this host: the key is authorized in a temporary HOME
 // (never root's own ~/.ssh), served by CI's loopback sshd for the remote
 // builder user (a separate store), and the line it prints is checked
-// with nix store ping and then builds a derivation there.
+// with nix store ping and then builds a derivation there. Every ssh
+// connection goes through the session proxy: while one lasts, the VM
+// users' record holds "the vm builder session" with the proxy's PID, and
+// nothing once it has ended.
 func TestPrepareAndUse(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run sshd (CI runs the tests as root)")
@@ -50,7 +68,8 @@ func TestPrepareAndUse(t *testing.T) {
 		t.Errorf("Prepare in a folder with a space = %v, want a refusal", err)
 	}
 	dir := filepath.Join(t.TempDir(), "nixpass")
-	b := Builder{VM: mp, Name: "nixpass", Dir: dir, User: "nixpass-rb", HostName: "127.0.0.1", Port: port}
+	users := &vmusers.Record{Dir: filepath.Join(t.TempDir(), "vm users%")}
+	b := Builder{VM: mp, Name: "nixpass", Dir: dir, User: "nixpass-rb", HostName: "127.0.0.1", Port: port, Proxy: []string{os.Args[0], "proxy", users.Dir}}
 	m, err := b.Prepare(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +104,35 @@ func TestPrepareAndUse(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "on 'ssh-ng://nixpass-rb@nixpass-vm'") {
 		t.Errorf("nix-build --builders LINE: %v\n%s\nwant it built on the VM's line", err, out)
+	}
+
+	// A session on record for as long as it lasts.
+	session := exec.Command("ssh", "-F", m.SSHConfig, "-o", "BatchMode=yes", "nixpass-rb@"+Alias, "sleep 2")
+	if err := session.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var on []vmusers.User
+	for range 100 {
+		if on, _ = users.Users(); len(on) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(on) != 1 || on[0].What != vmusers.SessionWhat || on[0].PID == os.Getpid() || on[0].PID == 0 {
+		t.Errorf("VM users during an ssh session: %+v, want the vm builder session of the proxy", on)
+	}
+	if err := session.Wait(); err != nil {
+		t.Errorf("ssh session: %v", err)
+	}
+	// ssh ends its proxy as it exits: the lease goes with it.
+	for range 250 {
+		if on, _ = users.Users(); len(on) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(on) != 0 {
+		t.Errorf("VM users after the session: %+v, want none", on)
 	}
 }
 

@@ -25,7 +25,8 @@ const Module = "nixpass"
 // only to the Forbidden rules.
 var Levels = map[string]int{
 	// Leaves: text helpers that import nothing of nixpass.
-	"builder/redact": 0, "builder/clean": 0, "builder/registry/ref": 0, "builder/lazyre": 0,
+	// vmusers: who uses the VM besides builds (leases), for its stops to wait on.
+	"builder/redact": 0, "builder/clean": 0, "builder/registry/ref": 0, "builder/lazyre": 0, "builder/vmusers": 0,
 	"builder": 1, "builder/shq": 1, "builder/tools": 1, "builder/hostarch": 1, "builder/script": 1, "builder/config": 1,
 	// sshconf reads ~/.ssh/config and imports nothing of nixpass.
 	"builder/sshconf": 1,

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"nixpass/builder/multipass"
 	"nixpass/builder/runner"
 	"nixpass/builder/shq"
+	"nixpass/builder/sshconf"
 )
 
 // In the VM, remote builders and caches are the daemon's settings: the
@@ -93,12 +95,12 @@ func (v *Machine) remoteConf(ctx context.Context) (string, []guestKey, error) {
 }
 
 // pinnedHostKey finds uri's host in the host's known_hosts and returns
-// its key as a machine line's host-key field (base64 of "TYPE KEY").
+// its key as a machine line's host-key field (base64 of "TYPE KEY"). The
+// host is looked up as ssh writes it there: an alias of ~/.ssh/config
+// resolved to its HostName and Port, and "[HOST]:PORT" for a port other
+// than 22.
 func (v *Machine) pinnedHostKey(ctx context.Context, uri string) (string, error) {
-	host := builder.BuilderHost(uri)
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = host[i+1:]
-	}
+	host, connect := knownHostsName(uri, v.sshConfig())
 	kh := v.KnownHosts
 	if kh == "" {
 		home, _ := os.UserHomeDir()
@@ -123,10 +125,62 @@ func (v *Machine) pinnedHostKey(ctx context.Context, uri string) (string, error)
 		}
 		return "", &builder.Error{Kind: builder.KindConfig, Err: err,
 			Message: fmt.Sprintf("the host key of the remote builder %s is not known%s: the VM would have to trust whatever answers", uri, why),
-			Hint: "connect to it once from here (" + shq.Join("ssh", host) + ") so it is in " + kh + ", or put it in the machine line's last field: " +
+			Hint: "connect to it once from here (" + shq.Join(connect...) + ") so it is in " + kh + ", or put it in the machine line's last field: " +
 				"base64 -w0 /etc/ssh/ssh_host_ed25519_key.pub (run on the builder)"}
 	}
 	return base64.StdEncoding.EncodeToString([]byte(best)), nil
+}
+
+// knownHostsName is the name known_hosts holds uri's host under: the
+// URI's host (without user; a port in it wins over the config's),
+// resolved through the user's ssh config when it names it; and the ssh
+// command that connects to it once, which puts it there.
+func knownHostsName(uri string, cfg *sshconf.Config) (name string, connect []string) {
+	host := builder.BuilderHost(uri)
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = host[i+1:]
+	}
+	host, _, _ = strings.Cut(host, "/")
+	name, port := host, ""
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		name, port = h, p
+	}
+	connect = []string{"ssh", name}
+	if port != "" {
+		connect = []string{"ssh", "-p", port, name}
+	}
+	h := sshconf.Host{Alias: name}
+	if cfg != nil {
+		home, _ := os.UserHomeDir()
+		h, _ = cfg.Lookup(name, home)
+	}
+	if port != "" {
+		h.Port = port
+	}
+	return h.KnownHostsName(), connect
+}
+
+// sshConfig is the user's ssh config (SSHConfig, else ~/.ssh/config),
+// or nil when there is none.
+func (v *Machine) sshConfig() *sshconf.Config {
+	file := v.SSHConfig
+	if file == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil
+		}
+		file = filepath.Join(home, ".ssh", "config")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	c, err := sshconf.Parse(f, file)
+	if err != nil {
+		return nil
+	}
+	return c
 }
 
 func (v *Machine) runner() runner.Runner {
@@ -151,6 +205,14 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 		progress = func(string) {}
 	}
 	conf, keys, err := v.remoteConf(ctx)
+	if err != nil {
+		return err
+	}
+	upSSH, err := v.uploadSSHSettings(ctx)
+	if err != nil {
+		return err
+	}
+	daemonSSH, err := v.daemonSSHSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -208,6 +270,15 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 			}
 		}
 	}
+	if err := v.installDaemonSSH(ctx, daemonSSH, exec, staging, put, progress); err != nil {
+		return err
+	}
+	if upSSH != nil {
+		progress(fmt.Sprintf("copying the ssh settings of [cache] upload into the VM (%d key(s), the default user's, 0600)", len(upSSH.bundle.Keys)))
+		if err := v.installSSH(ctx, upSSH, false, exec, staging, progress); err != nil {
+			return err
+		}
+	}
 	if v.NetrcFile != "" {
 		progress("copying the netrc file into the VM (root only)")
 		if err := put(v.NetrcFile, path.Join(nixDir, guestNetrc), "0600"); err != nil {
@@ -235,8 +306,44 @@ func (v *Machine) setupRemoteBuilders(ctx context.Context, progress func(string)
 		return fail("read "+main, err)
 	}
 	progress("restarting nix-daemon in the VM")
+	if err := exec(nil, "sudo", "systemctl", "daemon-reload"); err != nil {
+		return fail("reload systemd", err)
+	}
 	if err := exec(nil, "sudo", "systemctl", "restart", "nix-daemon"); err != nil {
 		return fail("restart nix-daemon", err)
 	}
 	return nil
+}
+
+// dropIn is nixpass's drop-in of the VM's nix-daemon unit: the daemon's
+// ssh (remote builders) reads the copied ssh config.
+const dropIn = "nixpass-ssh.conf"
+
+// installDaemonSSH copies the builders' ssh aliases into the VM for its
+// nix-daemon (root's, 0600) and points the daemon's ssh at them with a
+// drop-in; with none (s nil) it removes an earlier drop-in.
+func (v *Machine) installDaemonSSH(ctx context.Context, s *vmSSH, exec func(stdin []byte, args ...string) error, staging string,
+	put func(host, guest, mode string) error, progress func(string)) error {
+	unit := path.Join(v.guestSystemdDir(), dropIn)
+	if s == nil {
+		if err := exec(nil, "sudo", "rm", "-f", "--", unit); err != nil {
+			return v.unavailable("set up remote builders in the VM: remove "+unit, err)
+		}
+		return nil
+	}
+	progress(fmt.Sprintf("copying the ssh settings of the builders' hosts into the VM (%d key(s), root only)", len(s.bundle.Keys)))
+	if err := v.installSSH(ctx, s, true, exec, staging, progress); err != nil {
+		return err
+	}
+	// NIX_SSHOPTS splits on spaces: the folder has none (the Nix folder).
+	text := "# Written by nixpass: the nix-daemon's ssh (remote builders) reads the ssh settings nixpass copied.\n[Service]\nEnvironment=\"NIX_SSHOPTS=-F " + path.Join(s.dir, "config") + "\"\n"
+	tmp, err := hostTempFile("nixpass-dropin-*.conf", []byte(text))
+	if err != nil {
+		return fmt.Errorf("set up remote builders: %w", err)
+	}
+	defer os.Remove(tmp)
+	if err := exec(nil, "sudo", "install", "-d", "-m", "0755", v.guestSystemdDir()); err != nil {
+		return v.unavailable("set up remote builders in the VM: make "+v.guestSystemdDir(), err)
+	}
+	return put(tmp, unit, "0644")
 }

@@ -17,6 +17,7 @@ import (
 	"nixpass/builder"
 	"nixpass/builder/machine"
 	"nixpass/builder/multipass/multipasstest"
+	"nixpass/builder/sshconf"
 )
 
 // sudoShim puts a sudo first on PATH that runs its command (the fake's
@@ -257,5 +258,49 @@ func TestVMCreateWritesTeamCache(t *testing.T) {
 	}
 	if !slices.Contains(strings.Fields(got["substituters"]), url) || !slices.Contains(strings.Fields(got["trusted-public-keys"]), key) || got["narinfo-cache-negative-ttl"] != "0" {
 		t.Errorf("Nix reads substituters %q, trusted-public-keys %q, narinfo-cache-negative-ttl %q; want the cache, its key and 0", got["substituters"], got["trusted-public-keys"], got["narinfo-cache-negative-ttl"])
+	}
+}
+
+// A builder's host key is looked up as ssh wrote it into known_hosts: a
+// port other than 22 as [HOST]:PORT, an alias of the user's ssh config
+// by its HostName and Port.
+func TestKnownHostsName(t *testing.T) {
+	cfg, err := sshconf.Parse(strings.NewReader("Host team\n  HostName build.example.com\n  Port 2222\nHost plain\n  User ana\n"), "config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		uri, want   string
+		wantConnect []string
+	}{
+		{"ssh-ng://me@bigbox", "bigbox", []string{"ssh", "bigbox"}},
+		{"ssh://me@bigbox:2200", "[bigbox]:2200", []string{"ssh", "-p", "2200", "bigbox"}},
+		{"ssh://bigbox:22", "bigbox", []string{"ssh", "-p", "22", "bigbox"}},
+		{"ssh-ng://team", "[build.example.com]:2222", []string{"ssh", "team"}},
+		{"ssh-ng://me@team:2400?compress=true", "[build.example.com]:2400", []string{"ssh", "-p", "2400", "team"}},
+		{"ssh://plain", "plain", []string{"ssh", "plain"}},
+		{"ssh://[fe80::1]:2022", "[fe80::1]:2022", []string{"ssh", "-p", "2022", "fe80::1"}},
+	}
+	for _, tt := range tests {
+		got, connect := knownHostsName(tt.uri, cfg)
+		if got != tt.want || !slices.Equal(connect, tt.wantConnect) {
+			t.Errorf("knownHostsName(%q) = %q, %q, want %q, %q", tt.uri, got, connect, tt.want, tt.wantConnect)
+		}
+	}
+}
+
+// A builder on another port is pinned from its [HOST]:PORT line of
+// known_hosts.
+func TestPinnedHostKeyWithPort(t *testing.T) {
+	w := newVMWorld(t, nil, vmInstance)
+	w.vm.KnownHosts = filepath.Join(t.TempDir(), "known_hosts")
+	w.vm.SSHConfig = filepath.Join(t.TempDir(), "none")
+	os.WriteFile(w.vm.KnownHosts, []byte("bigbox ssh-ed25519 AAAAwrong\n[bigbox]:2200 "+testHostKey+"\n"), 0o644)
+	got, err := w.vm.pinnedHostKey(context.Background(), "ssh-ng://me@bigbox:2200")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := base64.StdEncoding.EncodeToString([]byte(testHostKey)); got != want {
+		t.Errorf("pinned %q, want the [bigbox]:2200 key %q", got, want)
 	}
 }

@@ -103,15 +103,18 @@ func (v *Machine) installFailed(err error, stderr string) error {
 }
 
 // feedScript writes the script's body into w, the write end of the
-// exec's standard input, without blocking the caller (the pipe holds
-// less than the script on some systems until the VM reads it). The
-// returned channel is closed once the write is over: done, or failed
-// because the caller closed w.
-func feedScript(w io.Writer) <-chan struct{} {
+// exec's standard input, then after (what the verb reads first: an
+// upload's header), without blocking the caller (the pipe holds less
+// than the script on some systems until the VM reads it). The returned
+// channel is closed once the write is over: done, or failed because the
+// caller closed w.
+func feedScript(w io.Writer, after []byte) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = w.Write(script.Body())
+		if _, err := w.Write(script.Body()); err == nil && len(after) > 0 {
+			_, _ = w.Write(after)
+		}
 	}()
 	return done
 }

@@ -70,7 +70,7 @@ func (v *Machine) launch(ctx context.Context, progress func(string)) error {
 		}
 		return v.unavailable("launch the builder VM", err)
 	}
-	if !v.Remote.Empty() || v.NetrcFile != "" || len(v.Cache) > 0 || v.MinFree > 0 {
+	if !v.Remote.Empty() || v.NetrcFile != "" || len(v.Cache) > 0 || v.MinFree > 0 || v.Upload.sshUpload() {
 		if err := v.setupRemoteBuilders(ctx, progress); err != nil {
 			return err
 		}

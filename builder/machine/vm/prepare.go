@@ -56,6 +56,9 @@ func (v *Machine) PrepareProject(ctx context.Context, p builder.Project, progres
 			progress(fmt.Sprintf("note: %s is at %s in the builder VM, not %s: relative paths from the project to it do not work there", m, g, want))
 		}
 	}
+	if err := v.prepareUpload(ctx, inst, progress); err != nil {
+		return "", err
+	}
 	return guest, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"nixpass/builder"
@@ -60,6 +61,12 @@ type Machine struct {
 	// KnownHosts pins builders' host keys for machine lines without one;
 	// "" means ~/.ssh/known_hosts.
 	KnownHosts string
+	// SSHConfig is the user's ssh config, whose Host aliases builders
+	// lines may name; "" means ~/.ssh/config.
+	SSHConfig string
+	// GuestSystemdDir is the drop-in folder of the VM's nix-daemon unit;
+	// "" means its default (sshupload.go).
+	GuestSystemdDir string
 	// Cache is [cache]'s pull (the team cache's substituter, key and
 	// lookup settings), written into the managed nix.conf with Remote.
 	Cache []machine.Setting
@@ -75,6 +82,14 @@ type Machine struct {
 	// how far and whether a build out of memory grows the VM (heal.go).
 	MaxMemory int64
 	AutoGrow  bool
+	// Upload is [cache] upload, run inside the VM by the build script
+	// (upload.go); a zero Upload uploads nothing.
+	Upload Upload
+
+	// upMu guards upURL, the upload's URL as the VM sees it, set by
+	// PrepareProject for the build's run of the script.
+	upMu  sync.Mutex
+	upURL string
 }
 
 var _ machine.Machine = (*Machine)(nil)
@@ -254,12 +269,18 @@ func (v *Machine) RunScript(ctx context.Context, token string, args []string, st
 	// standard input after the script's body: when nixpass dies, or the
 	// multipass client does, the script inside the VM reads end of file
 	// and stops its build.
+	// An upload's secret follows the script's body, ahead of the
+	// lifeline: never on a command line, never in a file on this host.
+	header, err := v.uploadHeader(token, args)
+	if err != nil {
+		return -1, err
+	}
 	out := &saidWriter{w: stdout}
 	life, err := machine.NewLifeline()
 	if err != nil {
 		return -1, err
 	}
-	fed := feedScript(life.W)
+	fed := feedScript(life.W, header)
 	res, err := v.Client.Exec(execCtx, v.Name, multipass.ExecOptions{
 		Args:   v.scriptArgs(machine.WithLifeline(args)...),
 		Stdin:  life.R,

@@ -36,7 +36,8 @@ func newVMWorld(t testing.TB, env []string, instances ...multipasstest.FakeInsta
 	wenv, _, logPath := multipasstest.NewWorld(t, instances...)
 	multipasstest.Setenv(t, append(wenv, env...))
 	t.Setenv("NIX_CONFIG", "substituters =\n")
-	vm := &Machine{Client: &multipass.Client{Bin: bin}, Name: "nixpass", GuestScriptDir: t.TempDir(),
+	// No ssh config of this host's user: a test that wants one names it.
+	vm := &Machine{Client: &multipass.Client{Bin: bin}, Name: "nixpass", GuestScriptDir: t.TempDir(), SSHConfig: filepath.Join(t.TempDir(), "no-ssh-config"),
 		Spec: Spec{CPUs: 2, Memory: 4 << 30, Disk: 20 << 30, Swap: 2 << 30, Image: "24.04"}}
 	store := &store.Store{StateDir: t.TempDir(), LogDir: t.TempDir()}
 	return &vmWorld{vm: vm, logPath: logPath, b: &build.Builder{Machine: vm, Store: store, LockPath: filepath.Join(t.TempDir(), "vm.lock")}}
