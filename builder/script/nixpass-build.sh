@@ -980,8 +980,8 @@ store_of() {
 also_check() {
 	s=$1 l=$2 z=$3 rn=$4
 	shift 4
-	link=""
-	[ -n "$root" ] && link="${root%/*}/$rn"
+	link="" link_fl=--no-link
+	[ -n "$root" ] && link="${root%/*}/$rn" link_fl=--out-link
 	ao=$(
 		nix_setting system "$s"
 		nix_setting builders ""
