@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -137,8 +139,11 @@ func readIndex(t *testing.T, p *builder.PushResult) {
 // TestSystemsInTheVM: the same two-system build on the VM backend,
 // through the fake multipass (whose exec runs here): the arm64 image
 // reaches the host's state folder from the temporary file the script
-// writes in the mounted project folder. A warm no-op takes one exec per
-// system (each system's up-to-date check is its own script run).
+// writes in the mounted project folder. A warm no-op is two multipass
+// calls, info and one exec: the own system's script run also finds the
+// arm64 image up to date. A change of the arm64 image alone runs one
+// more exec for it and leaves the amd64 file alone; a change of both
+// builds both.
 func TestSystemsInTheVM(t *testing.T) {
 	needNix(t)
 	if runtime.GOARCH != "amd64" {
@@ -151,7 +156,11 @@ func TestSystemsInTheVM(t *testing.T) {
 	w.env = append(append(w.env, env...), "NIXPASS_GUEST_SCRIPT_DIR="+t.TempDir())
 	w.writeConfig(fmt.Sprintf("[builder]\nbackend = \"multipass\"\nmultipass = %q\n", fake))
 	msg := fmt.Sprintf("vm two systems %d", time.Now().UnixNano())
-	dir := w.project("multi", fmt.Sprintf(`import ./image.nix { busybox = if builtins.currentSystem == "aarch64-linux" then %s else %s; tag = "vm"; message = %q; }`+"\n", arm, nativeBusybox(), msg))
+	nix := func(msg, armMsg string) string {
+		return fmt.Sprintf(`let a = builtins.currentSystem == "aarch64-linux"; in import ./image.nix { busybox = if a then %s else %s; tag = "vm"; message = if a then %q else %q; }`+"\n",
+			arm, nativeBusybox(), armMsg, msg)
+	}
+	dir := w.project("multi", nix(msg, msg+" arm"))
 	if o := w.run("add", dir, "--system", "x86_64-linux", "--system", "aarch64-linux", "--no-watch"); o.code != 0 {
 		t.Fatalf("add: %v", o)
 	}
@@ -169,13 +178,66 @@ func TestSystemsInTheVM(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, ".result.tar.gz.nixpass-tmp.*")); len(left) != 0 {
 		t.Errorf("temporary images left in the project: %v", left)
 	}
+	own := filepath.Join(dir, "result.tar.gz")
+	ownSum, armSum := fileSum(t, own), fileSum(t, images[0])
+
+	// The no-op: info, then one exec whose script run checks both.
 	before := len(multipasstest.Calls(t, logPath))
-	if o := w.run("build", dir, "--json"); o.code != 0 || !o.res.UpToDate {
+	o = w.run("build", dir, "--json")
+	if o.code != 0 || !o.res.UpToDate || !strings.Contains(o.res.Message, "aarch64-linux: up to date") {
 		t.Fatalf("second build: %v", o)
 	}
-	if n := len(multipasstest.Calls(t, logPath)) - before; n != 3 {
-		t.Errorf("a warm two-system no-op took %d multipass calls, want 3 (info, one exec per system): %q", n, multipasstest.Calls(t, logPath)[before:])
+	calls := multipasstest.Calls(t, logPath)[before:]
+	if len(calls) != 2 || calls[0][0] != "info" || calls[1][0] != "exec" {
+		t.Errorf("a warm two-system no-op took %d multipass calls, want 2 (info, exec): %q", len(calls), calls)
 	}
+	if log := string(readFile(t, o.res.Log)); !strings.Contains(log, "# system-check aarch64-linux up-to-date /nix/store/") {
+		t.Errorf("the no-op's log has no up-to-date check of aarch64-linux:\n%s", log)
+	}
+
+	// Only the arm64 image changes: its check says so, and it alone is
+	// built, in one more exec.
+	w.setNix(dir, nix(msg, msg+" arm v2"))
+	before = len(multipasstest.Calls(t, logPath))
+	o = w.run("build", dir, "--json")
+	if o.code != 0 || o.res.UpToDate || !strings.Contains(o.res.Message, "up to date: result.tar.gz") || !strings.Contains(o.res.Message, "aarch64-linux: built (") {
+		t.Fatalf("build of a changed arm64 image: %v", o)
+	}
+	if n := len(multipasstest.Calls(t, logPath)) - before; n != 3 {
+		t.Errorf("a build of the arm64 image alone took %d multipass calls, want 3 (info, two execs)", n)
+	}
+	if fileSum(t, own) != ownSum {
+		t.Error("the amd64 file changed, though its image did not")
+	}
+	if s := fileSum(t, images[0]); s == armSum {
+		t.Error("the kept arm64 image was not replaced")
+	} else {
+		armSum = s
+	}
+
+	// Both change: both are built.
+	w.setNix(dir, nix(msg+" v3", msg+" arm v3"))
+	o = w.run("build", dir, "--json")
+	if o.code != 0 || o.res.UpToDate || !strings.HasPrefix(o.res.Message, "built result.tar.gz") || !strings.Contains(o.res.Message, "aarch64-linux: built (") ||
+		len(o.res.Attempts) != 2 || o.res.Attempts[1].System != "aarch64-linux" {
+		t.Fatalf("build of a changed project: %v", o)
+	}
+	if fileSum(t, own) == ownSum || fileSum(t, images[0]) == armSum {
+		t.Error("a changed project did not replace both images")
+	}
+	if a := readArchive(t, images[0]); a.config.Architecture != "arm64" {
+		t.Errorf("the kept arm64 image is for %s", a.config.Architecture)
+	}
+	if a := readArchive(t, own); a.config.Architecture != "amd64" {
+		t.Errorf("the project's file is for %s", a.config.Architecture)
+	}
+}
+
+// fileSum is the SHA-256 of the file at path, in hex.
+func fileSum(t *testing.T, path string) string {
+	t.Helper()
+	sum := sha256.Sum256(readFile(t, path))
+	return hex.EncodeToString(sum[:])
 }
 
 // nativeBusybox is the host's static busybox (merged-/usr or not).

@@ -27,6 +27,9 @@ type scriptReport struct {
 	nixJobs jobs
 	// heal is what the script said about free space (heal.go).
 	heal healReport
+	// systems are its verdicts on the other systems' outputs
+	// (systemcheck.go).
+	systems systemChecks
 }
 
 // oomKeys are the protocol lines the OOM rule reads (oom.go); each goes
@@ -113,6 +116,8 @@ func (r *run) protocolLine(line string) {
 		rep.nixJobs.Cores, _ = strconv.Atoi(c)
 	case "disk-free", "gc-freed", "gc-failed":
 		rep.heal.line(key, val)
+	case "system-check":
+		rep.systems.line(val)
 	}
 	if oomKeys[key] {
 		rep.oom.line(key, val)
@@ -140,7 +145,7 @@ func (r *run) protocolLine(line string) {
 			_ = r.b.Store.NoteDerivation(r.token, val)
 		}
 		r.logLine("# " + rest)
-	case "error", "store-path", "signal", "nix-jobs", "disk-free", "gc-failed":
+	case "error", "store-path", "signal", "nix-jobs", "disk-free", "gc-failed", "system-check":
 		r.logLine("# " + rest)
 	case "gc-freed":
 		r.logLine("# " + note)

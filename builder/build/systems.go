@@ -113,7 +113,7 @@ func (r *run) scriptArgs() []string {
 	if p.System != "" {
 		args = append(args, "--system", p.System)
 	}
-	return args
+	return append(args, r.alsoArgs()...)
 }
 
 // child is the run of system's image, within this run: the same log,
@@ -154,9 +154,11 @@ func (r *run) systemsUpToDate(ctx context.Context) bool {
 
 // buildSystems builds (or finds up to date) the other systems' images of
 // a project whose primary image good was just put in place, one after
-// the other, and adds them to good. The first system that fails ends it
-// with that failure's kind, naming the system. The builder lock is held,
-// unless every system was found up to date before it (systemsUpToDate).
+// the other, and adds them to good; a system the primary run's script
+// already found up to date (systemcheck.go) runs no script of its own.
+// The first system that fails ends it with that failure's kind, naming
+// the system. The builder lock is held, unless every system was found up
+// to date before it (systemsUpToDate).
 func (r *run) buildSystems(ctx context.Context, good *store.GoodOutput) error {
 	if r.b.Store == nil {
 		return &builder.Error{Kind: builder.KindConfig, Message: "systems = [...] keeps the other systems' images in the state folder, and this build has none",
@@ -175,6 +177,8 @@ func (r *run) buildSystems(ctx context.Context, good *store.GoodOutput) error {
 		var g *store.GoodOutput
 		if i < len(r.ready) && r.ready[i].system == sys {
 			c = r.ready[i]
+			g = c.succeed(ctx)
+		} else if c = r.checkedUpToDate(sys); c != nil {
 			g = c.succeed(ctx)
 		} else {
 			c = r.child(sys)

@@ -21,10 +21,16 @@ import (
 // image of that system's architecture where the script writes its
 // temporary image, with a store path of its own per system and version,
 // answers up-to-date for --last with that store path, and fails the
-// systems in fail.
+// systems in fail. Like the script, a run whose own output is up to date
+// then says, for each --also SYSTEM LAST SIZE ROOTNAME, whether that
+// system's store path is still LAST (unless verdict overrides it).
 type systemsMachine struct {
 	t       *testing.T
 	version string
+	// versions override version for some systems.
+	versions map[string]string
+	// verdict overrides the system-check verdict of some systems.
+	verdict map[string]string
 	fail    map[string]bool
 	mu      sync.Mutex
 	// calls are the arguments of each run, in order.
@@ -60,17 +66,42 @@ func (m *systemsMachine) RunScript(ctx context.Context, token string, args []str
 		fmt.Fprintf(stderr, "error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-image-%s.drv' failed with exit code 1\n", sys)
 		return 1, nil
 	}
-	storePath := "/nix/store/" + sys + "-" + m.version + "-image.tar.gz"
+	storePath := m.storePath(sys)
 	fmt.Fprintf(stdout, "@nixpass store-path %s\n", storePath)
 	if last == storePath {
 		fmt.Fprint(stdout, "@nixpass up-to-date\n")
+		for i := slices.Index(args, "--also"); i >= 0 && i+4 < len(args); i += 5 {
+			other, verdict, path := args[i+1], "changed", m.storePath(args[i+1])
+			if path == args[i+2] {
+				verdict = "up-to-date"
+			}
+			if v, ok := m.verdict[other]; ok {
+				verdict = v
+			}
+			fmt.Fprintf(stdout, "@nixpass system-check %s %s %s\n", other, verdict, path)
+			if i+5 >= len(args) || args[i+5] != "--also" {
+				break
+			}
+		}
 		return 0, nil
 	}
 	arch := map[string]string{"x86_64-linux": "amd64", "aarch64-linux": "arm64"}[sys]
 	name := tempPrefix(output) + token
-	dockertest.ArchiveFor(m.t, filepath.Join(dir, name), sys+m.version, arch, "app:"+m.version)
+	v := m.versionOf(sys)
+	dockertest.ArchiveFor(m.t, filepath.Join(dir, name), sys+v, arch, "app:"+v)
 	fmt.Fprintf(stdout, "@nixpass temp %s\n", name)
 	return 0, nil
+}
+
+func (m *systemsMachine) versionOf(sys string) string {
+	if v, ok := m.versions[sys]; ok {
+		return v
+	}
+	return m.version
+}
+
+func (m *systemsMachine) storePath(sys string) string {
+	return "/nix/store/" + sys + "-" + m.versionOf(sys) + "-image.tar.gz"
 }
 
 // systemsOf are the --system values of calls ("" for none).
@@ -133,8 +164,16 @@ func TestSystemsBuildEach(t *testing.T) {
 	if res.Kind != builder.KindOK || !res.UpToDate || len(f.reqs) != 1 || res.Push == nil || res.Push.LayersUploaded != 0 {
 		t.Fatalf("unchanged rebuild: %s up to date %v, %d pushes; want ok, up to date, no new push", res.Kind, res.UpToDate, len(f.reqs))
 	}
-	if i := slices.Index(m.calls[1], "--last-size"); i < 0 || m.calls[1][i+1] != fmt.Sprint(arm.Size) {
-		t.Errorf("the aarch64-linux rebuild did not pass its image's size: %q", m.calls[1])
+	// The no-op is one script run, told the other system's last image.
+	wantAlso := []string{"--also", "aarch64-linux", arm.StorePath, fmt.Sprint(arm.Size), store.RootName(p.Dir, "aarch64-linux")}
+	if len(m.calls) != 1 || !containsRun(m.calls[0], wantAlso) {
+		t.Fatalf("unchanged rebuild ran the script %d times, want once with %q: %q", len(m.calls), wantAlso, m.calls)
+	}
+	if !strings.Contains(res.Message, "aarch64-linux: up to date") {
+		t.Errorf("message %q does not say the arm64 image is up to date", res.Message)
+	}
+	if kept := b.Store.LastGood(p.Dir).Systems["aarch64-linux"]; kept.StorePath != arm.StorePath || !kept.Intact() {
+		t.Errorf("the no-op lost the arm64 image's record: %+v", kept)
 	}
 
 	// nixpass push sends both again.
@@ -207,5 +246,110 @@ func TestSystemsDropped(t *testing.T) {
 	}
 	if g := b.Store.LastGood(p.Dir); len(g.Systems) != 0 {
 		t.Errorf("last good still names other systems: %+v", g.Systems)
+	}
+}
+
+// containsRun reports whether sub appears in args as a contiguous run.
+func containsRun(args, sub []string) bool {
+	for i := 0; i+len(sub) <= len(args); i++ {
+		if slices.Equal(args[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSystemsCheckedInOneRun: the protocol between a project's own run
+// and its other systems. The other system runs the script only when its
+// own run's system-check did not find it up to date: changed, unknown,
+// up to date for another store path than the kept image's, or not
+// reported because the own output changed; an image no longer kept is
+// not offered for a check at all.
+func TestSystemsCheckedInOneRun(t *testing.T) {
+	cases := []struct {
+		name     string
+		change   func(m *systemsMachine)
+		wantRuns []string
+		upToDate bool
+	}{
+		{"nothing changed", func(m *systemsMachine) {}, []string{""}, true},
+		{"only the arm64 image changed", func(m *systemsMachine) { m.versions = map[string]string{"aarch64-linux": "v2"} }, []string{"", "aarch64-linux"}, false},
+		{"Nix could not tell", func(m *systemsMachine) { m.verdict = map[string]string{"aarch64-linux": "unknown"} }, []string{"", "aarch64-linux"}, true},
+		{"up to date, but not the kept image", func(m *systemsMachine) {
+			m.versions = map[string]string{"aarch64-linux": "v2"}
+			m.verdict = map[string]string{"aarch64-linux": "up-to-date"}
+		}, []string{"", "aarch64-linux"}, false},
+		{"the own image changed", func(m *systemsMachine) { m.versions = map[string]string{"x86_64-linux": "v2"} }, []string{"", "aarch64-linux"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b, m, _, p := systemsWorld(t)
+			if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+				t.Fatal(res.Message)
+			}
+			m.calls = nil
+			tc.change(m)
+			res := b.Build(context.Background(), p)
+			if res.Kind != builder.KindOK || res.UpToDate != tc.upToDate {
+				t.Fatalf("got %s up to date %v (%q), want ok up to date %v", res.Kind, res.UpToDate, res.Message, tc.upToDate)
+			}
+			if got := systemsOf(m.calls); !slices.Equal(got, tc.wantRuns) {
+				t.Errorf("script runs for systems %q, want %q", got, tc.wantRuns)
+			}
+			if !slices.Contains(m.calls[0], "--also") {
+				t.Errorf("the own run was not told the other system: %q", m.calls[0])
+			}
+			for _, c := range m.calls[1:] {
+				if slices.Contains(c, "--also") {
+					t.Errorf("another system's run was told systems to check: %q", c)
+				}
+			}
+			arm := b.Store.LastGood(p.Dir).Systems["aarch64-linux"]
+			if want := m.storePath("aarch64-linux"); arm.StorePath != want || !arm.Intact() {
+				t.Errorf("the kept arm64 image holds %s (intact %v), want %s", arm.StorePath, arm.Intact(), want)
+			}
+		})
+	}
+
+	t.Run("image no longer kept", func(t *testing.T) {
+		b, m, _, p := systemsWorld(t)
+		if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+			t.Fatal(res.Message)
+		}
+		if err := os.Remove(b.Store.SystemImagePath(p.Dir, "aarch64-linux", p.Output)); err != nil {
+			t.Fatal(err)
+		}
+		m.calls = nil
+		if res := b.Build(context.Background(), p); res.Kind != builder.KindOK || res.UpToDate {
+			t.Fatalf("got %s up to date %v", res.Kind, res.UpToDate)
+		}
+		if len(m.calls) != 2 || slices.Contains(m.calls[0], "--also") {
+			t.Errorf("runs %q: want the own run without --also, then the arm64 run", m.calls)
+		}
+	})
+}
+
+// realisingSystems is a systemsMachine that asks Nix directly, as the
+// local backend does, and finds nothing without building.
+type realisingSystems struct{ *systemsMachine }
+
+func (realisingSystems) Realised(ctx context.Context, p builder.Project) (string, []byte, bool) {
+	return "", nil, false
+}
+
+// TestSystemsNoAlsoWithARealiser: a machine that decides up to date
+// before the builder lock (the local backend) already asked Nix about
+// every system there; its script is not told to check them again.
+func TestSystemsNoAlsoWithARealiser(t *testing.T) {
+	b, m, _, p := systemsWorld(t)
+	b.Machine = realisingSystems{m}
+	for i := range 2 {
+		m.calls = nil
+		if res := b.Build(context.Background(), p); res.Kind != builder.KindOK {
+			t.Fatal(res.Message)
+		}
+		if got := systemsOf(m.calls); !slices.Equal(got, []string{"", "aarch64-linux"}) || slices.Contains(m.calls[0], "--also") {
+			t.Errorf("build %d: runs %q, want the own run without --also, then aarch64-linux", i+1, m.calls)
+		}
 	}
 }

@@ -10,13 +10,14 @@
 #   nixpass-build build --token T --dir DIR --output NAME [--last STOREPATH
 #                       [--last-size BYTES]] [--system SYSTEM] [--lifeline] [--checked]
 #                       [--max-jobs N] [--cores N]
+#                       [--also SYSTEM LAST SIZE ROOTNAME]...
 #                       [--root LINK [--drop KEY]...]
 #                       [--min-free BYTES --max-free BYTES [--collect]]
 #                       (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build upload --token T --path STOREPATH --upload [--upload-deps] [--lifeline]
 #                       (the VM: the team cache's upload as its own step,
-#                       after docker load and push; header on stdin as
-#                       for build --upload)
+#                       after docker load and push; target, key file,
+#                       mode and key on stdin)
 #   nixpass-build drv --dir DIR [--system SYSTEM]
 #                     (--file FILE [--attr A] [--nix-arg X]... | --flake REF)
 #   nixpass-build cancel --token T
@@ -123,6 +124,20 @@
 # `drv` is the same evaluation read-only (nothing is written to the store,
 # nothing is built, no lock is taken): another nixpass asks it when this
 # project is being built, to know whether that build is the one it wants.
+# --also SYSTEM LAST SIZE ROOTNAME (systems = [...], issue 23): another
+# system of the project, whose last image nixpass wrote from store path
+# LAST and keeps, SIZE bytes, in the host's state folder; ROOTNAME is its
+# root, a plain name beside --root's LINK. Only when this build finds its
+# own output up to date (a no-op), it then asks Nix, in this same run, for
+# each such system's output with --max-jobs 0 and no remote builders
+# (found or substituted, never built) and says
+#   @nixpass system-check SYSTEM up-to-date|changed|unknown STOREPATH|-
+# up-to-date: still LAST (a file of SIZE bytes, or a streamed image);
+# unknown: Nix could not tell without building (its log is not kept: the
+# system's own run, which nixpass starts next, shows it). A no-op of a
+# project of several systems is then one session, not one per system; a
+# build that changed is not checked, as its other systems most likely
+# changed too and would be evaluated twice.
 #
 # The build never replaces the output itself: it writes the image to a
 # temporary file in the project folder, reports it ("@nixpass temp NAME")
@@ -696,7 +711,7 @@ cmd_drv() {
 }
 
 cmd_build() {
-	token="" dir="" output="" last="" lastsize="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
+	token="" dir="" output="" last="" lastsize="" also="" file="" attr="" flake="" system="" lifeline="" checked="" watcher="" heartbeat="" pooler=""
 	root="" minfree="" maxfree="" collect="" drops=""
 	# Extra Nix arguments are kept in "$@" itself: the loop rotates every
 	# argument to the end and keeps only the --nix-arg values.
@@ -710,6 +725,16 @@ cmd_build() {
 		--last-size)
 			case "$2" in '' | *[!0-9]*) echo "nixpass-build: bad --last-size: $2" >&2; exit 65 ;; esac
 			lastsize=$2; shift 2; n=$((n - 2)) ;;
+		--also)
+			# Every field is checked: the list is split on blanks later.
+			if [ $n -lt 5 ]; then echo "nixpass-build: --also needs SYSTEM LAST SIZE ROOTNAME" >&2; exit 65; fi
+			case "$2" in '' | *[!0-9a-z_-]*) echo "nixpass-build: bad --also system: $2" >&2; exit 65 ;; esac
+			case "$3" in /*[!0-9A-Za-z+._/=?-]* | [!/]* | '') echo "nixpass-build: bad --also store path: $3" >&2; exit 65 ;; esac
+			case "$4" in '' | *[!0-9]*) echo "nixpass-build: bad --also size: $4" >&2; exit 65 ;; esac
+			case "$5" in '' | *[!0-9A-Za-z._-]* | . | ..) echo "nixpass-build: bad --also root name: $5" >&2; exit 65 ;; esac
+			also="$also$2 $3 $4 $5
+"
+			shift 5; n=$((n - 5)) ;;
 		--lifeline) lifeline=1; shift; n=$((n - 1)) ;;
 		--checked) checked=1; shift; n=$((n - 1)) ;;
 		--root) root=$2; shift 2; n=$((n - 2)) ;;
@@ -887,6 +912,11 @@ cmd_build() {
 	if [ -n "$last" ] && [ "$store" = "$last" ] && { [ -n "$lastsize" ] || [ -f "$output" ]; } &&
 		{ [ $mode = stream ] || [ "$(wc -c <"$src")" = "${lastsize:-$(wc -c <"$output")}" ]; }; then
 		say "up-to-date"
+		# Read from a pipe: nothing in the loop reads stdin (Nix's get
+		# /dev/null), and the fields hold no blanks (checked above).
+		printf '%s' "$also" | while read -r s l z rn; do
+			also_check "$s" "$l" "$z" "$rn" "$@" </dev/null
+		done
 		exit 0
 	fi
 
@@ -914,7 +944,7 @@ cmd_build() {
 
 # cmd_upload is the VM's upload as a step of its own (issue 24: build,
 # docker load, push, then upload): the closure of --path to the target
-# the header names, with the same key handling as build --upload (stdin
+# the header names, with this key handling (stdin
 # only, 0600 in the run folder, gone at exit and after a kill). It takes
 # no build lock: the next build does not wait for it.
 cmd_upload() {
@@ -965,6 +995,66 @@ cmd_upload() {
 	fi
 	cache_upload "$upath"
 	exit 0
+}
+
+# store_of OUT is the image's store path in what Nix printed: for a
+# flake, `nix build --json`'s [{"drvPath":"…","outputs":{"out":"/nix/store/…"}},…],
+# the first installable's "out" (or its first output; store paths hold no
+# quotes or backslashes, so sed can take them apart); for nix-build, which
+# prints one store path per output, the first.
+store_of() {
+	if [ -n "$flake" ]; then
+		outs=$(printf '%s' "$1" | tr -d '\n' | sed -n 's/^[^{]*{[^}]*"outputs":{\([^}]*\)}.*/\1/p')
+		so=$(printf '%s' "$outs" | sed -n 's/.*"out":"\([^"]*\)".*/\1/p')
+		[ -n "$so" ] || so=$(printf '%s' "$outs" | sed -n 's/^"[^"]*":"\([^"]*\)".*/\1/p')
+		printf '%s\n' "$so"
+	else
+		printf '%s\n' "$1" | head -n 1
+	fi
+}
+
+# also_check SYSTEM LAST SIZE ROOTNAME NIXARG... says whether SYSTEM's
+# image is still LAST (see --also): Nix finds or substitutes its output
+# with --max-jobs 0 (after the project's own --max-jobs) and no remote
+# builders, so nothing is built and no emulation is needed. The output
+# keeps its root, as the system's own build would.
+also_check() {
+	s=$1 l=$2 z=$3 rn=$4
+	shift 4
+	link="" link_fl=--no-link
+	[ -n "$root" ] && link="${root%/*}/$rn" link_fl=--out-link
+	ao=$(
+		nix_setting system "$s"
+		nix_setting builders ""
+		if [ -n "$flake" ]; then
+			"$nixbin/nix" --extra-experimental-features 'nix-command flakes' \
+				build "$link_fl" ${link:+"$link"} --json "$@" --max-jobs 0 -- "$flake"
+		elif [ -n "$attr" ]; then
+			"$nixbin/nix-build" "$link_nb" ${link:+"$link"} "$file" -A "$attr" "$@" --max-jobs 0
+		else
+			"$nixbin/nix-build" "$link_nb" ${link:+"$link"} "$file" "$@" --max-jobs 0
+		fi 2>/dev/null
+	)
+	ast=$?
+	as=""
+	[ $ast -eq 0 ] && as=$(store_of "$ao")
+	if [ -z "$as" ]; then
+		say "system-check $s unknown -"
+		return
+	fi
+	v=changed
+	if [ "$as" = "$l" ]; then
+		src=$as
+		[ -L "$as" ] && src=$(readlink -f -- "$as" 2>/dev/null)
+		case "$src" in
+		"${as%/*}"/*)
+			if [ -f "$src" ] && [ ! -L "$src" ] && { [ -x "$src" ] || [ "$(wc -c <"$src")" = "$z" ]; }; then
+				v=up-to-date
+			fi
+			;;
+		esac
+	fi
+	say "system-check $s $v $as"
 }
 
 # cache_upload STORE uploads STORE's closure (and, with --upload-deps, its
