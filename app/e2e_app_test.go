@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,7 +21,7 @@ type headless struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	events []map[string]any
-	stderr bytes.Buffer
+	stderr syncBuffer
 	done   chan error
 }
 
