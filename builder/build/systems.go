@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/machine"
 	"nixpass/builder/shq"
 	"nixpass/builder/store"
 )
@@ -99,20 +100,7 @@ func (r *run) scriptArgs() []string {
 			args = append(args, "--last-size", strconv.FormatInt(g.Size, 10))
 		}
 	}
-	if p.Flake != "" {
-		args = append(args, "--flake", p.Flake)
-	} else {
-		args = append(args, "--file", p.File)
-		if p.Attr != "" {
-			args = append(args, "--attr", p.Attr)
-		}
-	}
-	for _, a := range p.Args {
-		args = append(args, "--nix-arg", a)
-	}
-	if p.System != "" {
-		args = append(args, "--system", p.System)
-	}
+	args = append(args, machine.SourceArgs(p)...)
 	return append(args, r.alsoArgs()...)
 }
 

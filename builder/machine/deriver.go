@@ -23,7 +23,15 @@ type Deriver interface {
 // DerivationArgs is the build script's argv for the read-only evaluation
 // of p in dir, the project folder as the machine sees it.
 func DerivationArgs(p builder.Project, dir string) []string {
-	args := []string{"drv", "--dir", dir}
+	return append([]string{"drv", "--dir", dir}, SourceArgs(p)...)
+}
+
+// SourceArgs is the build script's argv naming what p evaluates to: its
+// flake, or its Nix file and attribute, then its extra Nix arguments and
+// its system. The build and the read-only evaluation share it, so that
+// both evaluate the same thing.
+func SourceArgs(p builder.Project) []string {
+	var args []string
 	if p.Flake != "" {
 		args = append(args, "--flake", p.Flake)
 	} else {
