@@ -1,10 +1,10 @@
 package build
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
+	"nixpass/builder/lazyre"
 	"nixpass/builder/machine"
 	"nixpass/builder/store"
 )
@@ -29,8 +29,8 @@ type systemCheck struct {
 // of them on blanks); a system or store path outside them is left to
 // that system's own run.
 var (
-	alsoSystem    = regexp.MustCompile(`^[0-9a-z_-]+$`)
-	alsoStorePath = regexp.MustCompile(`^/[0-9A-Za-z+._/=?-]+$`)
+	alsoSystem    = lazyre.New(`^[0-9a-z_-]+$`)
+	alsoStorePath = lazyre.New(`^/[0-9A-Za-z+._/=?-]+$`)
 )
 
 // alsoArgs are the primary run's --also arguments: SYSTEM LAST SIZE

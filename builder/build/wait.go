@@ -3,7 +3,6 @@ package build
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/lazyre"
 	"nixpass/builder/machine"
 	"nixpass/builder/redact"
 	"nixpass/builder/store"
@@ -48,7 +48,7 @@ func selfCommand() string {
 // reNixLockWait is Nix waiting for another Nix command: a lock on a store
 // path being built or substituted by another process, or the garbage
 // collector's lock (2.8 to 2.34).
-var reNixLockWait = regexp.MustCompile(`^(waiting for lock on .*|waiting for the big garbage collector lock.*|waiting for auto-GC to finish.*)$`)
+var reNixLockWait = lazyre.New(`^(waiting for lock on .*|waiting for the big garbage collector lock.*|waiting for auto-GC to finish.*)$`)
 
 // gcLock is the garbage collector's lock file, which Nix's "waiting for
 // the big garbage collector lock" is about.
@@ -77,7 +77,7 @@ func nixLockFiles(wait string) []string {
 		return []string{gcLock}
 	}
 	var files []string
-	for _, p := range reQuoted.FindAllStringSubmatch(wait, -1) {
+	for _, p := range reQuoted.Re().FindAllStringSubmatch(wait, -1) {
 		files = append(files, p[1]+".lock")
 	}
 	return files
@@ -187,7 +187,7 @@ func holderText(pid int, args []string, since time.Time, via int) string {
 	return s
 }
 
-var reQuoted = regexp.MustCompile(`'(/[^']+)'`)
+var reQuoted = lazyre.New(`'(/[^']+)'`)
 
 // scriptWait announces the build script's wait for another build on the
 // machine (its run folder's lock), with what the script read of the holder.
