@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 
@@ -44,8 +45,16 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 	if r.b.Store != nil {
 		// Recorded with the store path: a file copied again (the output
 		// was removed, say) needs no new upload of the same closure.
-		if prev := r.b.Store.LastGood(r.p.Dir); prev != nil && prev.StorePath == good.StorePath {
-			good.Uploaded = slices.Clone(prev.Uploaded)
+		if prev := r.b.Store.LastGood(r.p.Dir); prev != nil {
+			if prev.StorePath == good.StorePath {
+				good.Uploaded = slices.Clone(prev.Uploaded)
+			}
+			for sys, g := range good.Systems {
+				if pg, ok := prev.Systems[sys]; ok && pg.StorePath == g.StorePath {
+					g.Uploaded = slices.Clone(pg.Uploaded)
+					good.Systems[sys] = g
+				}
+			}
 		}
 	}
 	var rep *builder.CacheUpload
@@ -62,12 +71,15 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 		}
 	}
 	rep, key, err = up.UploadCache(ctx, good.StorePath, good.Uploaded)
+	if err == nil && key != "" && !slices.Contains(good.Uploaded, key) {
+		good.Uploaded = append(good.Uploaded, key)
+	}
+	if err == nil {
+		rep, err = r.uploadSystems(ctx, up, good, rep)
+	}
 	res := r.res
 	res.Cache = rep
 	if err == nil {
-		if key != "" && !slices.Contains(good.Uploaded, key) {
-			good.Uploaded = append(good.Uploaded, key)
-		}
 		if rep != nil && rep.Paths > 0 {
 			res.Message += fmt.Sprintf("; uploaded %d path(s) (%s) to %s", rep.Paths, builder.HumanBytes(rep.Bytes), rep.URL)
 			r.logLine("# cache: uploaded " + fmt.Sprint(rep.Paths) + " path(s) to " + rep.URL)
@@ -93,4 +105,38 @@ func (r *run) uploadToCache(ctx context.Context, good *store.GoodOutput) {
 	if be.Kind == builder.KindCache {
 		res.Message = built + notUploaded + be.Message
 	}
+}
+
+// uploadSystems uploads the closures of the project's other systems'
+// images (systems = [...]) after its own, each recorded with that
+// system's good output, so an unchanged system uploads nothing; rep sums
+// what every upload did. The first failure ends it.
+func (r *run) uploadSystems(ctx context.Context, up CacheUploader, good *store.GoodOutput, rep *builder.CacheUpload) (*builder.CacheUpload, error) {
+	for _, sys := range slices.Sorted(maps.Keys(good.Systems)) {
+		g := good.Systems[sys]
+		srep, key, err := up.UploadCache(ctx, g.StorePath, g.Uploaded)
+		if rep == nil {
+			rep = srep
+		} else if srep != nil {
+			rep.Paths += srep.Paths
+			rep.Bytes += srep.Bytes
+			rep.DurationMS += srep.DurationMS
+			if srep.Error != "" {
+				rep.Error = sys + ": " + srep.Error
+			}
+		}
+		if err != nil {
+			if be := (*builder.Error)(nil); errors.As(err, &be) {
+				named := *be
+				named.Message = "the image for " + sys + ": " + be.Message
+				return rep, &named
+			}
+			return rep, fmt.Errorf("the image for %s: %w", sys, err)
+		}
+		if key != "" && !slices.Contains(g.Uploaded, key) {
+			g.Uploaded = append(g.Uploaded, key)
+			good.Systems[sys] = g
+		}
+	}
+	return rep, nil
 }

@@ -353,3 +353,45 @@ func TestSystemsNoAlsoWithARealiser(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemsUploadEach: with a team cache, every system's image closure
+// is uploaded after the build, each recorded with its own good output, so
+// the unchanged rebuild uploads nothing; a failed upload of the other
+// system names it and is retried by the next build.
+func TestSystemsUploadEach(t *testing.T) {
+	b, m, _, p := systemsWorld(t)
+	up := &fakeUploader{}
+	b.Cache = up
+	res := b.Build(context.Background(), p)
+	good := b.Store.LastGood(p.Dir)
+	arm := good.Systems["aarch64-linux"]
+	if res.Kind != builder.KindOK || !slices.Equal(up.calls, []string{good.StorePath, arm.StorePath}) {
+		t.Fatalf("build: %s %q; uploads %q, want the amd64 then the arm64 closure", res.Kind, res.Message, up.calls)
+	}
+	if res.Cache == nil || res.Cache.Paths != 4 || res.Cache.Bytes != 2000 {
+		t.Errorf("cache report %+v, want both uploads summed", res.Cache)
+	}
+	if len(good.Uploaded) != 1 || len(arm.Uploaded) != 1 {
+		t.Errorf("recorded uploads: own %q, arm64 %q; want one each", good.Uploaded, arm.Uploaded)
+	}
+	up.calls = nil
+	if res = b.Build(context.Background(), p); res.Kind != builder.KindOK || !res.UpToDate || len(up.calls) != 0 {
+		t.Fatalf("unchanged rebuild: %s up to date %v, uploads %q; want none", res.Kind, res.UpToDate, up.calls)
+	}
+
+	// Only the arm64 image changes, and its upload fails: the kind is
+	// cache, the message names the system, nothing is recorded for it.
+	m.versions = map[string]string{"aarch64-linux": "v2"}
+	up.err = errors.New("HTTP 500 from the cache")
+	res = b.Build(context.Background(), p)
+	if res.Kind != builder.KindCache || !strings.Contains(res.Message, "the image for aarch64-linux: ") || len(up.calls) != 1 {
+		t.Fatalf("failed arm64 upload: %s %q, uploads %q; want kind cache naming aarch64-linux, one upload", res.Kind, res.Message, up.calls)
+	}
+	if g := b.Store.LastGood(p.Dir).Systems["aarch64-linux"]; len(g.Uploaded) != 0 {
+		t.Errorf("the failed upload is recorded: %q", g.Uploaded)
+	}
+	up.err, up.calls = nil, nil
+	if res = b.Build(context.Background(), p); res.Kind != builder.KindOK || len(up.calls) != 1 {
+		t.Errorf("the next build: %s, uploads %q; want the arm64 upload retried, and only it", res.Kind, up.calls)
+	}
+}
