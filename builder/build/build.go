@@ -74,6 +74,11 @@ type Builder struct {
 	// NoOOMRetry is [builder] oom_retry = false: a build killed for lack
 	// of memory is not rebuilt with fewer jobs.
 	NoOOMRetry bool
+	// SkipUpToDate is the request key (builder.Project.RequestKey) of a
+	// project the caller already found out of date with Nix
+	// (BuildIfUpToDate in the CLI's lean front): its build goes straight
+	// to the builder lock instead of asking Nix the same question again.
+	SkipUpToDate string
 	// RemoteOnly is [builder] max_jobs = 0: builds run on remote builders
 	// only, so there are no local jobs to halve.
 	RemoteOnly bool
@@ -134,6 +139,11 @@ type run struct {
 	// ready are the runs of the other systems found up to date before
 	// the builder lock (systemsUpToDate).
 	ready []*run
+	// onlyUpToDate is a run of BuildIfUpToDate; abandoned is set when it
+	// stopped before the lock, stale when Nix said p is out of date.
+	onlyUpToDate, abandoned, stale bool
+	// evaluated is set once upToDate asked Nix.
+	evaluated bool
 }
 
 // Build builds p and returns its result; it never returns nil. The result
@@ -144,9 +154,18 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		// is recorded only once the upload has ended.
 		b.Uploads.waitProject(ctx, p.Dir)
 	}
-	p = b.primary(p)
+	r := b.newRun(ctx, b.primary(p))
+	good := r.execute(ctx)
+	if r.later != nil {
+		return r.uploadLater(ctx, good)
+	}
+	return r.finish(good)
+}
+
+// newRun is a run of p starting now, its result failed until it succeeds.
+func (b *Builder) newRun(ctx context.Context, p builder.Project) *run {
 	now := time.Now()
-	r := &run{b: b, p: p, started: now, res: &builder.Result{
+	return &run{b: b, p: p, started: now, res: &builder.Result{
 		Project: p.Dir,
 		Status:  builder.StatusFailed,
 		Output:  filepath.Join(p.Dir, p.Output),
@@ -155,11 +174,6 @@ func (b *Builder) Build(ctx context.Context, p builder.Project) *builder.Result 
 		// "attempts": [] for a build that never ran Nix (a config error).
 		Attempts: []builder.Attempt{},
 	}}
-	good := r.execute(ctx)
-	if r.later != nil {
-		return r.uploadLater(ctx, good)
-	}
-	return r.finish(good)
 }
 
 // finish completes the result of a run, records it and announces it.
@@ -261,11 +275,16 @@ func (r *run) execute(parent context.Context) *store.GoodOutput {
 
 	// Up to date is decided without the builder lock where the machine
 	// can (the lock rule): a no-op never waits behind another build.
-	if r.upToDate(ctx) {
+	upToDate := r.upToDate(ctx)
+	if upToDate {
 		if r.systemsUpToDate(ctx) {
 			return r.succeed(ctx)
 		}
 		r.resetReport()
+	}
+	if r.onlyUpToDate {
+		r.abandon(!upToDate && r.evaluated && ctx.Err() == nil)
+		return nil
 	}
 	held, err := r.lock(ctx)
 	if err != nil {

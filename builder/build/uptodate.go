@@ -18,7 +18,7 @@ import (
 // extra. The checks are the script's own (see its --last).
 func (r *run) upToDate(ctx context.Context) bool {
 	rz, ok := r.b.Machine.(machine.Realiser)
-	if !ok {
+	if !ok || (r.b.SkipUpToDate != "" && r.b.SkipUpToDate == r.p.RequestKey() && r.system == "") {
 		return false
 	}
 	g := r.lastGood()
@@ -27,6 +27,7 @@ func (r *run) upToDate(ctx context.Context) bool {
 	}
 	r.setPhase("evaluating")
 	path, nixLog, ok := rz.Realised(ctx, r.p)
+	r.evaluated = true
 	if !ok || path != g.StorePath || !sameImage(path, g.Size) || ctx.Err() != nil {
 		return false
 	}
