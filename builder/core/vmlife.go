@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"nixpass/builder"
+	"nixpass/builder/core/fast"
 	"nixpass/builder/redact"
 	"nixpass/builder/scheduler"
 	"nixpass/builder/store"
@@ -30,7 +31,7 @@ func (e *Env) VMUsers() *vmusers.Record {
 
 // lockPath is the builder lock every build of this builder holds.
 func (e *Env) lockPath() string {
-	return filepath.Join(e.StateDir, "locks", e.Config.Builder.Backend+"-"+e.Config.VM.Name+".lock")
+	return fast.LockPath(e.Config, e.StateDir)
 }
 
 // HoldVM waits until nothing else uses the VM: first the running build

@@ -9,18 +9,12 @@ package core
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
 
 	"nixpass/builder"
 	"nixpass/builder/build"
-	"nixpass/builder/cache"
 	"nixpass/builder/config"
-	"nixpass/builder/docker"
-	"nixpass/builder/hostarch"
+	"nixpass/builder/core/fast"
 	"nixpass/builder/machine"
-	"nixpass/builder/machine/local"
 	"nixpass/builder/machine/vm"
 	"nixpass/builder/multipass"
 	"nixpass/builder/store"
@@ -59,17 +53,12 @@ func Load(path string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find log folder: %w", err)
 	}
-	remote := machine.Remote{Builders: cfg.Builder.Builders, UseSubstitutes: cfg.Builder.BuildersUseSubstitutes, MaxJobs: cfg.Builder.MaxJobs,
-		Substituters: cfg.Builder.Substituters, TrustedPublicKeys: cfg.Builder.TrustedPublicKeys}
-	pull := cache.Pull{URL: cfg.Cache.URL, PublicKey: cfg.Cache.PublicKey}
-	e := &Env{Path: path, Config: cfg, Store: &store.Store{StateDir: state, LogDir: logs}, StateDir: state}
-	e.Notices = append(e.Notices, privateNotices(state, logs, path)...)
-	for _, w := range cfg.Warnings() {
-		e.Notices = append(e.Notices, "warning: "+w)
-	}
+	remote, pull := fast.Remote(cfg), fast.Pull(cfg)
+	e := &Env{Path: path, Config: cfg, Store: &store.Store{StateDir: state, LogDir: logs}, StateDir: state,
+		Notices: fast.Notices(cfg, state, logs, path)}
 	switch cfg.Builder.Backend {
 	case "local":
-		e.Machine = &local.Machine{ScriptDir: filepath.Join(state, "bin"), Remote: remote, Cache: pull}
+		e.Machine = fast.Local(cfg, state)
 	default:
 		e.VM = &vm.Machine{
 			Client: &multipass.Client{Bin: cfg.Builder.Multipass},
@@ -111,75 +100,19 @@ func (e *Env) Builder(emit func(builder.Event)) *build.Builder {
 		// a recreated VM gets it; comments and layout stay.
 		grown = func(n int64) error { return config.SetVMMemory(e.Path, config.Size(n)) }
 	}
-	return &build.Builder{
+	b := &build.Builder{
 		Machine:     e.Machine,
 		Store:       e.Store,
 		LockPath:    e.lockPath(),
-		Timeout:     e.Config.Builder.Timeout.D(),
-		Docker:      &docker.CLI{Command: e.Config.Docker.Command, LoadTimeout: e.Config.Docker.LoadTimeout.D()},
 		Pusher:      e.pusher(),
 		Emit:        emit,
 		Cache:       e.cacheUploader(),
 		MemoryGrown: grown,
 		VMUsers:     users,
-		// NIXPASS_DEPLOY_PLATFORM lets tests (and users) name it.
-		DeployPlatform: deployPlatform(e.Config.Builder.Backend),
-		NoOOMRetry:     e.Config.Builder.OOMRetry != nil && !*e.Config.Builder.OOMRetry,
-		RemoteOnly:     e.Config.Builder.MaxJobs != nil && *e.Config.Builder.MaxJobs == 0,
-		// The builder runs on this machine's architecture: a Multipass
-		// guest's is the host's, whatever the binary's (Rosetta).
-		System: ownSystem(hostarch.Arch()),
 	}
-}
-
-// ownSystem is the Nix system of a builder of arch (GOARCH spelling).
-func ownSystem(arch string) string {
-	if arch == "arm64" {
-		return "aarch64-linux"
-	}
-	return "x86_64-linux"
+	fast.Configure(b, e.Config)
+	return b
 }
 
 // Request turns a project into a build request.
-func Request(p config.Project) builder.Project {
-	p = p.WithDefaults()
-	r := builder.Project{Dir: p.Path, File: p.File, Flake: p.Flake, Attr: p.Attr, Args: p.Args, Output: p.Output, DockerLoad: p.DockerLoad,
-		System: p.System, Mounts: p.MountPaths(), Push: p.Push, Systems: p.Systems,
-		MaxJobs: deref(p.MaxJobs), Cores: deref(p.Cores)}
-	if len(p.Systems) == 1 && p.System == "" {
-		r.System, r.Systems = p.Systems[0], nil
-	}
-	return r
-}
-
-// deployPlatform is the platform images are likely deployed to, for the
-// warning about images built for another one.
-func deployPlatform(backend string) string {
-	if v, ok := os.LookupEnv("NIXPASS_DEPLOY_PLATFORM"); ok {
-		return v
-	}
-	return build.LikelyDeployPlatform(runtime.GOOS, hostarch.Arch(), backend)
-}
-
-// privateNotices makes nixpass's folders private once (config.Tighten)
-// and says what it changed.
-func privateNotices(state, logs, path string) []string {
-	changed, err := config.Tighten(state, logs, path)
-	var out []string
-	if len(changed) > 0 {
-		out = append(out, fmt.Sprintf("made %d folder(s) and file(s) older versions left readable to others private (0700 folders, 0600 files):\n  %s",
-			len(changed), strings.Join(changed, "\n  ")))
-	}
-	if err != nil {
-		out = append(out, fmt.Sprintf("warning: could not make every nixpass folder private: %v", err))
-	}
-	return out
-}
-
-// deref is *n, or 0 for nil (left out).
-func deref(n *int) int {
-	if n == nil {
-		return 0
-	}
-	return *n
-}
+func Request(p config.Project) builder.Project { return fast.Request(p) }

@@ -41,19 +41,25 @@ var Levels = map[string]int{
 	// The VM as a remote builder for plain Nix (multipass, runner).
 	"builder/vmbuilder": 4,
 	"builder/build":     5,
-	"builder/core":      6,
-	"app":               7,
+	// core's lean part: what a no-op on this host needs (the CLI's front).
+	"builder/core/fast": 6,
+	"builder/core":      7,
+	"app":               8,
 }
 
 // Forbidden reports why from may not import to, or "" when it may,
-// beyond the order of Levels: only core names a concrete machine,
+// beyond the order of Levels: only core (with core/fast) names a concrete machine,
 // machines never import build, store or docker, and nothing under
 // builder/ imports app.
 func Forbidden(from, to string) string {
 	concrete := to == "builder/machine/local" || to == "builder/machine/vm"
 	switch {
-	case concrete && from != "builder/core" && !strings.HasPrefix(from, "builder/machine/"):
-		return "only builder/core names a concrete machine"
+	case concrete && from != "builder/core" && from != "builder/core/fast" && !strings.HasPrefix(from, "builder/machine/"):
+		return "only builder/core names a concrete machine (core/fast is its lean part)"
+	case from == "builder/core/fast" && (to == "builder/machine/vm" || to == "builder/registry" || to == "builder/watch" || to == "builder/agent" ||
+		to == "builder/scheduler" || to == "builder/multipass" || to == "builder/vmbuilder" || to == "builder/sshconf"):
+		// What the lean front links is its start-up (docs/performance.md).
+		return "core/fast links only what a no-op on this host needs, not " + to
 	case (from == "builder/machine" || strings.HasPrefix(from, "builder/machine/")) && (to == "builder/build" || to == "builder/store" || to == "builder/docker"):
 		return "machines never import the run, the store or Docker"
 	case strings.HasPrefix(from, "builder") && (to == "app" || strings.HasPrefix(to, "app/")):

@@ -55,6 +55,11 @@ func TestForbidden(t *testing.T) {
 		{"builder/core", "builder/machine/vm", ""},
 		{"builder/machine/vm", "builder/multipass", ""},
 		{"app", "builder/core", ""},
+		{"builder/core/fast", "builder/machine/local", ""},
+		{"builder/core", "builder/core/fast", ""},
+		{"builder/core/fast", "builder/core", "line 6 may import only lines above it"},
+		{"builder/core/fast", "builder/machine/vm", "core/fast links only what a no-op on this host needs"},
+		{"builder/core/fast", "builder/registry", "core/fast links only what a no-op on this host needs"},
 	} {
 		got := Forbidden(tt.from, tt.to)
 		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
