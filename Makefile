@@ -4,7 +4,7 @@ GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Only v-tags make a version (packaging/appbundle maps anything else to 0.0.0).
 VERSION ?= $(shell git describe --tags --match 'v*' --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -X nixpass/app/cliout.version=$(VERSION)
 BIN := build/nixpass
 UNAME := $(shell uname -s)
 
@@ -19,8 +19,13 @@ DARWIN_CGO := CGO_ENABLED=1 MACOSX_DEPLOYMENT_TARGET=$(MACOS_MIN) CGO_CFLAGS="-m
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-build: ## build the nixpass binary into build/
+build: ## build nixpass into build/ (Linux: the lean front build/nixpass and the full build/nixpass-full beside it)
+ifeq ($(UNAME),Darwin)
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./app
+else
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)-full ./app
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./app/fast
+endif
 
 run: build ## build and start the app (Linux: local Nix; macOS: the .app with Multipass), installing what is missing after asking
 ifeq ($(UNAME),Darwin)
@@ -57,7 +62,8 @@ ifeq ($(UNAME),Darwin)
 	sh packaging/install/link-cli.sh "$$dest/nixpass.app/Contents/MacOS/nixpass" "$$HOME/.local/bin" /usr/local/bin "$$brewbin"
 else
 	$(MAKE) build
-	mkdir -p $$HOME/.local/bin && install -m 0755 $(BIN) $$HOME/.local/bin/nixpass && echo "installed ~/.local/bin/nixpass"
+	mkdir -p $$HOME/.local/bin $$HOME/.local/libexec/nixpass && install -m 0755 $(BIN)-full $$HOME/.local/libexec/nixpass/nixpass-full && \
+		install -m 0755 $(BIN) $$HOME/.local/bin/nixpass && echo "installed ~/.local/bin/nixpass (and ~/.local/libexec/nixpass/nixpass-full)"
 	@sh packaging/install/path-hint.sh "$$HOME/.local/bin"
 endif
 
@@ -109,9 +115,9 @@ fuzz-ci: ## fuzz each target for a fixed number of runs on top of the seed corpu
 soak: ## soak the headless app: SOAK_BUILDS rebuilds (default 300), figures every 50
 	bench/soak.sh $${SOAK_BUILDS:-300}
 
-bench: ## benchmarks (figures, not pass/fail), then the no-op rebuild and `nixpass version` start-up against the bare tools (NOOP_PAIRS, default 20)
+bench: ## benchmarks (figures, not pass/fail), then the no-op rebuild and `nixpass version` start-up against the bare tools (NOOP_PAIRS, default 40)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
-	bench/noop.sh $${NOOP_PAIRS:-20}
+	bench/noop.sh $${NOOP_PAIRS:-40}
 
 clean: ## remove build output
 	rm -rf build

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,8 +9,8 @@ import (
 	"os"
 	"strings"
 
+	"nixpass/app/cliout"
 	"nixpass/builder"
-	"nixpass/builder/clean"
 )
 
 // exitUsage is the exit status for usage and config errors.
@@ -200,14 +199,7 @@ type failure struct {
 
 // printJSON writes v as indented JSON to stdout, its values exact but
 // for C1 controls escaped (clean.JSON).
-func (c *cli) printJSON(v any) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		fmt.Fprintf(c.stderr, "nixpass: encode JSON: %v\n", err)
-		return
-	}
-	_, _ = c.stdout.Write(append(clean.JSON(b), '\n'))
-}
+func (c *cli) printJSON(v any) { cliout.PrintJSON(c.stdout, c.stderr, v) }
 
 // fail prints err (and its hint) and returns the exit status for it;
 // under --json it prints it as one failure object on stdout as well.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"nixpass/app/cliout"
 	"nixpass/builder"
 	"nixpass/builder/build"
 	"nixpass/builder/machine"
@@ -46,6 +47,6 @@ func cmdExplain(c *cli, ctx context.Context, args []string) int {
 		fmt.Fprintln(c.stdout, "✓ "+d.Message)
 		return 0
 	}
-	printResult(c.stdout, c.stderr, &builder.Result{Status: builder.StatusFailed, Kind: kind, Message: d.Message, Hint: d.Hint})
+	cliout.PrintResult(c.stdout, c.stderr, &builder.Result{Status: builder.StatusFailed, Kind: kind, Message: d.Message, Hint: d.Hint})
 	return kind.ExitCode()
 }

@@ -69,7 +69,7 @@ func cmdPush(c *cli, ctx context.Context, args []string) int {
 		log = c.stderr
 	}
 	res, err := e.Builder(bar.event).PushImage(ctx, req, ref, log)
-	bar.finish()
+	bar.Finish()
 	out := pushOutput{Project: dir, Status: builder.StatusSucceeded, Kind: builder.KindOK, Image: file, Push: res}
 	if err != nil {
 		be := &builder.Error{Kind: builder.KindPush, Message: err.Error(), Err: err}
@@ -117,11 +117,12 @@ func newPushBar(w io.Writer, asJSON bool) *pushBar {
 // event draws the push's progress events and ignores the others.
 func (b *pushBar) event(ev builder.Event) {
 	if p, ok := ev.(builder.PushProgress); ok {
-		b.update(p)
+		b.Update(p)
 	}
 }
 
-func (b *pushBar) update(p builder.PushProgress) {
+// Update draws p (cliout.Bar).
+func (b *pushBar) Update(p builder.PushProgress) {
 	if !b.tty || p.BytesTotal == 0 {
 		return
 	}
@@ -133,7 +134,11 @@ func (b *pushBar) update(p builder.PushProgress) {
 	_ = b.bar.Set64(p.Bytes)
 }
 
-func (b *pushBar) finish() {
+// Drawing reports whether the bar is on the screen (cliout.Bar).
+func (b *pushBar) Drawing() bool { return b.bar != nil }
+
+// Finish clears the bar (cliout.Bar).
+func (b *pushBar) Finish() {
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}

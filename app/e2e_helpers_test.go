@@ -14,7 +14,11 @@ import (
 	"nixpass/builder"
 )
 
-// nixpassBin is the real binary, built once by TestMain.
+// nixpassBin is the real program users run, built once by TestMain as
+// make build lays it out: the lean front (app/fast), with the full
+// nixpass (this package) beside it as nixpass-full, to which the front
+// hands every command but `version` and a no-op build. Every e2e test
+// therefore goes through the front, as users do.
 var nixpassBin string
 
 func TestMain(m *testing.M) {
@@ -26,7 +30,12 @@ func TestMain(m *testing.M) {
 	// A non-root test user runs it too: the folder must be searchable.
 	_ = os.Chmod(dir, 0o755)
 	nixpassBin = filepath.Join(dir, "nixpass")
-	out, err := exec.Command("go", "build", "-o", nixpassBin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "nixpass-full"), ".").CombinedOutput()
+	if err == nil {
+		front := exec.Command("go", "build", "-o", nixpassBin, "./fast")
+		front.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err = front.CombinedOutput()
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build nixpass: %v\n%s", err, out)
 		os.Exit(1)
@@ -34,6 +43,23 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// copyNixpass copies the program users run into dir, as make build lays
+// it out (the front and nixpass-full beside it), and returns the front's
+// path.
+func copyNixpass(t *testing.T, dir string) string {
+	t.Helper()
+	for _, name := range []string{"nixpass", "nixpass-full"} {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(nixpassBin), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "nixpass")
 }
 
 // need fails the test when a tool is missing, naming how to install it;

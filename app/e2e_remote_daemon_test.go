@@ -109,10 +109,7 @@ func TestRemoteBuilderThroughDaemonAsUser(t *testing.T) {
 	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(base, "nixpass")
-	if err := os.WriteFile(bin, readFile(t, nixpassBin), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := copyNixpass(t, base)
 	// The daemon does the remote building, so the builders, and ssh's
 	// options, are its own; it trusts only root.
 	d := startPrivateDaemon(t, base, fmt.Sprintf("build-users-group = nixbld\ntrusted-users = root\nbuilders = %s\nmax-jobs = 0\nsubstituters =\n", r.line("client_key")),

@@ -210,10 +210,7 @@ func TestSubstituterTokenNotOnAnyCommandLine(t *testing.T) {
 		if err := os.Chmod(base, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		bin := filepath.Join(base, "nixpass")
-		if err := os.WriteFile(bin, readFile(t, nixpassBin), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		bin := copyNixpass(t, base)
 		d := startPrivateDaemon(t, base, "build-users-group = nixbld\ntrusted-users = root "+ciUser+"\nsubstituters =\n")
 		w, cred := userWorld(t, base, d)
 		w.writeConfig(conf)

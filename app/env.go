@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"nixpass/app/cliout"
 	"nixpass/builder/config"
 	"nixpass/builder/core"
 )
@@ -22,7 +23,7 @@ func (c *cli) load() (*core.Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Version = appVersion()
+	e.Version = cliout.Version()
 	for _, n := range e.Notices {
 		fmt.Fprintln(c.stderr, "nixpass: "+n)
 	}

@@ -20,6 +20,17 @@ func selfCommand() string {
 	if real, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = real
 	}
+	if filepath.Base(exe) == "nixpass-full" {
+		// Started by the lean front (app/fast): the program the user ran
+		// is its argv[0], a path or a name found on PATH.
+		if p, err := exec.LookPath(os.Args[0]); err == nil {
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				if abs, err := filepath.Abs(real); err == nil {
+					exe = abs
+				}
+			}
+		}
+	}
 	if p, err := exec.LookPath("nixpass"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil && real == exe {
 			return "nixpass"
