@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"nixpass/builder/build"
@@ -74,4 +75,14 @@ func cmdBuild(c *cli, ctx context.Context, args []string) int {
 		cliout.PrintResult(c.stdout, c.stderr, res)
 	}
 	return res.Kind.ExitCode()
+}
+
+// skipUpToDate is the request key of the project the lean front found
+// out of date just before it handed this build over (app/fast sets
+// NIXPASS_FRONT_STALE): the build need not ask Nix again. The variable is
+// dropped so nothing this process starts inherits it.
+func skipUpToDate() string {
+	k := os.Getenv(cliout.StaleEnv)
+	os.Unsetenv(cliout.StaleEnv)
+	return k
 }

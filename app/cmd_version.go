@@ -16,13 +16,3 @@ func cmdVersion(c *cli, ctx context.Context, args []string) int {
 }
 
 func syscallEnv() []string { return os.Environ() }
-
-// skipUpToDate is the request key of the project the lean front found
-// out of date just before it handed this build over (app/fast sets
-// NIXPASS_FRONT_STALE): the build need not ask Nix again. The variable is
-// dropped so nothing this process starts inherits it.
-func skipUpToDate() string {
-	k := os.Getenv(cliout.StaleEnv)
-	os.Unsetenv(cliout.StaleEnv)
-	return k
-}
