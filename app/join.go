@@ -67,14 +67,7 @@ func sameRequest(s *store.Store, req builder.Project) []store.RunningMarker {
 	if s == nil {
 		return nil
 	}
-	key := req.RequestKey()
-	var out []store.RunningMarker
-	for _, m := range s.Running(req.Dir) {
-		if m.PID != os.Getpid() && m.Request == key {
-			out = append(out, m)
-		}
-	}
-	return out
+	return s.RunningRequest(req.Dir, req.RequestKey())
 }
 
 // evaluated is m once its build has said what it builds; ok is false

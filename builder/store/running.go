@@ -29,6 +29,19 @@ func (s *Store) drvPath(token string) string { return filepath.Join(s.runningDir
 // now (their marker is locked by a live build), oldest first.
 func (s *Store) Running(dir string) []RunningMarker { return s.markers(dir, true) }
 
+// RunningRequest lists the builds in progress in other processes of the
+// request whose builder.Project.RequestKey is key, in dir, oldest first:
+// the builds a new build of that request may join.
+func (s *Store) RunningRequest(dir, key string) []RunningMarker {
+	var out []RunningMarker
+	for _, m := range s.Running(dir) {
+		if m.PID != os.Getpid() && m.Request == key {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Interrupted returns the running markers of dir's builds whose nixpass
 // ended before it recorded them (the marker is there and nobody holds it),
 // oldest first; the next build or app start records them as killed

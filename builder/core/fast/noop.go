@@ -2,7 +2,6 @@ package fast
 
 import (
 	"context"
-	"os"
 
 	"nixpass/builder"
 	"nixpass/builder/build"
@@ -58,10 +57,8 @@ func (a Attempt) Build(ctx context.Context) (res *builder.Result, stale string) 
 	}
 	s := &store.Store{StateDir: state, LogDir: logs}
 	key := req.RequestKey()
-	for _, m := range s.Running(req.Dir) {
-		if m.PID != os.Getpid() && m.Request == key {
-			return nil, ""
-		}
+	if len(s.RunningRequest(req.Dir, key)) > 0 {
+		return nil, ""
 	}
 	// Said once, here: the full nixpass finds them made.
 	for _, n := range Private(state, logs, a.Config) {
