@@ -1,12 +1,11 @@
-// Command nixpass-front is `nixpass` on Linux: a lean front that answers
-// `nixpass version` and finishes `nixpass build` of an up-to-date project
-// itself, and hands everything else, unchanged, to the full nixpass
-// (app), nixpass-full: beside it in build/, in ../libexec/nixpass once
-// installed. A no-op rebuild is what the
-// watcher's user and scripts run most, and its cost next to Nix's own was
-// mostly the start-up of a binary that links the tray, D-Bus, the login
-// agent, the watcher, the registry and the VM: the front links none of
-// them (core/fast). The handover is an exec: the same process, its
+// Command fast is `nixpass` on Linux: a lean front that answers `nixpass
+// version` and finishes `nixpass build` of an up-to-date project itself,
+// and hands everything else, unchanged, to the full nixpass (app),
+// nixpass-full: beside it in build/, in ../libexec/nixpass once
+// installed. A no-op rebuild is what users and scripts run most, and its
+// cost next to Nix's own was mostly the start-up of a binary that links
+// the tray, D-Bus, the login agent, the watcher, the registry and the VM:
+// the front links none of them (core/fast). The handover is an exec: the same process, its
 // arguments, environment, and standard streams.
 //
 // It imports app/cliout and builder/core/fast, and nothing that links

@@ -26,16 +26,17 @@ type Attempt struct {
 // and nothing but that is asked of it, and returns its result, recorded
 // as core's build records it. It returns nil, with nothing recorded or
 // said, for every other build, which the full nixpass makes: another
-// backend, config warnings (the full build says them), remote builders (their trust check reads the user's groups
-// through the system's user database, which this lean binary does not
-// link), team cache uploads, several systems, a running build of the
-// same request to join, an image not yet pushed, a config or source
-// error (whose message is the full build's), and a project out of date.
+// backend, config warnings (the full build says them), remote builders
+// (their trust check reads the user's groups through the system's user
+// database, which this lean binary does not link), team cache uploads,
+// several systems, a running build of the same request to join, an
+// image not yet pushed, a config or source error (whose message is the
+// full build's), and a project out of date.
 // stale is then the project's request key when Nix was asked and found
 // it out of date (build.Builder's SkipUpToDate), else "".
 func (a Attempt) Build(ctx context.Context) (res *builder.Result, stale string) {
 	cfg, err := config.Load(a.Config)
-	if err != nil || len(cfg.Warnings()) > 0 || cfg.Builder.Backend != "local" || !Remote(cfg).Empty() || cfg.Cache.Upload != "" {
+	if err != nil || len(cfg.Warnings()) > 0 || cfg.Builder.Backend != config.BackendLocal || !Remote(cfg).Empty() || cfg.Cache.Upload != "" {
 		return nil, ""
 	}
 	state, err := config.StateDir()
